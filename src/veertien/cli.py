@@ -1,0 +1,140 @@
+"""The `veertien` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from veertien import __version__
+from veertien.directory import DirectoryImportError, import_directory
+from veertien.directory.show import describe
+from veertien.routing import CallFacts, RoutingContext, RoutingDecision, SettingsError, decide
+from veertien.storage import DataDir, default_data_dir
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="veertien", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"veertien {__version__}")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="data folder (default: $VEERTIEN_DATA or ./veertien-data)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the platform")
+    serve.add_argument("--sip", default="127.0.0.1:5060", help="SIP listen address HOST:PORT")
+
+    directory = sub.add_parser("directory", help="import or inspect the directory")
+    dsub = directory.add_subparsers(dest="action", required=True)
+    imp = dsub.add_parser("import", help="load a directory from a folder of CSV files")
+    imp.add_argument("path", type=Path)
+    imp.add_argument("--dry-run", action="store_true", help="validate and summarise only")
+    show = dsub.add_parser("show", help="show the directory, an area code or a name")
+    show.add_argument("query", nargs="?", default=None, help="area code (0113) or a name")
+
+    route = sub.add_parser("route", help="what would happen to a call, and why")
+    route.add_argument("dialled", help="what the caller dialled, e.g. 140113")
+    route.add_argument("--caller", default=None, help="the caller's number")
+    route.add_argument("--at", default=None, help="time of the call (ISO 8601; default now)")
+    route.add_argument("--json", action="store_true", help="print the decision as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    data = DataDir(args.data if args.data is not None else default_data_dir())
+    try:
+        if args.command == "directory":
+            return _directory(args, data)
+        if args.command == "route":
+            return _route(args, data)
+        return _serve(args, data)
+    except SettingsError as exc:
+        print(f"veertien: bad settings: {exc}", file=sys.stderr)
+        return 2
+
+
+def _directory(args: argparse.Namespace, data: DataDir) -> int:
+    if args.action == "show":
+        print(describe(data.load_directory(), args.query, data.load_settings().sliver_rule))
+        return 0
+    try:
+        directory = import_directory(args.path)
+    except DirectoryImportError as exc:
+        print(f"veertien: import failed, nothing was changed. {exc}", file=sys.stderr)
+        return 1
+    summary = (
+        f"{len(directory.municipalities)} municipalities, {len(directory.places)} places, "
+        f"{len(directory.memberships)} area-code memberships, "
+        f"{len(directory.postcodes)} postcodes (version {directory.version})"
+    )
+    if args.dry_run:
+        print(f"dry run: {args.path} is valid: {summary}")
+        return 0
+    data.directory_store.save(directory)
+    print(f"imported {args.path} into {data.path}: {summary}")
+    return 0
+
+
+def _call_time(text: str | None, ctx: RoutingContext) -> datetime:
+    if text is None:
+        return datetime.now(ctx.zone)
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=ctx.zone)
+
+
+def _route(args: argparse.Namespace, data: DataDir) -> int:
+    ctx = data.routing_context()
+    try:
+        at = _call_time(args.at, ctx)
+    except ValueError:
+        print(f"veertien: --at {args.at!r} is not an ISO 8601 time", file=sys.stderr)
+        return 2
+    decision = decide(CallFacts(args.dialled, at, args.caller), ctx)
+    if args.json:
+        print(json.dumps(decision.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(format_decision(decision))
+    return 0
+
+
+def format_decision(decision: RoutingDecision) -> str:
+    lines = [f"{decision.kind.value.upper()} ({decision.rule.value}): {decision.reason}"]
+    if decision.target:
+        label = "default" if decision.candidates else "target"
+        lines.append(f"  {label}: {decision.target}")
+    if decision.fallback:
+        lines.append(f"  overflow: {decision.fallback}")
+    for number, cand in enumerate(c for c in decision.candidates if c.in_menu):
+        note = "" if cand.status.participates else f" (not connected; {cand.public_number or '-'})"
+        lines.append(f"  key {number + 1}: {cand.name} [{cand.code}, {cand.status.value}]{note}")
+    for cand in (c for c in decision.candidates if not c.in_menu):
+        lines.append(f"  by name only: {cand.name} [{cand.code}] (sliver of this area)")
+    if decision.message:
+        lines.append(f"  message: {decision.message}")
+    lines.append(f"  data version: {decision.data_version}")
+    return "\n".join(lines)
+
+
+def _serve(args: argparse.Namespace, data: DataDir) -> int:
+    ctx = data.routing_context()
+    directory = ctx.directory
+    source = directory.source or "?"
+    print(f"veertien {__version__}: data folder {data.path.resolve()}")
+    print(
+        f"directory {source} (version {directory.version}): "
+        f"{len(directory.municipalities)} municipalities on "
+        f"{len(directory.area_codes())} area codes; data version {ctx.data_version}"
+    )
+    print(f"SIP would listen on {args.sip} (the SIP listener is not built yet)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

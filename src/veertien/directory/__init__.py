@@ -1,0 +1,31 @@
+"""Municipalities, places, area-code membership and postcodes; CSV import; the demo directory."""
+
+from veertien.directory.csvimport import DirectoryImportError, RowError, import_directory
+from veertien.directory.model import (
+    ConnectionStatus,
+    Directory,
+    Membership,
+    Municipality,
+    Place,
+    Postcode,
+    SliverRule,
+    normalise_name,
+)
+from veertien.directory.store import DirectoryStore, JsonDirectoryStore, demo_directory
+
+__all__ = [
+    "ConnectionStatus",
+    "Directory",
+    "DirectoryImportError",
+    "DirectoryStore",
+    "JsonDirectoryStore",
+    "Membership",
+    "Municipality",
+    "Place",
+    "Postcode",
+    "RowError",
+    "SliverRule",
+    "demo_directory",
+    "import_directory",
+    "normalise_name",
+]

@@ -1,0 +1,196 @@
+"""Per-municipality and platform settings for routing, with defaults so the demo needs none.
+
+Settings are plain frozen data. They are read from JSON (the data folder's settings.json until the
+portal and database take over; format in docs/routing.md) and validated as a whole: a bad value
+raises `SettingsError` naming the municipality and key, and nothing is applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from veertien.directory import ConnectionStatus, SliverRule
+from veertien.numbering import NumberingConfig, dutch_area_codes, to_national
+from veertien.routing.hours import OpeningHours, SettingsError
+
+_URI_SCHEMES = ("sip:", "sips:", "tel:")
+
+
+def _check_uri(key: str, value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.lower().startswith(_URI_SCHEMES) or " " in value:
+        raise SettingsError(f"{key} {value!r} is not a sip:, sips: or tel: URI")
+    return value
+
+
+def _check_text(key: str, value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value or None
+    raise SettingsError(f"{key} must be text")
+
+
+@dataclass(frozen=True, slots=True)
+class MunicipalitySettings:
+    """What a municipality configures. `None` means: use the directory's value or the default."""
+
+    destination: str | None = None
+    status: ConnectionStatus | None = None
+    hours: OpeningHours | None = None  # None: always open
+    closed_message: str | None = None
+    closed_destination: str | None = None
+    calamity: bool = False
+    calamity_destination: str | None = None
+    calamity_message: str | None = None
+    overflow_destination: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is None or value is False:
+                continue
+            if isinstance(value, ConnectionStatus):
+                value = value.value
+            elif isinstance(value, OpeningHours):
+                value = value.to_json()
+            data[f.name] = value
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> MunicipalitySettings:
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise SettingsError(f"unknown keys {sorted(unknown)}")
+        try:
+            status = ConnectionStatus(data["status"]) if data.get("status") else None
+        except ValueError:
+            raise SettingsError(f"status {data['status']!r} is not a connection status") from None
+        hours = data.get("hours")
+        if hours is not None and not isinstance(hours, Mapping):
+            raise SettingsError("hours must be an object")
+        uris = ("destination", "closed_destination", "calamity_destination", "overflow_destination")
+        texts = ("closed_message", "calamity_message")
+        return cls(
+            status=status,
+            hours=OpeningHours.from_json(hours) if hours is not None else None,
+            calamity=bool(data.get("calamity", False)),
+            **{k: _check_uri(k, data.get(k)) for k in uris},
+            **{k: _check_text(k, data.get(k)) for k in texts},
+        )
+
+
+DEFAULT = MunicipalitySettings()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything routing needs besides the directory. `version` is a content hash."""
+
+    municipalities: Mapping[str, MunicipalitySettings] = field(default_factory=dict)
+    numbering: NumberingConfig = field(default_factory=NumberingConfig)
+    sliver_rule: SliverRule = field(default_factory=SliverRule)
+    timezone: str = "Europe/Amsterdam"
+    area_defaults: Mapping[str, str] = field(default_factory=dict)  # area code -> regional KCC
+    direct_when_single_participant: bool = False
+    version: str = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "municipalities", MappingProxyType(dict(self.municipalities)))
+        object.__setattr__(self, "area_defaults", MappingProxyType(dict(self.area_defaults)))
+        text = json.dumps(self.to_json(), sort_keys=True)
+        object.__setattr__(self, "version", hashlib.sha256(text.encode()).hexdigest()[:8])
+
+    def for_municipality(self, code: str) -> MunicipalitySettings:
+        return self.municipalities.get(code, DEFAULT)
+
+    def with_municipality(self, code: str, **changes: Any) -> Settings:
+        """A copy with one municipality's settings changed (tests, CLI, portal)."""
+        updated = replace(self.for_municipality(code), **changes)
+        return replace(self, municipalities={**self.municipalities, code: updated})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "timezone": self.timezone,
+            "national_numbers": list(self.numbering.national_numbers),
+            "access_numbers": dict(self.numbering.access_numbers),
+            "area_defaults": dict(self.area_defaults),
+            "direct_when_single_participant": self.direct_when_single_participant,
+            "sliver": {
+                "max_postcodes": self.sliver_rule.max_postcodes,
+                "max_share_of_municipality": self.sliver_rule.max_share_of_municipality,
+            },
+            "municipalities": {k: v.to_json() for k, v in sorted(self.municipalities.items())},
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Settings:
+        known = {
+            "timezone",
+            "national_numbers",
+            "access_numbers",
+            "area_defaults",
+            "direct_when_single_participant",
+            "sliver",
+            "municipalities",
+        }
+        unknown = set(data) - known
+        if unknown:
+            raise SettingsError(f"unknown settings {sorted(unknown)}")
+        munis: dict[str, MunicipalitySettings] = {}
+        for code, value in dict(data.get("municipalities", {})).items():
+            try:
+                munis[code] = MunicipalitySettings.from_json(value)
+            except SettingsError as exc:
+                raise SettingsError(f"municipalities.{code}: {exc}") from None
+        defaults = dict(data.get("area_defaults", {}))
+        for area, uri in defaults.items():
+            _check_area(f"area_defaults.{area}", area)
+            _check_uri(f"area_defaults.{area}", uri)
+        try:
+            sliver = SliverRule(**dict(data.get("sliver", {})))
+        except TypeError:
+            message = "sliver takes max_postcodes and max_share_of_municipality"
+            raise SettingsError(message) from None
+        timezone = str(data.get("timezone", "Europe/Amsterdam"))
+        try:
+            ZoneInfo(timezone)
+        except (ValueError, ZoneInfoNotFoundError):
+            raise SettingsError(f"timezone {timezone!r} is unknown") from None
+        return cls(
+            municipalities=munis,
+            numbering=_numbering(data),
+            sliver_rule=sliver,
+            timezone=timezone,
+            area_defaults=defaults,
+            direct_when_single_participant=bool(data.get("direct_when_single_participant")),
+        )
+
+
+def _check_area(key: str, area: object) -> str:
+    if not isinstance(area, str) or area not in dutch_area_codes():
+        raise SettingsError(f"{key}: {area!r} is not a Dutch area code")
+    return area
+
+
+def _numbering(data: Mapping[str, Any]) -> NumberingConfig:
+    national: list[str] = []
+    for number in data.get("national_numbers", ["14"]):
+        digits = to_national(str(number))
+        if not digits:
+            raise SettingsError(f"national_numbers: {number!r} is not a telephone number")
+        national.append(digits)
+    access: dict[str, str] = {}
+    for number, area in dict(data.get("access_numbers", {})).items():
+        digits = to_national(str(number))
+        if not digits:
+            raise SettingsError(f"access_numbers: {number!r} is not a telephone number")
+        access[digits] = _check_area(f"access_numbers.{number}", area)
+    return NumberingConfig(tuple(national), access)

@@ -1,0 +1,42 @@
+"""Shared fixtures. The national reference set is read from ../shared/data (never copied)."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from veertien.directory import Directory, demo_directory, import_directory
+
+REPO = Path(__file__).resolve().parent.parent
+AMS = ZoneInfo("Europe/Amsterdam")
+# A Tuesday morning in office hours, not a holiday.
+TUESDAY_MORNING = datetime(2026, 11, 24, 10, 0, tzinfo=AMS)
+
+
+def national_data_path() -> Path:
+    return Path(os.environ.get("VEERTIEN_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def national_path() -> Path:
+    path = national_data_path()
+    if not (path / "gemeenten_2025.csv").is_file():
+        message = f"national reference set not found at {path} (set VEERTIEN_SHARED_DATA)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def national(national_path: Path) -> Directory:
+    return import_directory(national_path)
+
+
+@pytest.fixture(scope="session")
+def demo() -> Directory:
+    return demo_directory()

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import shutil
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from veertien.directory import ConnectionStatus, DirectoryImportError, import_directory
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A writable copy of the demo directory to break in tests."""
+    with resources.as_file(resources.files("veertien.directory") / "demo") as demo:
+        shutil.copytree(demo, tmp_path / "dir")
+    return tmp_path / "dir"
+
+
+def _append(path: Path, line: str) -> None:
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+
+
+def _errors(folder: Path) -> list[str]:
+    with pytest.raises(DirectoryImportError) as info:
+        import_directory(folder)
+    return [str(e) for e in info.value.errors]
+
+
+def test_the_demo_folder_imports(folder: Path) -> None:
+    directory = import_directory(folder)
+    assert len(directory.municipalities) == 12
+    assert directory.municipalities["GM0394"].status is ConnectionStatus.NOT_CONNECTED
+    assert directory.municipalities["GM0394"].public_number == "0900 1852"
+    assert directory.municipalities["GM0654"].aliases == ("Borssele",)
+    assert directory.postcodes["4461"].municipality == "GM0664"
+
+
+@pytest.mark.parametrize(
+    ("file", "row", "reason"),
+    [
+        ("gemeenten.csv", "GM12,Nergens,,,,,,", "municipality code 'GM12' is not of the form GM0123"),
+        ("gemeenten.csv", "GM0999,,,,,,,", "naam is empty"),
+        ("gemeenten.csv", "GM0999,X,,,open,,,", "status 'open' is not active, technical or"),
+        ("gemeenten.csv", "GM0999,X,,,,http://x,,", "bestemming 'http://x' is not a sip:"),
+        ("gemeenten.csv", "GM0999,X,,,,,bel ons,", "telefoon 'bel ons' is not a Dutch"),
+        ("gemeenten.csv", "GM0664,Goes,,,,,,", "GM0664 appears twice"),
+        ("gemeenten.csv", "GM0999,X,,,,,,,extra", "too many fields"),
+        ("netnummers.csv", "0116,GM0664,1,0.1,0.1", "'0116' is not a Dutch area code"),
+        ("netnummers.csv", "113,GM0664,1,0.1,0.1", "(write it with its leading 0)"),
+        ("netnummers.csv", "0113,GM9999,1,0.1,0.1", "municipality GM9999 is not in the gemeenten"),
+        ("netnummers.csv", "0113,GM0664,1,1.5,0.1", "aandeel_van_netnummer 1.5 is not between"),
+        ("netnummers.csv", "0113,GM0664,x,0.1,0.1", "pc4_in_beide 'x' is not a whole number"),
+        ("netnummers.csv", "0113,GM0664,1,0.1,0.1", "appears twice"),
+        ("woonplaatsen.csv", ",,ja,GM0664,0113", "naam is empty"),
+        ("woonplaatsen.csv", "Nergens,,ja,GM0664,0999", "'0999' is not a Dutch area code"),
+        ("postcodes.csv", "0123,GM0664,0113", "pc4 '0123' is not a four-digit postcode"),
+        ("postcodes.csv", "4461,GM0664,0113", "postcode 4461 appears twice"),
+    ],
+)
+def test_a_bad_row_names_file_line_and_reason(folder: Path, file: str, row: str,
+                                              reason: str) -> None:
+    path = folder / file
+    line = len(path.read_text(encoding="utf-8").splitlines()) + 1
+    _append(path, row)
+    errors = _errors(folder)
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(f"{file}:{line}: ")
+    assert reason in errors[0]
+
+
+def test_every_error_is_reported_not_just_the_first(folder: Path) -> None:
+    _append(folder / "gemeenten.csv", "GM12,X,,,,,,")
+    _append(folder / "postcodes.csv", "12,GM0664,")
+    errors = _errors(folder)
+    assert [e.split(":")[0] for e in errors] == ["gemeenten.csv", "postcodes.csv"]
+
+
+def test_missing_required_file_and_column(folder: Path) -> None:
+    (folder / "netnummers.csv").unlink()
+    assert _errors(folder) == [
+        "netnummers.csv:0: missing file (also accepted: netnummer_gemeente.csv)"]
+    (folder / "netnummers.csv").write_text("netnummer,gm_code\n0113,GM0664\n", encoding="utf-8")
+    errors = _errors(folder)
+    assert errors[0].startswith("netnummers.csv:1: missing column(s)")
+
+
+def test_not_a_folder(tmp_path: Path) -> None:
+    assert _errors(tmp_path / "nope") == [f"{tmp_path / 'nope'}:0: not a folder"]
+
+
+def test_places_and_postcodes_are_optional(folder: Path) -> None:
+    (folder / "woonplaatsen.csv").unlink()
+    (folder / "postcodes.csv").unlink()
+    directory = import_directory(folder)
+    assert directory.places == () and not directory.postcodes
