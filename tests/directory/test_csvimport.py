@@ -40,7 +40,11 @@ def test_the_demo_folder_imports(folder: Path) -> None:
 @pytest.mark.parametrize(
     ("file", "row", "reason"),
     [
-        ("gemeenten.csv", "GM12,Nergens,,,,,,", "municipality code 'GM12' is not of the form GM0123"),
+        (
+            "gemeenten.csv",
+            "GM12,Nergens,,,,,,",
+            "municipality code 'GM12' is not of the form GM0123",
+        ),
         ("gemeenten.csv", "GM0999,,,,,,,", "naam is empty"),
         ("gemeenten.csv", "GM0999,X,,,open,,,", "status 'open' is not active, technical or"),
         ("gemeenten.csv", "GM0999,X,,,,http://x,,", "bestemming 'http://x' is not a sip:"),
@@ -59,8 +63,9 @@ def test_the_demo_folder_imports(folder: Path) -> None:
         ("postcodes.csv", "4461,GM0664,0113", "postcode 4461 appears twice"),
     ],
 )
-def test_a_bad_row_names_file_line_and_reason(folder: Path, file: str, row: str,
-                                              reason: str) -> None:
+def test_a_bad_row_names_file_line_and_reason(
+    folder: Path, file: str, row: str, reason: str
+) -> None:
     path = folder / file
     line = len(path.read_text(encoding="utf-8").splitlines()) + 1
     _append(path, row)
@@ -80,7 +85,8 @@ def test_every_error_is_reported_not_just_the_first(folder: Path) -> None:
 def test_missing_required_file_and_column(folder: Path) -> None:
     (folder / "netnummers.csv").unlink()
     assert _errors(folder) == [
-        "netnummers.csv:0: missing file (also accepted: netnummer_gemeente.csv)"]
+        "netnummers.csv:0: missing file (also accepted: netnummer_gemeente.csv)"
+    ]
     (folder / "netnummers.csv").write_text("netnummer,gm_code\n0113,GM0664\n", encoding="utf-8")
     errors = _errors(folder)
     assert errors[0].startswith("netnummers.csv:1: missing column(s)")

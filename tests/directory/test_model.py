@@ -14,9 +14,13 @@ from veertien.directory import (
 
 @pytest.mark.parametrize(
     ("text", "folded"),
-    [("'s-Hertogenbosch", "s hertogenbosch"), ("Súdwest-Fryslân", "sudwest fryslan"),
-     ("  Noord-Beveland ", "noord beveland"), ("EPE", "epe"), ("Nuenen, Gerwen en Nederwetten",
-                                                               "nuenen gerwen en nederwetten")],
+    [
+        ("'s-Hertogenbosch", "s hertogenbosch"),
+        ("Súdwest-Fryslân", "sudwest fryslan"),
+        ("  Noord-Beveland ", "noord beveland"),
+        ("EPE", "epe"),
+        ("Nuenen, Gerwen en Nederwetten", "nuenen gerwen en nederwetten"),
+    ],
 )
 def test_normalise_name(text: str, folded: str) -> None:
     assert normalise_name(text) == folded

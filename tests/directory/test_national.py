@@ -29,7 +29,9 @@ def test_homonym_places_are_kept_apart(national: Directory, name: str, count: in
 
 def test_two_municipalities_called_bergen(national: Directory) -> None:
     assert {m.province for m in national.find_municipalities("Bergen")} == {
-        "Noord-Holland", "Limburg"}
+        "Noord-Holland",
+        "Limburg",
+    }
 
 
 def test_postcodes_map_to_municipalities(national: Directory) -> None:

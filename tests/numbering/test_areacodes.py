@@ -13,8 +13,14 @@ def test_plan_has_the_141_dutch_geographic_area_codes() -> None:
 
 @pytest.mark.parametrize(
     ("code", "region"),
-    [("020", "Amsterdam"), ("0113", "Goes"), ("0578", "Epe"), ("0320", "Lelystad"),
-     ("010", "Rotterdam"), ("058", "Leeuwarden")],
+    [
+        ("020", "Amsterdam"),
+        ("0113", "Goes"),
+        ("0578", "Epe"),
+        ("0320", "Lelystad"),
+        ("010", "Rotterdam"),
+        ("058", "Leeuwarden"),
+    ],
 )
 def test_known_area_codes_have_their_region(code: str, region: str) -> None:
     assert dutch_area_codes()[code].region == region

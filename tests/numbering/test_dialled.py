@@ -69,8 +69,13 @@ def test_access_numbers_reach_an_area_from_abroad() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "national"),
-    [("+31201234567", "0201234567"), ("0031 6 1234 5678", "0612345678"), ("+3114020", "14020"),
-     ("+32 2 123", None), ("abc", None)],
+    [
+        ("+31201234567", "0201234567"),
+        ("0031 6 1234 5678", "0612345678"),
+        ("+3114020", "14020"),
+        ("+32 2 123", None),
+        ("abc", None),
+    ],
 )
 def test_to_national(raw: str, national: str | None) -> None:
     assert to_national(raw) == national

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from veertien.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_route_on_a_new_data_folder_uses_the_demo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "--data", str(tmp_path / "d"), "route", "140113")
+    assert code == 0
+    assert out.startswith("IVR (shared_area): 14 0113 (Goes) is shared by 5 municipalities")
+    assert "key 5: Kapelle [GM0678, active]" in out
+
+
+def test_route_json_with_time_and_caller(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys,
+        "--data",
+        str(tmp_path),
+        "route",
+        "140320",
+        "--json",
+        "--at",
+        "2026-11-24T10:00",
+        "--caller",
+        "+31320123456",
+    )
+    decision = json.loads(out)
+    assert code == 0 and decision["kind"] == "redirect"
+    assert decision["target"] == "sip:+31320000001@127.0.0.1:5080"
+
+
+def test_route_rejects_a_bad_time(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "--data", str(tmp_path), "route", "14", "--at", "morgen")
+    assert code == 2 and "--at 'morgen' is not an ISO 8601 time" in err
+
+
+def test_failed_import_changes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "gemeenten.csv").write_text("gm_code,naam\nGM0001,Ergens\nGM2,Nergens\n")
+    (bad / "netnummers.csv").write_text(
+        "netnummer,gm_code,pc4_in_beide,aandeel_van_netnummer,aandeel_van_gemeente\n"
+        "0113,GM0001,1,1.0,1.0\n"
+    )
+    data = tmp_path / "data"
+    code, _, err = run(capsys, "--data", str(data), "directory", "import", str(bad))
+    assert code == 1
+    assert "import failed, nothing was changed" in err
+    assert "gemeenten.csv:3: municipality code 'GM2' is not of the form GM0123" in err
+    assert not (data / "directory.json").exists()
+    _, out, _ = run(capsys, "--data", str(data), "directory", "show")
+    assert out.startswith("directory demo")
+
+
+def test_bad_settings_file_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "settings.json").write_text('{"municipalities": {"GM0664": {"status": "x"}}}')
+    code, _, err = run(capsys, "--data", str(tmp_path), "route", "140113")
+    assert code == 2 and "municipalities.GM0664: status 'x'" in err
+
+
+def test_show_area_and_names(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "--data", str(tmp_path), "directory", "show", "0578")
+    assert "Olst-Wijhe [GM1773] active: 1 postcodes" in out and "[sliver" in out
+    _, out, _ = run(capsys, "--data", str(tmp_path), "directory", "show", "Wemeldinge")
+    assert out.strip() == "place Wemeldinge: in Kapelle [GM0678], area codes 0113"
+    _, out, _ = run(capsys, "--data", str(tmp_path), "directory", "show", "Atlantis")
+    assert "nothing named 'Atlantis'" in out
+    _, out, _ = run(capsys, "--data", str(tmp_path), "directory", "show", "0116")
+    assert "0116 is not a Dutch area code" in out
+
+
+def test_serve_reports_what_it_serves(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--data", str(tmp_path), "serve")
+    assert code == 0 and "12 municipalities on 6 area codes" in out
+
+
+@pytest.mark.national
+def test_import_national_then_route_names_all_five(tmp_path: Path, national_path: Path) -> None:
+    """The installed console script, end to end, with the data folder from the environment."""
+    exe = Path(sys.executable).with_name("veertien")
+    env = {"VEERTIEN_DATA": str(tmp_path / "data"), "PATH": str(exe.parent)}
+    imported = subprocess.run(
+        [str(exe), "directory", "import", str(national_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "342 municipalities, 5957 places" in imported.stdout
+    routed = subprocess.run(
+        [str(exe), "route", "140113", "--json"], env=env, capture_output=True, text=True, check=True
+    )
+    names = {c["name"] for c in json.loads(routed.stdout)["candidates"]}
+    assert names == {"Goes", "Kapelle", "Reimerswaal", "Borsele", "Noord-Beveland"}
