@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -85,9 +86,27 @@ def test_show_area_and_names(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "0116 is not a Dutch area code" in out
 
 
-def test_serve_reports_what_it_serves(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "--data", str(tmp_path), "serve")
-    assert code == 0 and "12 municipalities on 6 area codes" in out
+def test_serve_listens_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    exe = Path(sys.executable).with_name("veertien")
+    proc = subprocess.Popen(
+        [str(exe), "--data", str(tmp_path), "serve", "--sip", "127.0.0.1:0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    lines = [proc.stdout.readline() for _ in range(3)]
+    assert "12 municipalities on 6 area codes" in lines[1]
+    assert lines[2].startswith("listening for SIP on udp+tcp 127.0.0.1:")
+    proc.send_signal(signal.SIGINT)
+    rest, _ = proc.communicate(timeout=10)
+    assert proc.returncode == 0
+    assert "stopped: 0 messages in, 0 out, 0 dropped" in rest
+
+
+def test_serve_refuses_a_bad_address(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "--data", str(tmp_path), "serve", "--sip", "localhost")
+    assert code == 2 and "'localhost' is not HOST:PORT" in err
 
 
 @pytest.mark.national

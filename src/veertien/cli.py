@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 from veertien import __version__
+from veertien.call.service import run, serve
 from veertien.directory import DirectoryImportError, import_directory
 from veertien.directory.show import describe
 from veertien.routing import CallFacts, RoutingContext, RoutingDecision, SettingsError, decide
@@ -28,7 +30,17 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the platform")
-    serve.add_argument("--sip", default="127.0.0.1:5060", help="SIP listen address HOST:PORT")
+    serve.add_argument(
+        "--sip",
+        default="127.0.0.1:5060",
+        help="SIP listen address HOST:PORT, [IPv6]:PORT (default 127.0.0.1:5060)",
+    )
+    serve.add_argument(
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="INFO logs one line per call (default); WARNING only problems",
+    )
 
     directory = sub.add_parser("directory", help="import or inspect the directory")
     dsub = directory.add_subparsers(dest="action", required=True)
@@ -122,17 +134,35 @@ def format_decision(decision: RoutingDecision) -> str:
     return "\n".join(lines)
 
 
+def parse_hostport(text: str) -> tuple[str, int]:
+    """'127.0.0.1:5060', '[::1]:5060', 'localhost:5070' → (host, port)."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) < 65536 or not host:
+        raise ValueError(f"{text!r} is not HOST:PORT")
+    return host.removeprefix("[").removesuffix("]"), int(port)
+
+
 def _serve(args: argparse.Namespace, data: DataDir) -> int:
+    try:
+        host, port = parse_hostport(args.sip)
+    except ValueError as exc:
+        print(f"veertien: --sip: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(message)s")
     ctx = data.routing_context()
     directory = ctx.directory
-    source = directory.source or "?"
     print(f"veertien {__version__}: data folder {data.path.resolve()}")
     print(
-        f"directory {source} (version {directory.version}): "
+        f"directory {directory.source or '?'} (version {directory.version}): "
         f"{len(directory.municipalities)} municipalities on "
-        f"{len(directory.area_codes())} area codes; data version {ctx.data_version}"
+        f"{len(directory.area_codes())} area codes; data version {ctx.data_version}",
+        flush=True,
     )
-    print(f"SIP would listen on {args.sip} (the SIP listener is not built yet)")
+    try:
+        run(serve(data, host, port, lambda line: print(line, flush=True)))
+    except OSError as exc:
+        print(f"veertien: cannot listen on {args.sip}: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -1,0 +1,1 @@
+"""One call's handling: glues sip, routing (and later media and ivr); writes call records."""

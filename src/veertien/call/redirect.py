@@ -1,0 +1,137 @@
+"""Direct routing by number diversion: answer an INVITE with a 302 (or a clear refusal).
+
+The handler glues the SIP core to the routing engine. It is sans I/O like the core: it gets core
+outputs and returns more outputs. Clocks are injected: `clock` (monotonic seconds, for the
+post-dial delay) and `wall` (the call's date and time, for opening hours).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from veertien.call.records import CallRecord, CallRecordSink
+from veertien.numbering import to_national
+from veertien.routing import CallFacts, DecisionKind, RoutingContext, RoutingDecision, Rule, decide
+from veertien.sip.core import IncomingRequest, Output, SipCore
+from veertien.sip.transaction import Timeout
+from veertien.sip.uri import NameAddr, SipSyntaxError, SipUri
+
+log = logging.getLogger("veertien.call")
+
+# Reason phrases for the calls we cannot redirect yet or at all.
+_PHRASES = {
+    Rule.UNKNOWN_NUMBER: (404, "Not A 14 Number"),
+    Rule.NO_MUNICIPALITY: (404, "No Municipality For This Area Code"),
+    Rule.NOT_CONNECTED: (480, "Municipality Not Connected"),
+    Rule.NO_DESTINATION: (480, "No Destination Configured"),
+    Rule.CLOSED: (480, "Closed"),
+    Rule.CALAMITY: (480, "Temporarily Unavailable"),
+}
+
+
+def user_part(uri: str) -> str | None:
+    try:
+        return SipUri.parse(uri).user
+    except SipSyntaxError:
+        return None
+
+
+def caller_of(request_from: str | None, asserted: str | None) -> str | None:
+    """The caller's number: P-Asserted-Identity if present, else the From URI's user."""
+    for value in (asserted, request_from):
+        if not value:
+            continue
+        try:
+            user = user_part(NameAddr.parse(value).uri)
+        except SipSyntaxError:
+            continue
+        if user:
+            return user
+    return None
+
+
+class RedirectHandler:
+    def __init__(
+        self,
+        core: SipCore,
+        context: Callable[[], RoutingContext],
+        records: CallRecordSink,
+        clock: Callable[[], float],
+        wall: Callable[[], datetime],
+    ) -> None:
+        self.core = core
+        self.context = context
+        self.records = records
+        self.clock = clock
+        self.wall = wall
+
+    def handle(self, event: Output, now: float) -> list[Output]:
+        if isinstance(event, IncomingRequest):
+            if event.request.method == "INVITE":
+                return self._invite(event, now)
+            if event.request.method == "BYE":
+                return self.core.respond(event.key, 481, now=now)
+            return self.core.respond(event.key, 501, now=now)
+        if isinstance(event, Timeout):
+            log.warning("no ACK for our final response (transaction %s)", event.key[0])
+        return []
+
+    def _invite(self, event: IncomingRequest, now: float) -> list[Output]:
+        request = event.request
+        ctx = self.context()
+        at = self.wall()
+        dialled = user_part(request.uri) or ""
+        caller = caller_of(request.header("From"), request.header("P-Asserted-Identity"))
+        decision = decide(CallFacts(dialled, at, caller), ctx)
+        status, phrase, headers = _response_for(decision, dialled)
+        out = self.core.respond(event.key, status, phrase, headers, now=now)
+        pdd_us = (self.clock() - now) * 1e6
+        record = CallRecord(
+            call_id=request.header("Call-ID") or "",
+            started=at.isoformat(timespec="milliseconds"),
+            transport=event.peer.transport.value.lower(),
+            peer=str(event.peer),
+            dialled=dialled,
+            caller=caller,
+            decision=decision.kind.value,
+            rule=decision.rule.value,
+            reason=decision.reason,
+            data_version=decision.data_version,
+            municipality=decision.municipality,
+            target=decision.target if status == 302 else None,
+            response=status,
+            outcome="redirected" if status == 302 else "refused",
+            pdd_us=round(pdd_us, 1),
+        )
+        self.records.write(record)
+        if log.isEnabledFor(logging.INFO):
+            where = f" {record.target}" if record.target else ""
+            log.info(
+                "call %s from %s %s → %d%s (%s: %s) %.2f ms",
+                dialled or "?",
+                caller or "anonymous",
+                event.peer,
+                status,
+                where,
+                decision.rule.value,
+                decision.reason,
+                pdd_us / 1000,
+            )
+        return out
+
+
+def _response_for(
+    decision: RoutingDecision,
+    dialled: str,
+) -> tuple[int, str, list[tuple[str, str]]]:
+    # Until the dialogue exists (IVR issue), a shared area goes to its default destination: the
+    # region's main contact centre, a human who can put the caller through.
+    target = decision.target
+    if decision.kind in (DecisionKind.REDIRECT, DecisionKind.IVR) and target is not None:
+        national = to_national(dialled) or dialled
+        diversion = f"<tel:+31{national}>;reason=unconditional;counter=1"
+        return 302, "Moved Temporarily", [("Contact", f"<{target}>"), ("Diversion", diversion)]
+    status, phrase = _PHRASES.get(decision.rule, (480, "Temporarily Unavailable"))
+    return status, phrase, []

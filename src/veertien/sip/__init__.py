@@ -1,0 +1,1 @@
+"""Sans-I/O SIP: message, parser, uri, sdp, transaction, dialog, core; transport.py is asyncio."""

@@ -1,0 +1,345 @@
+"""The SIP transaction layer and UAS core, sans I/O.
+
+`SipCore.receive(data, peer, now)` takes one datagram or framed stream message and returns
+outputs: bytes to transmit, requests for the transaction user (the call layer), and notices.
+It answers by itself what needs no call logic: retransmissions (absorbed by transactions),
+OPTIONS (200, the health probe), CANCEL (200 + 487), Max-Forwards 0 (483), unknown methods
+(405 with Allow), unsupported extensions (420), invalid requests (400 with the reason), and it
+sends 100 Trying for every new INVITE. Malformed bytes never raise: they come back as `Dropped`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from veertien import __version__
+from veertien.sip.message import REASONS, Headers, Request, Response, canonical_name
+from veertien.sip.parser import ParseError, check_request, parse_message
+from veertien.sip.transaction import (
+    ClientInviteTransaction,
+    ClientNonInviteTransaction,
+    ClientTransaction,
+    Deliver,
+    Peer,
+    ServerInviteTransaction,
+    ServerNonInviteTransaction,
+    ServerTransaction,
+    State,
+    Timeout,
+    TimerValues,
+    Transmit,
+    TxnKey,
+)
+from veertien.sip.uri import NameAddr, SipSyntaxError, Via, split_commas
+
+MAGIC = "z9hG4bK"
+_Answer = tuple[int, str | None, list[tuple[str, str]]]
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingRequest:
+    """A new request for the transaction user; answer it with `SipCore.respond(key, ...)`."""
+
+    key: TxnKey
+    request: Request
+    peer: Peer
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingAck:
+    """An ACK that matched no transaction: the ACK for a 2xx, which belongs to a dialog."""
+
+    request: Request
+    peer: Peer
+
+
+@dataclass(frozen=True, slots=True)
+class Cancelled:
+    """The caller cancelled a pending INVITE; the core has already sent 200 and 487."""
+
+    key: TxnKey
+    request: Request
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """Input that was not answered: garbage, or a request too broken to reply to."""
+
+    reason: str
+    peer: Peer
+
+
+Output = Transmit | Deliver | Timeout | IncomingRequest | IncomingAck | Cancelled | Dropped
+
+
+@dataclass(frozen=True, slots=True)
+class CoreConfig:
+    timers: TimerValues = field(default_factory=TimerValues)
+    allow: tuple[str, ...] = ("INVITE", "ACK", "CANCEL", "BYE", "OPTIONS")
+    server: str = f"veertien/{__version__}"
+
+
+def make_response(
+    request: Request,
+    status: int,
+    reason: str | None = None,
+    *,
+    to_tag: str | None = None,
+    headers: Iterable[tuple[str, str]] = (),
+    body: bytes = b"",
+) -> Response:
+    """A response copying Via, From, To (with our tag), Call-ID and CSeq (RFC 3261 8.2.6.2)."""
+    items: list[tuple[str, str]] = [("Via", v) for v in request.headers.get_all("Via")]
+    to = request.header("To") or ""
+    if to_tag and status > 100 and not _has_tag(to):
+        to = f"{to};tag={to_tag}"
+    for name, value in (
+        ("From", request.header("From")),
+        ("To", to),
+        ("Call-ID", request.header("Call-ID")),
+        ("CSeq", request.header("CSeq")),
+    ):
+        if value is not None:
+            items.append((name, value))
+    items.extend((canonical_name(n), v) for n, v in headers)
+    return Response(
+        status, reason or REASONS.get(status, "Unknown"), Headers(items, canonical=True), body
+    )
+
+
+def _has_tag(name_addr: str) -> bool:
+    """Whether a From/To value carries a tag parameter (outside any <URI>)."""
+    params = name_addr.rpartition(">")[2] if "<" in name_addr else name_addr.partition(";")[2]
+    return any(p.strip().lower().startswith("tag=") for p in params.split(";"))
+
+
+class SipCore:
+    def __init__(
+        self, config: CoreConfig | None = None, new_id: Callable[[], str] | None = None
+    ) -> None:
+        self.config = config or CoreConfig()
+        self.servers: dict[TxnKey, ServerTransaction] = {}
+        self.clients: dict[TxnKey, ClientTransaction] = {}
+        self.to_tags: dict[TxnKey, str] = {}
+        self._heap: list[tuple[float, int, TxnKey]] = []
+        self._seq = itertools.count()
+        prefix = os.urandom(4).hex()
+        counter = itertools.count(1)
+        self.new_id = new_id or (lambda: f"{prefix}{next(counter):x}")
+
+    # -- input -----------------------------------------------------------------------------
+    def receive(self, data: bytes, peer: Peer, now: float) -> list[Output]:
+        """Handle one message. Never raises on bad input."""
+        try:
+            message = parse_message(data)
+        except ParseError as exc:
+            return [Dropped(str(exc), peer)]
+        if isinstance(message, Response):
+            return self._on_response(message, peer, now)
+        return self._on_request(message, peer, now)
+
+    def _on_request(self, request: Request, peer: Peer, now: float) -> list[Output]:
+        checked = check_request(request)
+        if checked.problem is not None or checked.via is None or checked.cseq is None:
+            return self._stateless(request, peer, 400, checked.problem or "Bad Request")
+        via = checked.via
+        request = _stamp_via(request, via, peer)
+        key = _server_key(request, via, checked.cseq.number)
+        existing = self.servers.get(key)
+        if existing is not None:
+            if request.method == "ACK" and isinstance(existing, ServerInviteTransaction):
+                return self._track(existing, existing.on_ack(now))
+            return list(existing.on_retransmission())
+        if request.method == "ACK":
+            return [IncomingAck(request, peer)]
+        if request.method == "CANCEL":
+            return self._on_cancel(request, via, key, peer, now)
+        return self._new_server_transaction(request, key, peer, now)
+
+    def _new_server_transaction(
+        self, request: Request, key: TxnKey, peer: Peer, now: float
+    ) -> list[Output]:
+        txn: ServerTransaction
+        if request.method == "INVITE":
+            txn = ServerInviteTransaction(key, request, peer, self.config.timers)
+        else:
+            txn = ServerNonInviteTransaction(key, request, peer, self.config.timers)
+        self.servers[key] = txn
+        self.to_tags[key] = self.new_id()
+        automatic = self._automatic_answer(request)
+        if automatic is not None:
+            return self.respond(key, *automatic, now=now)
+        out: list[Output] = []
+        if request.method == "INVITE":
+            out.extend(self.respond(key, 100, now=now))
+        out.append(IncomingRequest(key, request, peer))
+        return out
+
+    def _automatic_answer(self, request: Request) -> _Answer | None:
+        allow = ", ".join(self.config.allow)
+        if request.method not in self.config.allow:
+            return 405, None, [("Allow", allow)]
+        if request.header("Max-Forwards") == "0":
+            return 483, None, []
+        required = request.headers.values("Require")
+        if required and request.method != "CANCEL":
+            return 420, None, [("Unsupported", ", ".join(required))]
+        if request.method == "OPTIONS":
+            return 200, None, [("Allow", allow), ("Accept", "application/sdp")]
+        return None
+
+    def _on_cancel(
+        self, cancel: Request, via: Via, key: TxnKey, peer: Peer, now: float
+    ) -> list[Output]:
+        invite_key = (*key[:-1], "INVITE")
+        invite = self.servers.get(invite_key)
+        self.servers[key] = ServerNonInviteTransaction(key, cancel, peer, self.config.timers)
+        self.to_tags[key] = self.to_tags.get(invite_key) or self.new_id()
+        if not isinstance(invite, ServerInviteTransaction):
+            return self.respond(key, 481, now=now)
+        out = self.respond(key, 200, now=now)
+        if invite.state is State.PROCEEDING:
+            out += self.respond(invite_key, 487, now=now)
+            out.append(Cancelled(invite_key, cancel))
+        return out
+
+    def _stateless(self, request: Request, peer: Peer, status: int, reason: str) -> list[Output]:
+        if request.method == "ACK":
+            return [Dropped(f"invalid ACK: {reason}", peer)]
+        try:
+            Via.parse(request.headers.values("Via")[0])
+        except (SipSyntaxError, IndexError):
+            return [Dropped(f"unanswerable request: {reason}", peer)]
+        response = make_response(
+            request,
+            status,
+            reason.replace("\r", " ").replace("\n", " "),
+            to_tag=self.new_id(),
+            headers=[("Server", self.config.server)],
+        )
+        return [Transmit(response.to_bytes(), peer)]
+
+    def _on_response(self, response: Response, peer: Peer, now: float) -> list[Output]:
+        try:
+            via = Via.parse(response.headers.values("Via")[0])
+            method = (response.header("CSeq") or "").split()[1]
+        except (SipSyntaxError, IndexError):
+            return [Dropped("response without a usable Via or CSeq", peer)]
+        txn = self.clients.get((via.branch or "", method))
+        if txn is None:
+            return [Dropped(f"stray {response.status} response", peer)]
+        return self._track(txn, txn.on_response(response, now))
+
+    # -- the transaction user's side ----------------------------------------------------------
+    def respond(
+        self,
+        key: TxnKey,
+        status: int,
+        reason: str | None = None,
+        headers: Iterable[tuple[str, str]] = (),
+        body: bytes = b"",
+        *,
+        now: float,
+    ) -> list[Output]:
+        """Send a response in a server transaction. Unknown or finished ones: nothing."""
+        txn = self.servers.get(key)
+        if txn is None:
+            return []
+        extra = [("Server", self.config.server), *headers]
+        response = make_response(
+            txn.request, status, reason, to_tag=self.to_tags.get(key), headers=extra, body=body
+        )
+        return self._track(txn, txn.respond(response, now))
+
+    def send_request(self, request: Request, peer: Peer, now: float) -> tuple[TxnKey, list[Output]]:
+        """Start a client transaction. The request's top Via must carry a fresh branch."""
+        via = Via.parse(request.headers.values("Via")[0])
+        key: TxnKey = (via.branch or "", request.method)
+        txn: ClientTransaction
+        if request.method == "INVITE":
+            txn = ClientInviteTransaction(key, request, peer, self.config.timers)
+        else:
+            txn = ClientNonInviteTransaction(key, request, peer, self.config.timers)
+        self.clients[key] = txn
+        return key, self._track(txn, txn.start(now))
+
+    def new_branch(self) -> str:
+        return f"{MAGIC}{self.new_id()}"
+
+    # -- timers ---------------------------------------------------------------------------------
+    def next_deadline(self) -> float | None:
+        while self._heap:
+            deadline, _, key = self._heap[0]
+            txn = self.servers.get(key) or self.clients.get(key)
+            if txn is not None and txn.next_deadline() == deadline:
+                return deadline
+            heapq.heappop(self._heap)
+        return None
+
+    def on_timers(self, now: float) -> list[Output]:
+        out: list[Output] = []
+        while (deadline := self.next_deadline()) is not None and deadline <= now:
+            _, _, key = heapq.heappop(self._heap)
+            txn = self.servers.get(key) or self.clients.get(key)
+            if txn is not None:
+                out.extend(self._track(txn, txn.on_timer(now)))
+        return out
+
+    def _track(
+        self, txn: ServerTransaction | ClientTransaction, out: list[Transmit | Deliver | Timeout]
+    ) -> list[Output]:
+        if txn.terminated:
+            self._forget(txn)
+        else:
+            deadline = txn.next_deadline()
+            if deadline is not None:
+                heapq.heappush(self._heap, (deadline, next(self._seq), txn.key))
+        return list(out)
+
+    def _forget(self, txn: ServerTransaction | ClientTransaction) -> None:
+        if isinstance(txn, ServerInviteTransaction | ServerNonInviteTransaction):
+            self.servers.pop(txn.key, None)
+            self.to_tags.pop(txn.key, None)
+        else:
+            self.clients.pop(txn.key, None)
+
+
+def _server_key(request: Request, via: Via, cseq: int) -> TxnKey:
+    """RFC 3261 17.2.3 matching; RFC 2543 peers without the magic cookie get a fallback key."""
+    method = "INVITE" if request.method == "ACK" else request.method
+    branch = via.branch or ""
+    if branch.startswith(MAGIC):
+        return (branch, via.sent_by, method)
+    try:
+        from_tag = NameAddr.parse(request.header("From") or "").tag or ""
+    except SipSyntaxError:
+        from_tag = ""
+    return ("2543", request.header("Call-ID") or "", str(cseq), from_tag, via.sent_by, method)
+
+
+def _stamp_via(request: Request, via: Via, peer: Peer) -> Request:
+    """Add received= and rport= to the top Via (RFC 3261 18.2.1, RFC 3581) where needed."""
+    changes: dict[str, str | None] = {}
+    if via.host != peer.host:
+        changes["received"] = peer.host
+    if via.has_param("rport") and not via.param("rport"):
+        changes["rport"] = str(peer.port)
+    if not changes:
+        return request
+    lines = request.headers.get_all("Via")
+    first = ", ".join([str(via.with_params(**changes)), *split_commas(lines[0])[1:]])
+    items = []
+    replaced = False
+    for name, value in request.headers:
+        if name == "Via" and not replaced:
+            items.append((name, first))
+            replaced = True
+        else:
+            items.append((name, value))
+    return Request(
+        request.method, request.uri, Headers(items, canonical=True), request.body, request.version
+    )

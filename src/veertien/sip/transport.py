@@ -1,0 +1,176 @@
+"""asyncio transports for the sans-I/O SIP core: UDP and TCP, IPv4 and IPv6.
+
+This is the only SIP module that touches sockets or the event loop's clock. It feeds received
+bytes to `SipCore`, transmits what the core returns, hands everything else to the handler, and
+keeps one loop timer armed for the core's next transaction deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from typing import cast
+
+from veertien.sip.core import Dropped, Output, SipCore
+from veertien.sip.parser import ParseError, StreamFramer
+from veertien.sip.transaction import Peer, Transmit, Transport
+
+log = logging.getLogger("veertien.sip")
+
+Handler = Callable[[Output, float], list[Output]]
+
+
+class RateLimitedLog:
+    """Logs at most `per_second` lines a second; says how many it left out."""
+
+    def __init__(self, logger: logging.Logger, per_second: int = 5) -> None:
+        self.logger = logger
+        self.per_second = per_second
+        self._window = 0
+        self._count = 0
+        self._suppressed = 0
+
+    def warning(self, message: str, *args: object) -> None:
+        second = int(time.monotonic())
+        if second != self._window:
+            if self._suppressed:
+                self.logger.warning("... %d more like that left out", self._suppressed)
+            self._window, self._count, self._suppressed = second, 0, 0
+        if self._count < self.per_second:
+            self._count += 1
+            self.logger.warning(message, *args)
+        else:
+            self._suppressed += 1
+
+
+class SipEndpoint:
+    def __init__(self, core: SipCore, handler: Handler) -> None:
+        self.core = core
+        self.handler = handler
+        self.loop = asyncio.get_running_loop()
+        self.udp: asyncio.DatagramTransport | None = None
+        self.servers: list[asyncio.Server] = []
+        self.connections: dict[int, asyncio.Transport] = {}
+        self._conn_ids = itertools.count(1)
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0  # uvloop's handles do not tell when they fire
+        self.drops = RateLimitedLog(log)
+        self.counters = {"received": 0, "sent": 0, "dropped": 0}
+
+    async def start(self, host: str, port: int) -> tuple[str, int]:
+        """Listen on UDP and TCP. Port 0 picks a free port (the same one for both)."""
+        transport, _ = await self.loop.create_datagram_endpoint(
+            lambda: _UdpProtocol(self), local_addr=(host, port)
+        )
+        self.udp = transport
+        bound = transport.get_extra_info("sockname")
+        server = await self.loop.create_server(lambda: _TcpProtocol(self), host, bound[1])
+        self.servers.append(server)
+        return bound[0], bound[1]
+
+    async def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        for server in self.servers:
+            server.close()
+        for conn in list(self.connections.values()):
+            conn.close()
+        for server in self.servers:
+            await server.wait_closed()
+        if self.udp is not None:
+            self.udp.close()
+
+    def on_message(self, data: bytes, peer: Peer) -> None:
+        self.counters["received"] += 1
+        now = self.loop.time()
+        self.dispatch(self.core.receive(data, peer, now), now)
+
+    def dispatch(self, outputs: list[Output], now: float) -> None:
+        pending = list(outputs)
+        while pending:
+            item = pending.pop(0)
+            if isinstance(item, Transmit):
+                self._transmit(item)
+            elif isinstance(item, Dropped):
+                self.counters["dropped"] += 1
+                self.drops.warning("dropped input from %s: %s", item.peer, item.reason)
+            else:
+                pending.extend(self.handler(item, now))
+        self._arm_timer()
+
+    def _transmit(self, item: Transmit) -> None:
+        peer = item.peer
+        if peer.transport is Transport.UDP:
+            if self.udp is not None:
+                self.udp.sendto(item.data, (peer.host, peer.port))
+                self.counters["sent"] += 1
+            return
+        conn = self.connections.get(peer.conn)
+        if conn is None or conn.is_closing():
+            log.info("cannot send to %s: connection closed", peer)
+            return
+        conn.write(item.data)
+        self.counters["sent"] += 1
+
+    def _arm_timer(self) -> None:
+        deadline = self.core.next_deadline()
+        if deadline is None:
+            return
+        if self._timer is not None:
+            if self._timer_at <= deadline:
+                return
+            self._timer.cancel()
+        self._timer_at = deadline
+        self._timer = self.loop.call_at(deadline, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        now = self.loop.time()
+        self.dispatch(self.core.on_timers(now), now)
+
+
+class _UdpProtocol(asyncio.DatagramProtocol):
+    def __init__(self, endpoint: SipEndpoint) -> None:
+        self.endpoint = endpoint
+
+    def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
+        if not data.strip(b"\r\n"):
+            return  # keep-alive
+        self.endpoint.on_message(data, Peer(Transport.UDP, str(addr[0]), int(addr[1])))
+
+    def error_received(self, exc: Exception) -> None:
+        log.debug("UDP error: %s", exc)
+
+
+class _TcpProtocol(asyncio.Protocol):
+    def __init__(self, endpoint: SipEndpoint) -> None:
+        self.endpoint = endpoint
+        self.framer = StreamFramer()
+        self.transport: asyncio.Transport | None = None
+        self.peer: Peer | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports are not asyncio.Transport subclasses but have the same methods.
+        self.transport = cast(asyncio.Transport, transport)
+        host, port = transport.get_extra_info("peername")[:2]
+        conn = next(self.endpoint._conn_ids)
+        self.peer = Peer(Transport.TCP, str(host), int(port), conn)
+        self.endpoint.connections[conn] = self.transport
+
+    def data_received(self, data: bytes) -> None:
+        assert self.peer is not None and self.transport is not None
+        try:
+            messages = self.framer.feed(data)
+        except ParseError as exc:
+            self.endpoint.drops.warning("closing %s: %s", self.peer, exc)
+            self.transport.close()
+            return
+        for message in messages:
+            self.endpoint.on_message(message, self.peer)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.peer is not None:
+            self.endpoint.connections.pop(self.peer.conn, None)
