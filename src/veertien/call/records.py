@@ -34,7 +34,7 @@ class CallRecord:
     target: str | None
     response: int  # the final SIP status we sent
     outcome: str  # "redirected", "rejected", "cancelled", ...
-    pdd_us: float  # INVITE received → final response handed to the transport
+    pdd_us: float  # INVITE taken by the handler → final response handed to the transport
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,8 +1,9 @@
 """Direct routing by number diversion: answer an INVITE with a 302 (or a clear refusal).
 
 The handler glues the SIP core to the routing engine. It is sans I/O like the core: it gets core
-outputs and returns more outputs. Clocks are injected: `clock` (monotonic seconds, for the
-post-dial delay) and `wall` (the call's date and time, for opening hours).
+outputs and returns more outputs. Clocks are injected: `clock` (monotonic seconds, for the time
+from taking the INVITE to handing the final response to the transport) and `wall` (the call's
+date and time, for opening hours).
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ class RedirectHandler:
         return []
 
     def _invite(self, event: IncomingRequest, now: float) -> list[Output]:
+        started = self.clock()
         request = event.request
         ctx = self.context()
         at = self.wall()
@@ -87,7 +89,7 @@ class RedirectHandler:
         decision = decide(CallFacts(dialled, at, caller), ctx)
         status, phrase, headers = _response_for(decision, dialled)
         out = self.core.respond(event.key, status, phrase, headers, now=now)
-        pdd_us = (self.clock() - now) * 1e6
+        pdd_us = (self.clock() - started) * 1e6
         record = CallRecord(
             call_id=request.header("Call-ID") or "",
             started=at.isoformat(timespec="milliseconds"),

@@ -1,0 +1,230 @@
+"""Helpers for end-to-end tests with real SIP peers we did not write (SIPp, baresip)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import wave
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+
+
+def need(program: str) -> str:
+    """The path of a peer program; fails in CI (the test command installs it), skips elsewhere."""
+    path = shutil.which(program)
+    if path is None:
+        message = f"{program} is not installed (scripts/test installs it with apt)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def free_port() -> int:
+    """A port free for both UDP and TCP on 127.0.0.1."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+            udp.bind(("127.0.0.1", 0))
+            port = int(udp.getsockname()[1])
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+                try:
+                    tcp.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            return port
+    raise RuntimeError("no free port")
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[str]
+    port: int
+    data: Path
+
+    def records(self) -> list[dict[str, object]]:
+        path = self.data / "calls.jsonl"
+        for _ in range(50):  # the writer thread flushes after each batch
+            if path.exists():
+                lines = path.read_text(encoding="utf-8").splitlines()
+                return [json.loads(line) for line in lines]
+            time.sleep(0.05)
+        return []
+
+
+@contextmanager
+def veertien_server(data: Path, log_level: str = "INFO") -> Iterator[Server]:
+    exe = Path(sys.executable).with_name("veertien")
+    process = subprocess.Popen(
+        [str(exe), "--data", str(data), "serve", "--sip", "127.0.0.1:0", "--log-level", log_level],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    port = 0
+    for _ in range(5):
+        line = process.stdout.readline()
+        if line.startswith("listening for SIP"):
+            port = int(line.split()[5].rsplit(":", 1)[1].rstrip(";"))
+            break
+    assert port, "veertien serve did not start"
+    try:
+        yield Server(process, port, data)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+
+
+def scenario(name: str, folder: Path, **values: str) -> Path:
+    """A copy of a SIPp scenario with @NAME@ placeholders filled in."""
+    text = (SCENARIOS / name).read_text(encoding="utf-8")
+    for key, value in values.items():
+        text = text.replace(f"@{key}@", value)
+    left = re.findall(r"@[A-Z_]+@", text)
+    assert not left, f"unfilled placeholders {left} in {name}"
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def sipp(path: Path, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    """Run SIPp headless in the scenario's folder; exit code 0 means every call succeeded."""
+    cmd = [
+        need("sipp"),
+        "-sf",
+        str(path),
+        "-nostdin",
+        "-trace_err",
+        "-timeout",
+        f"{timeout}s",
+        "-timeout_error",
+        *args,
+    ]
+    return subprocess.run(
+        cmd, cwd=path.parent, capture_output=True, text=True, timeout=timeout + 10, check=False
+    )
+
+
+def xml_attr(text: str) -> str:
+    """Escape text for an XML attribute (SIPp regexps live in attributes)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def sipp_errors(folder: Path) -> str:
+    return "\n".join(p.read_text(errors="replace")[-2000:] for p in folder.glob("*_errors.log"))
+
+
+def silence_wav(path: Path, seconds: float = 3.0) -> Path:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"\0\0" * int(8000 * seconds))
+    return path
+
+
+class Baresip:
+    """baresip as a headless softphone, driven over its ctrl_tcp netstring JSON interface."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.sip_port = free_port()
+        self.ctrl_port = free_port()
+        conf = home / ".baresip"
+        conf.mkdir(parents=True)
+        wav = silence_wav(home / "silence.wav")
+        (conf / "config").write_text(
+            "\n".join(
+                [
+                    "poll_method epoll",
+                    f"sip_listen 127.0.0.1:{self.sip_port}",
+                    "audio_player aubridge,nil",
+                    f"audio_source aufile,{wav}",
+                    "audio_alert aubridge,nil",
+                    "module_path /usr/lib/baresip/modules",
+                    "module g711.so",
+                    "module aufile.so",
+                    "module aubridge.so",
+                    "module_app account.so",
+                    "module_app menu.so",
+                    "module_app ctrl_tcp.so",
+                    f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}",
+                    "",
+                ]
+            )
+        )
+        (conf / "accounts").write_text("<sip:0612345678@127.0.0.1>;regint=0\n")
+        self.process = subprocess.Popen(
+            # "-n ADDRESS": in a loopback-only namespace baresip finds no interface by itself
+            [need("baresip"), "-f", str(conf), "-n", "127.0.0.1"],
+            env={**os.environ, "HOME": str(home)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.sock = self._connect()
+        self.buffer = b""
+
+    def _connect(self) -> socket.socket:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                return socket.create_connection(("127.0.0.1", self.ctrl_port), timeout=1)
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def command(self, command: str, params: str = "") -> None:
+        body = json.dumps({"command": command, "params": params, "token": command}).encode()
+        self.sock.sendall(str(len(body)).encode() + b":" + body + b",")
+
+    def events(self, until: str, timeout: float = 10) -> list[dict[str, object]]:
+        """Messages received until an event of type `until` (or the time limit)."""
+        seen: list[dict[str, object]] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            while b":" in self.buffer:
+                length, _, rest = self.buffer.partition(b":")
+                if len(rest) < int(length) + 1:
+                    break
+                seen.append(json.loads(rest[: int(length)]))
+                self.buffer = rest[int(length) + 1 :]
+                if seen[-1].get("type") == until:
+                    return seen
+            try:
+                self.sock.settimeout(max(0.05, deadline - time.monotonic()))
+                chunk = self.sock.recv(65536)
+            except TimeoutError:
+                break
+            if not chunk:
+                break
+            self.buffer += chunk
+        return seen
+
+    def close(self) -> str:
+        self.sock.close()
+        self.process.terminate()
+        try:
+            out, _ = self.process.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            out, _ = self.process.communicate()
+        return out

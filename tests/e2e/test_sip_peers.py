@@ -1,0 +1,144 @@
+"""End to end over loopback with real SIP peers: SIPp (UDP and TCP) and baresip."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.peers import (
+    Baresip,
+    Server,
+    free_port,
+    scenario,
+    sipp,
+    sipp_errors,
+    veertien_server,
+    xml_attr,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def muni_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, muni_port: int) -> Iterator[Server]:
+    data = tmp_path_factory.mktemp("data")
+    settings = {
+        "municipalities": {"GM0995": {"destination": f"sip:+31320000001@127.0.0.1:{muni_port}"}}
+    }
+    (data / "settings.json").write_text(json.dumps(settings))
+    with veertien_server(data) as running:
+        yield running
+
+
+def _check(result: subprocess.CompletedProcess[str], folder: Path) -> None:
+    assert result.returncode == 0, f"SIPp failed ({result.returncode}):\n{sipp_errors(folder)}"
+
+
+@pytest.mark.parametrize("transport", ["u1", "t1"])
+def test_sipp_gets_302_with_the_exact_contact(
+    server: Server, muni_port: int, tmp_path: Path, transport: str
+) -> None:
+    path = _expect_302(tmp_path, f"sip:+31320000001@127.0.0.1:{muni_port}")
+    result = sipp(
+        path, "-s", "140320", f"127.0.0.1:{server.port}", "-t", transport, "-m", "20", "-r", "50"
+    )
+    _check(result, tmp_path)
+    mine = [
+        r for r in server.records() if r["transport"] == ("udp" if transport == "u1" else "tcp")
+    ]
+    assert len(mine) >= 20 and all(r["response"] == 302 for r in mine)
+
+
+def _expect_302(folder: Path, target: str) -> Path:
+    contact = re.escape(f"<{target}>")
+    diversion = re.escape("<tel:+31140320>;reason=unconditional;counter=1")
+    return scenario(
+        "uac_302.xml",
+        folder,
+        CONTACT_REGEXP=xml_attr(f"^ *{contact}$"),
+        DIVERSION_REGEXP=xml_attr(f"^ *{diversion}$"),
+    )
+
+
+def test_sipp_check_fails_on_a_wrong_contact(server: Server, tmp_path: Path) -> None:
+    """The Contact assertion bites: expecting another target makes SIPp fail the call."""
+    path = _expect_302(tmp_path, "sip:+31320000002@127.0.0.1:5080")
+    result = sipp(path, "-s", "140320", f"127.0.0.1:{server.port}", "-m", "1")
+    assert result.returncode != 0
+    assert "Failed regexp match" in sipp_errors(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("dialled", "status", "phrase"),
+    [("140116", "404", "Not A 14 Number"), ("14010", "404", "No Municipality For This Area Code")],
+)
+def test_sipp_gets_404_with_a_reason_for_what_we_do_not_serve(
+    server: Server,
+    tmp_path: Path,
+    dialled: str,
+    status: str,
+    phrase: str,
+) -> None:
+    path = scenario("uac_refused.xml", tmp_path, STATUS=status, PHRASE=phrase)
+    _check(sipp(path, "-s", dialled, f"127.0.0.1:{server.port}", "-m", "1"), tmp_path)
+
+
+@pytest.mark.parametrize("transport", ["u1", "t1"])
+def test_options_health_probe(server: Server, tmp_path: Path, transport: str) -> None:
+    path = scenario("uac_options.xml", tmp_path)
+    _check(sipp(path, f"127.0.0.1:{server.port}", "-t", transport, "-m", "3"), tmp_path)
+
+
+def test_baresip_dials_14_0320_and_arrives_at_the_municipality(
+    server: Server,
+    muni_port: int,
+    tmp_path: Path,
+) -> None:
+    muni = scenario("uas_municipality.xml", tmp_path, USER=r"\+31320000001")
+    municipality = subprocess.Popen(
+        [
+            "sipp",
+            "-sf",
+            str(muni),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(muni_port),
+            "-m",
+            "1",
+            "-nostdin",
+            "-trace_err",
+            "-timeout",
+            "20s",
+            "-timeout_error",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    phone = Baresip(tmp_path / "baresip")
+    try:
+        phone.events(until="", timeout=0.5)
+        phone.command("dial", f"sip:140320@127.0.0.1:{server.port}")
+        events = phone.events(until="CALL_CLOSED", timeout=15)
+    finally:
+        log = phone.close()
+    municipality.communicate(timeout=25)
+    assert municipality.returncode == 0, f"fake municipality: {sipp_errors(tmp_path)}\n{log}"
+    closed = [e for e in events if e.get("type") == "CALL_CLOSED"]
+    assert closed and closed[0]["param"] == "486 Busy Here", events
+    calls = [r for r in server.records() if r["peer"] == f"udp:127.0.0.1:{phone.sip_port}"]
+    assert [(c["dialled"], c["response"], c["target"]) for c in calls] == [
+        ("140320", 302, f"sip:+31320000001@127.0.0.1:{muni_port}")
+    ]
