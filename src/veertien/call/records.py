@@ -8,14 +8,11 @@ the same protocol.
 from __future__ import annotations
 
 import json
-import logging
 import queue
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Protocol
-
-log = logging.getLogger("veertien.records")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +34,10 @@ class CallRecord:
     pdd_us: float  # INVITE taken by the handler → final response handed to the transport
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {name: getattr(self, name) for name in RECORD_FIELDS}
+
+
+RECORD_FIELDS = tuple(f.name for f in fields(CallRecord))
 
 
 class CallRecordSink(Protocol):
@@ -60,12 +60,19 @@ class MemorySink:
 
 
 class JsonLinesSink:
-    """Appends one JSON object per line to a file, from a background thread."""
+    """Appends one JSON object per line to a file, from a background thread.
 
-    def __init__(self, path: Path) -> None:
+    The thread wakes every `interval` seconds and writes what has queued up in one go, so that a
+    busy server hands it the interpreter a few times a second rather than once per call. At
+    most `interval` seconds of records are in memory only; `close()` writes them all.
+    """
+
+    def __init__(self, path: Path, interval: float = 0.1) -> None:
         self.path = path
+        self.interval = interval
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._queue: queue.SimpleQueue[CallRecord | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[CallRecord] = queue.SimpleQueue()
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="call-records", daemon=True)
         self._thread.start()
 
@@ -74,19 +81,19 @@ class JsonLinesSink:
 
     def close(self) -> None:
         """Write what is queued, then stop."""
-        self._queue.put(None)
+        self._stop.set()
         self._thread.join(timeout=10)
 
     def _run(self) -> None:
         with self.path.open("a", encoding="utf-8") as handle:
             while True:
-                record = self._queue.get()
-                batch = [record]
-                while not self._queue.empty() and batch[-1] is not None:
-                    batch.append(self._queue.get())
-                for item in batch:
-                    if item is not None:
-                        handle.write(json.dumps(item.to_json(), ensure_ascii=False) + "\n")
-                handle.flush()
-                if batch[-1] is None:
+                stopping = self._stop.wait(self.interval)
+                lines = []
+                while not self._queue.empty():
+                    record = self._queue.get()
+                    lines.append(json.dumps(record.to_json(), ensure_ascii=False))
+                if lines:
+                    handle.write("\n".join(lines) + "\n")
+                    handle.flush()
+                if stopping:
                     return

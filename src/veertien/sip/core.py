@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -37,6 +38,10 @@ from veertien.sip.transaction import (
 from veertien.sip.uri import NameAddr, SipSyntaxError, Via, split_commas
 
 MAGIC = "z9hG4bK"
+# The first Via header's sent-by and branch, for the ACK fast path.
+_TOP_VIA = re.compile(
+    rb"\r?\n(?:via|v)[ \t]*:[ \t]*SIP[ \t]*/[ \t]*2\.0[ \t]*/[ \t]*[A-Za-z]+[ \t]+"
+    rb"([A-Za-z0-9.\-\[\]:]+)[^\r\n,]*?;[ \t]*branch=([^;,\s]+)", re.IGNORECASE)
 _Answer = tuple[int, str | None, list[tuple[str, str]]]
 
 
@@ -134,6 +139,10 @@ class SipCore:
     # -- input -----------------------------------------------------------------------------
     def receive(self, data: bytes, peer: Peer, now: float) -> list[Output]:
         """Handle one message. Never raises on bad input."""
+        if data.startswith(b"ACK "):
+            absorbed = self._absorb_ack(data, now)
+            if absorbed is not None:
+                return absorbed
         try:
             message = parse_message(data)
         except ParseError as exc:
@@ -141,6 +150,21 @@ class SipCore:
         if isinstance(message, Response):
             return self._on_response(message, peer, now)
         return self._on_request(message, peer, now)
+
+    def _absorb_ack(self, data: bytes, now: float) -> list[Output] | None:
+        """Fast path for the ACK that ends a failed or redirected INVITE: match its transaction
+        from the top Via without parsing the whole message. None: take the normal path."""
+        match = _TOP_VIA.search(data)
+        if match is None:
+            return None
+        branch = match.group(2).decode("ascii", "replace")
+        if not branch.startswith(MAGIC):
+            return None
+        key = (branch, match.group(1).decode("ascii", "replace").lower(), "INVITE")
+        txn = self.servers.get(key)
+        if not isinstance(txn, ServerInviteTransaction) or txn.state is State.PROCEEDING:
+            return None
+        return self._track(txn, txn.on_ack(now))
 
     def _on_request(self, request: Request, peer: Peer, now: float) -> list[Output]:
         checked = check_request(request)
