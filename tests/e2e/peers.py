@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 SCENARIOS = Path(__file__).parent / "scenarios"
+Record = dict[str, object]
 
 
 def need(program: str) -> str:
@@ -54,14 +55,19 @@ class Server:
     port: int
     data: Path
 
-    def records(self) -> list[dict[str, object]]:
+    def records(self, where: Callable[[Record], bool], at_least: int = 1) -> list[Record]:
+        """The call records matching `where`, waiting (up to 5 s) until there are `at_least`:
+        the writer thread flushes every 0.1 s."""
         path = self.data / "calls.jsonl"
-        for _ in range(50):  # the writer thread flushes after each batch
+        found: list[Record] = []
+        for _ in range(100):
             if path.exists():
                 lines = path.read_text(encoding="utf-8").splitlines()
-                return [json.loads(line) for line in lines]
+                found = [r for r in map(json.loads, filter(None, lines)) if where(r)]
+                if len(found) >= at_least:
+                    break
             time.sleep(0.05)
-        return []
+        return found
 
 
 @contextmanager

@@ -41,7 +41,9 @@ MAGIC = "z9hG4bK"
 # The first Via header's sent-by and branch, for the ACK fast path.
 _TOP_VIA = re.compile(
     rb"\r?\n(?:via|v)[ \t]*:[ \t]*SIP[ \t]*/[ \t]*2\.0[ \t]*/[ \t]*[A-Za-z]+[ \t]+"
-    rb"([A-Za-z0-9.\-\[\]:]+)[^\r\n,]*?;[ \t]*branch=([^;,\s]+)", re.IGNORECASE)
+    rb"([A-Za-z0-9.\-\[\]:]+)[^\r\n,]*?;[ \t]*branch=([^;,\s]+)",
+    re.IGNORECASE,
+)
 _Answer = tuple[int, str | None, list[tuple[str, str]]]
 
 
