@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bench.routing import run
+from bench.sip_redirect import _counts, _latencies_ms
 
 
 @pytest.mark.national
@@ -15,3 +16,27 @@ def test_routing_benchmark_reports_its_figures(national_path: Path) -> None:
     assert result["directory"] == {"municipalities": 342, "area_codes": 141}
     latency = result["latency_us"]
     assert isinstance(latency, dict) and 0 < latency["p50"] <= latency["p99"] <= latency["max"]
+
+
+def test_sip_bench_reads_sipp_screens_and_message_traces(tmp_path: Path) -> None:
+    screen = (
+        "  Call Rate              |    0.000 cps              | 499.500 cps\n"
+        "  Successful call        |        0                  |     1000\n"
+        "  Failed call            |        0                  |        2\n"
+    )
+    assert _counts(screen) == {"successful": 1000.0, "failed": 2.0, "rate": 499.5}
+    block = (
+        "----------------------------------------------- 2026-11-23 03:32:54.{us}\n"
+        "UDP message {way} [1] bytes :\n\n{first}\nVia: x\nCall-ID: {cid}\n\n"
+    )
+    log = "".join(
+        [
+            block.format(
+                us="500000", way="sent (329 bytes):", first="INVITE sip:1@h SIP/2.0", cid="a"
+            ),
+            block.format(us="500400", way="received", first="SIP/2.0 100 Trying", cid="a"),
+            block.format(us="501250", way="received", first="SIP/2.0 302 Moved", cid="a"),
+        ]
+    )
+    (tmp_path / "s_1_messages.log").write_text(log)
+    assert _latencies_ms(tmp_path) == [pytest.approx(1.25)]
