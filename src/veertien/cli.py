@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import sys
@@ -11,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from veertien import __version__
+from veertien.call.caller import place_call
 from veertien.call.service import run, serve
 from veertien.directory import DirectoryImportError, import_directory
 from veertien.directory.show import describe
@@ -50,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     show = dsub.add_parser("show", help="show the directory, an area code or a name")
     show.add_argument("query", nargs="?", default=None, help="area code (0113) or a name")
 
+    call = sub.add_parser("call", help="place a real SIP call into a running server")
+    call.add_argument("dialled", help="what to dial, e.g. 140320")
+    call.add_argument("--server", default="127.0.0.1:5060", help="HOST:PORT of veertien serve")
+    call.add_argument("--caller", default="0612345678", help="the caller's number")
+    call.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for an answer")
+
     route = sub.add_parser("route", help="what would happen to a call, and why")
     route.add_argument("dialled", help="what the caller dialled, e.g. 140113")
     route.add_argument("--caller", default=None, help="the caller's number")
@@ -66,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _directory(args, data)
         if args.command == "route":
             return _route(args, data)
+        if args.command == "call":
+            return _call(args)
         return _serve(args, data)
     except SettingsError as exc:
         print(f"veertien: bad settings: {exc}", file=sys.stderr)
@@ -132,6 +142,16 @@ def format_decision(decision: RoutingDecision) -> str:
         lines.append(f"  message: {decision.message}")
     lines.append(f"  data version: {decision.data_version}")
     return "\n".join(lines)
+
+
+def _call(args: argparse.Namespace) -> int:
+    try:
+        host, port = parse_hostport(args.server)
+    except ValueError as exc:
+        print(f"veertien: --server: {exc}", file=sys.stderr)
+        return 2
+    result = asyncio.run(place_call(args.dialled, host, port, args.caller, args.timeout))
+    return 1 if result.timed_out else 0
 
 
 def parse_hostport(text: str) -> tuple[str, int]:
