@@ -34,7 +34,7 @@ class CallResult:
 
 
 def build_invite(
-    core: SipCore, dialled: str, host: str, port: int, local: tuple[str, int], caller: str
+    core: SipCore, dialled: str, host: str, port: int, local: tuple[str, int], *, caller: str
 ) -> Request:
     lhost = f"[{local[0]}]" if ":" in local[0] else local[0]
     rhost = f"[{host}]" if ":" in host else host
@@ -63,6 +63,7 @@ async def place_call(
     dialled: str,
     host: str,
     port: int,
+    *,
     caller: str = "0612345678",
     timeout: float = 5.0,
     show: Callable[[str], None] = print,
@@ -83,7 +84,7 @@ async def place_call(
     core = SipCore()
     endpoint = SipEndpoint(core, handler)
     local = await endpoint.start("::1" if ":" in host else "127.0.0.1", 0)
-    invite = build_invite(core, dialled, host, port, local, caller)
+    invite = build_invite(core, dialled, host, port, local, caller=caller)
     show(f"→ INVITE {invite.uri} from {caller}")
     _, out = core.send_request(invite, Peer(Transport.UDP, host, port), endpoint.loop.time())
     endpoint.dispatch(out, endpoint.loop.time())
