@@ -150,7 +150,9 @@ def _call(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"veertien: --server: {exc}", file=sys.stderr)
         return 2
-    result = asyncio.run(place_call(args.dialled, host, port, caller=args.caller, timeout=args.timeout))
+    result = asyncio.run(
+        place_call(args.dialled, host, port, caller=args.caller, timeout=args.timeout)
+    )
     return 1 if result.timed_out else 0
 
 
