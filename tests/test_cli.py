@@ -86,7 +86,8 @@ def test_show_area_and_names(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "0116 is not a Dutch area code" in out
 
 
-def test_serve_listens_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_serve_listens_and_stops_cleanly(tmp_path: Path, stop: signal.Signals) -> None:
     exe = Path(sys.executable).with_name("veertien")
     proc = subprocess.Popen(
         [str(exe), "--data", str(tmp_path), "serve", "--sip", "127.0.0.1:0"],
@@ -98,7 +99,7 @@ def test_serve_listens_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     lines = [proc.stdout.readline() for _ in range(3)]
     assert "12 municipalities on 6 area codes" in lines[1]
     assert lines[2].startswith("listening for SIP on udp+tcp 127.0.0.1:")
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(stop)
     rest, _ = proc.communicate(timeout=10)
     assert proc.returncode == 0
     assert "stopped: 0 messages in, 0 out, 0 dropped" in rest
