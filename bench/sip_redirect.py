@@ -19,7 +19,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: the benchmark reuses the end-to-end helpers
+from tests.e2e.peers import free_port, veertien_server  # noqa: E402
+
 SCENARIO = ROOT / "tests" / "e2e" / "scenarios" / "uac_302.xml"
 TARGET = "sip:+31320000001@127.0.0.1:5080"
 DIVERSION = "<tel:+31140320>;reason=unconditional;counter=1"
@@ -55,44 +57,20 @@ def _pin(pid: int, cpu: int) -> None:
         os.sched_setaffinity(pid, {cpu})
 
 
-def _free_port() -> int:
-    sys.path.insert(0, str(ROOT))
-    from tests.e2e.peers import free_port  # noqa: PLC0415 (bench borrows the test helper)
-
-    return free_port()
-
-
 @contextmanager
 def veertien(folder: Path) -> Iterator[int]:
-    exe = Path(sys.executable).with_name("veertien")
     data = folder / "data"
     data.mkdir()
-    (data / "settings.json").write_text(
-        json.dumps({"municipalities": {"GM0995": {"destination": TARGET}}})
-    )
-    proc = subprocess.Popen(
-        [str(exe), "--data", str(data), "serve", "--sip", "127.0.0.1:0", "--log-level", "WARNING"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    port = 0
-    for _ in range(5):
-        line = proc.stdout.readline()
-        if line.startswith("listening"):
-            port = int(line.split()[5].rsplit(":", 1)[1].rstrip(";"))
-            break
-    _pin(proc.pid, SERVER_CPU)
-    try:
-        yield port
-    finally:
-        proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=20)
+    settings = {"municipalities": {"GM0995": {"destination": TARGET}}}
+    (data / "settings.json").write_text(json.dumps(settings))
+    with veertien_server(data, log_level="WARNING") as server:
+        _pin(server.process.pid, SERVER_CPU)
+        yield server.port
 
 
 @contextmanager
 def kamailio(folder: Path) -> Iterator[int]:
-    port = _free_port()
+    port = free_port()
     cfg = folder / "kamailio.cfg"
     template = (Path(__file__).parent / "kamailio-302.cfg").read_text(encoding="utf-8")
     cfg.write_text(template.replace("@PORT@", str(port)), encoding="utf-8")
