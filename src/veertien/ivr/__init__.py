@@ -1,0 +1,1 @@
+"""Dialogue flows as data (play, gather, confirm, transfer, announce, hangup) and their runner."""

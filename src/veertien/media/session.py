@@ -1,0 +1,113 @@
+"""One call's RTP on asyncio: paced G.711 playback with barge-in, DTMF and speech detection.
+
+Sends 20 ms packets on an absolute schedule (start + n × 20 ms, so delays do not add up), to
+where the caller's RTP comes from once it arrives (symmetric RTP), else to the SDP address.
+Received audio feeds the endpointer; RFC 4733 packets feed the key queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+
+from veertien.media.endpoint import Endpointer, SpeechStarted
+from veertien.media.g711 import Law, decode
+from veertien.media.rtp import DtmfReceiver, RtpError, RtpPacket
+
+log = logging.getLogger("veertien.media")
+FRAME = 160  # samples (and G.711 bytes) per 20 ms
+PTIME = 0.020
+
+
+@dataclass
+class PacingStats:
+    """How late packets left compared to their schedule, in seconds."""
+
+    lateness: list[float] = field(default_factory=list)
+
+    def percentile(self, q: float) -> float:
+        if not self.lateness:
+            return 0.0
+        ordered = sorted(self.lateness)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+
+class RtpSession(asyncio.DatagramProtocol):
+    def __init__(self, law: Law, dtmf_payload_type: int | None, remote: tuple[str, int]) -> None:
+        self.law = law
+        self.remote = remote
+        self.dtmf = DtmfReceiver(dtmf_payload_type) if dtmf_payload_type is not None else None
+        self.keys: asyncio.Queue[str] = asyncio.Queue()
+        self.speech = asyncio.Event()
+        self.endpointer = Endpointer()
+        self.transport: asyncio.DatagramTransport | None = None
+        self.ssrc = int.from_bytes(os.urandom(4), "big")
+        self.sequence = int.from_bytes(os.urandom(2), "big")
+        self.timestamp = int.from_bytes(os.urandom(4), "big")
+        self.stats = PacingStats()
+        self.received = 0
+        self.heard_at: float | None = None  # monotonic time of the latest key
+
+    async def open(self, host: str) -> int:
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(lambda: self, local_addr=(host, 0))
+        self.transport = transport
+        return int(transport.get_extra_info("sockname")[1])
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+    # -- receiving --------------------------------------------------------------------------
+    def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
+        try:
+            packet = RtpPacket.parse(data)
+        except RtpError:
+            return
+        self.received += 1
+        self.remote = (str(addr[0]), int(addr[1]))  # symmetric RTP
+        if self.dtmf is not None and packet.payload_type == self.dtmf.payload_type:
+            key = self.dtmf.feed(packet)
+            if key is not None:
+                self.heard_at = time.monotonic()
+                self.keys.put_nowait(key)
+            return
+        if packet.payload_type == self.law.payload_type and packet.payload:
+            event = self.endpointer.feed(decode(packet.payload, self.law))
+            if isinstance(event, SpeechStarted):
+                self.speech.set()
+
+    # -- sending ----------------------------------------------------------------------------
+    async def play(self, audio: bytes, barge_in: bool = True) -> bool:
+        """Send G.711 `audio` paced at 20 ms. True if a key (or speech) interrupted it."""
+        loop = asyncio.get_running_loop()
+        self.speech.clear()
+        start = loop.time()
+        for n, offset in enumerate(range(0, len(audio), FRAME)):
+            if barge_in and (not self.keys.empty() or self.speech.is_set()):
+                return True
+            due = start + n * PTIME
+            delay = due - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self.stats.lateness.append(max(0.0, loop.time() - due))
+            self._send(audio[offset : offset + FRAME].ljust(FRAME, audio[-1:]), marker=n == 0)
+        return False
+
+    def _send(self, payload: bytes, marker: bool) -> None:
+        packet = RtpPacket(
+            self.law.payload_type, self.sequence, self.timestamp, self.ssrc, payload, marker
+        )
+        self.sequence = (self.sequence + 1) & 0xFFFF
+        self.timestamp = (self.timestamp + FRAME) & 0xFFFFFFFF
+        if self.transport is not None:
+            self.transport.sendto(packet.to_bytes(), self.remote)
+
+    async def key(self, timeout: float) -> str | None:
+        try:
+            return await asyncio.wait_for(self.keys.get(), timeout)
+        except TimeoutError:
+            return None

@@ -1,0 +1,1 @@
+"""Speech: prompt synthesis (recognition comes with the speech issue)."""
