@@ -30,8 +30,13 @@ class CallRecord:
     municipality: str | None
     target: str | None
     response: int  # the final SIP status we sent
-    outcome: str  # "redirected", "rejected", "cancelled", ...
-    pdd_us: float  # INVITE taken by the handler → final response handed to the transport
+    outcome: str  # "redirected", "refused", "transferred", "announced", "cancelled", ...
+    pdd_us: float  # INVITE taken by the handler → first answer (final, or 183) handed over
+    route: str = "direct"  # "direct" (302 at once) or "keys" (the dialogue)
+    dialogue: tuple[tuple[str, str], ...] = ()  # (event, detail): prompt, key, timeout, ...
+    phase: str | None = None  # where a caller who hung up was: "menu", "announcement", ...
+    duration_ms: float | None = None  # INVITE → final response, for dialogues
+    key_to_transfer_ms: float | None = None  # the caller's last key → the transfer sent
 
     def to_json(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in RECORD_FIELDS}

@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 from veertien.call.records import CallRecord, CallRecordSink
 from veertien.numbering import to_national
 from veertien.routing import CallFacts, DecisionKind, RoutingContext, RoutingDecision, Rule, decide
-from veertien.sip.core import IncomingRequest, Output, SipCore
-from veertien.sip.transaction import Timeout
+from veertien.sip.core import Cancelled, IncomingRequest, Output, SipCore
+from veertien.sip.transaction import Timeout, TxnKey
 from veertien.sip.uri import NameAddr, SipSyntaxError, SipUri
 
 log = logging.getLogger("veertien.call")
@@ -53,6 +54,23 @@ def caller_of(request_from: str | None, asserted: str | None) -> str | None:
     return None
 
 
+class Dialogues(Protocol):
+    """Takes calls that need a dialogue (the IVR); see call/dialogue.py."""
+
+    def start(
+        self,
+        event: IncomingRequest,
+        decision: RoutingDecision,
+        facts: CallFacts,
+        ctx: RoutingContext,
+        now: float,
+    ) -> list[Output] | None:
+        """Outputs if it took the call, None to let the handler answer it directly."""
+        ...
+
+    def cancelled(self, key: TxnKey) -> None: ...
+
+
 class RedirectHandler:
     def __init__(
         self,
@@ -61,14 +79,21 @@ class RedirectHandler:
         records: CallRecordSink,
         clock: Callable[[], float],
         wall: Callable[[], datetime],
+        *,
+        dialogues: Dialogues | None = None,
     ) -> None:
         self.core = core
         self.context = context
         self.records = records
         self.clock = clock
         self.wall = wall
+        self.dialogues = dialogues
 
     def handle(self, event: Output, now: float) -> list[Output]:
+        if isinstance(event, Cancelled):
+            if self.dialogues is not None:
+                self.dialogues.cancelled(event.key)
+            return []
         if isinstance(event, IncomingRequest):
             if event.request.method == "INVITE":
                 return self._invite(event, now)
@@ -86,7 +111,12 @@ class RedirectHandler:
         at = self.wall()
         dialled = user_part(request.uri) or ""
         caller = caller_of(request.header("From"), request.header("P-Asserted-Identity"))
-        decision = decide(CallFacts(dialled, at, caller), ctx)
+        facts = CallFacts(dialled, at, caller)
+        decision = decide(facts, ctx)
+        if decision.kind is DecisionKind.IVR and decision.candidates and self.dialogues:
+            taken = self.dialogues.start(event, decision, facts, ctx, now)
+            if taken is not None:
+                return taken
         status, phrase, headers = _response_for(decision, dialled)
         out = self.core.respond(event.key, status, phrase, headers, now=now)
         pdd_us = (self.clock() - started) * 1e6
@@ -124,16 +154,21 @@ class RedirectHandler:
         return out
 
 
+def redirect_headers(target: str, dialled: str) -> list[tuple[str, str]]:
+    """Contact and Diversion (RFC 5806) for a 302 that sends a call for `dialled` to `target`."""
+    national = to_national(dialled) or dialled
+    diversion = f"<tel:+31{national}>;reason=unconditional;counter=1"
+    return [("Contact", f"<{target}>"), ("Diversion", diversion)]
+
+
 def _response_for(
     decision: RoutingDecision,
     dialled: str,
 ) -> tuple[int, str, list[tuple[str, str]]]:
-    # Until the dialogue exists (IVR issue), a shared area goes to its default destination: the
-    # region's main contact centre, a human who can put the caller through.
+    # A shared area that gets no dialogue (none configured, or the caller offers no G.711 audio)
+    # goes to its default destination: the region's main contact centre.
     target = decision.target
     if decision.kind in (DecisionKind.REDIRECT, DecisionKind.IVR) and target is not None:
-        national = to_national(dialled) or dialled
-        diversion = f"<tel:+31{national}>;reason=unconditional;counter=1"
-        return 302, "Moved Temporarily", [("Contact", f"<{target}>"), ("Diversion", diversion)]
+        return 302, "Moved Temporarily", redirect_headers(target, dialled)
     status, phrase = _PHRASES.get(decision.rule, (480, "Temporarily Unavailable"))
     return status, phrase, []

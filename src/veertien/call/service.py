@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import shutil
 import signal
 import time
 from collections.abc import Callable, Coroutine
@@ -14,15 +15,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from veertien.call.dialogue import DialogueManager, PromptCache
 from veertien.call.records import CallRecordSink, JsonLinesSink
 from veertien.call.redirect import RedirectHandler
 from veertien.routing import RoutingContext, SettingsError
 from veertien.sip.core import SipCore
 from veertien.sip.transport import SipEndpoint
+from veertien.speech.synthesis import EspeakSynthesiser
 from veertien.storage import DataDir
 
 log = logging.getLogger("veertien")
 RECORDS = "calls.jsonl"
+PROMPTS = "prompts"
 
 
 class LiveContext:
@@ -75,15 +79,39 @@ class Service:
         self.records.close()
 
 
+def _dialogues(
+    core: SipCore, sink: CallRecordSink, data: DataDir, host: str
+) -> DialogueManager | None:
+    """The IVR for shared areas, if prompts can be made here (espeak-ng and sox)."""
+    if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
+        log.warning(
+            "espeak-ng or sox missing: no dialogue; shared areas go straight to their "
+            "default destination (apt-get install espeak-ng sox)"
+        )
+        return None
+    prompts = PromptCache(EspeakSynthesiser(data.path / PROMPTS))
+    return DialogueManager(core, sink, prompts, time.perf_counter, media_host=host)
+
+
 async def start_service(
-    data: DataDir, host: str, port: int, records: CallRecordSink | None = None
+    data: DataDir,
+    host: str,
+    port: int,
+    records: CallRecordSink | None = None,
+    *,
+    dialogues: bool = True,
 ) -> Service:
     context = LiveContext(data)
     sink = records or JsonLinesSink(data.path / RECORDS)
     zone = ZoneInfo(context.current.settings.timezone)
     core = SipCore()
-    handler = RedirectHandler(core, context, sink, time.perf_counter, lambda: datetime.now(zone))
+    manager = _dialogues(core, sink, data, host) if dialogues else None
+    handler = RedirectHandler(
+        core, context, sink, time.perf_counter, lambda: datetime.now(zone), dialogues=manager
+    )
     endpoint = SipEndpoint(core, handler.handle)
+    if manager is not None:
+        manager.attach(lambda outputs: endpoint.dispatch(outputs, endpoint.loop.time()))
     address = await endpoint.start(host, port)
     return Service(endpoint, sink, address)
 
