@@ -127,7 +127,9 @@ class DialogueManager:
             self._respond(call, 183, None, [("Content-Type", "application/sdp")], sdp.to_bytes())
             first_answer_us = (self.clock() - call.started) * 1e6
             flow = area_flow(
-                call.decision, lambda code: decide_municipality(code, call.facts, call.ctx)
+                call.decision,
+                lambda code: decide_municipality(code, call.facts, call.ctx),
+                call.ctx.settings.key_timeout_s,
             )
             outcome = await run_flow(flow, _Recording(RtpIvrPort(session, self.prompts), events))
             self._finish(call, outcome, session, first_answer_us)

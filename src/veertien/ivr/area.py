@@ -26,14 +26,16 @@ def menu_text(candidates: tuple[Candidate, ...]) -> str:
     return " ".join(f"Voor {c.name}, toets {n}." for n, c in enumerate(offered, start=1))
 
 
-def area_flow(decision: RoutingDecision, choose: Callable[[str], RoutingDecision]) -> Flow:
+def area_flow(
+    decision: RoutingDecision, choose: Callable[[str], RoutingDecision], timeout_s: float = 5.0
+) -> Flow:
     """The dialogue for an IVR decision; `choose(code)` decides for a chosen municipality."""
     offered = [c for c in decision.candidates if c.in_menu][:MAX_KEYS]
     menu = menu_text(decision.candidates)
     choices = {str(n): f"choice-{c.code}" for n, c in enumerate(offered, start=1)}
     steps: dict[str, Step] = {
-        "menu": Gather(f"{GREETING} {menu}", choices, on_timeout="again", on_invalid="again"),
-        "again": Gather(f"{AGAIN} {menu}", choices, on_timeout="default", on_invalid="default"),
+        "menu": Gather(f"{GREETING} {menu}", choices, "again", "again", timeout_s),
+        "again": Gather(f"{AGAIN} {menu}", choices, "default", "default", timeout_s),
         "bye": Hangup(),
     }
     if decision.target:

@@ -100,6 +100,7 @@ class Settings:
     timezone: str = "Europe/Amsterdam"
     area_defaults: Mapping[str, str] = field(default_factory=dict)  # area code -> regional KCC
     direct_when_single_participant: bool = False
+    key_timeout_s: float = 5.0  # the dialogue waits this long for a key after a menu
     version: str = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -123,6 +124,7 @@ class Settings:
             "access_numbers": dict(self.numbering.access_numbers),
             "area_defaults": dict(self.area_defaults),
             "direct_when_single_participant": self.direct_when_single_participant,
+            "key_timeout_s": self.key_timeout_s,
             "sliver": {
                 "max_postcodes": self.sliver_rule.max_postcodes,
                 "max_share_of_municipality": self.sliver_rule.max_share_of_municipality,
@@ -138,6 +140,7 @@ class Settings:
             "access_numbers",
             "area_defaults",
             "direct_when_single_participant",
+            "key_timeout_s",
             "sliver",
             "municipalities",
         }
@@ -171,7 +174,14 @@ class Settings:
             timezone=timezone,
             area_defaults=defaults,
             direct_when_single_participant=bool(data.get("direct_when_single_participant")),
+            key_timeout_s=_positive("key_timeout_s", data.get("key_timeout_s", 5.0)),
         )
+
+
+def _positive(key: str, value: object) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= 60:
+        raise SettingsError(f"{key} must be a number of seconds between 0 and 60")
+    return float(value)
 
 
 def _check_area(key: str, area: object) -> str:
