@@ -56,7 +56,16 @@ def _parser() -> argparse.ArgumentParser:
     call.add_argument("dialled", help="what to dial, e.g. 140320")
     call.add_argument("--server", default="127.0.0.1:5060", help="HOST:PORT of veertien serve")
     call.add_argument("--caller", default="0612345678", help="the caller's number")
-    call.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for an answer")
+    call.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        help="seconds to wait for the final answer (default 30)",
+    )
+    call.add_argument("--key", default="", help="keys to press in the menu, e.g. 2")
+    call.add_argument(
+        "--key-after", type=float, default=1.5, help="seconds of menu before each key (default 1.5)"
+    )
 
     route = sub.add_parser("route", help="what would happen to a call, and why")
     route.add_argument("dialled", help="what the caller dialled, e.g. 140113")
@@ -151,7 +160,15 @@ def _call(args: argparse.Namespace) -> int:
         print(f"veertien: --server: {exc}", file=sys.stderr)
         return 2
     result = asyncio.run(
-        place_call(args.dialled, host, port, caller=args.caller, timeout=args.timeout)
+        place_call(
+            args.dialled,
+            host,
+            port,
+            caller=args.caller,
+            timeout=args.timeout,
+            keys=args.key,
+            key_after_s=args.key_after,
+        )
     )
     return 1 if result.timed_out else 0
 

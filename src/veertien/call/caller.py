@@ -1,8 +1,8 @@
 """A built-in test caller: one real SIP call into a running server, printing each step.
 
-`veertien call 140320` sends an INVITE (with a G.711 offer) over UDP, prints the provisional and
-final responses, and lets the client transaction ACK a 3xx-6xx. Media and speech come with the
-IVR and speech issues.
+`veertien call 140113 --key 2` sends an INVITE with a G.711 offer over UDP, prints the responses,
+records what it hears in early media, presses the keys (RFC 4733) once the menu has played for a
+moment, and lets the client transaction ACK a 3xx-6xx. Speech comes with the speech issue.
 """
 
 from __future__ import annotations
@@ -12,43 +12,58 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from veertien.media.g711 import Law
+from veertien.media.session import RtpSession
 from veertien.sip.core import Output, SipCore
 from veertien.sip.message import Headers, Request, Response
+from veertien.sip.sdp import SdpError, parse_sdp
 from veertien.sip.transaction import Deliver, Peer, Timeout, Transport
 from veertien.sip.transport import SipEndpoint
 
 OFFER = (
     "v=0\r\no=veertien-caller {sid} {sid} IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\n"
-    "m=audio 9 RTP/AVP 8 0 101\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n"
+    "m=audio {port} RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n"
 )
+DTMF_PT = 101
 
 
 @dataclass(frozen=True, slots=True)
 class CallResult:
     responses: tuple[Response, ...]
     timed_out: bool
+    heard: bytes = b""  # G.711 µ-law received in early media
+    law: Law = Law.PCMU
 
     @property
     def final(self) -> Response | None:
         return next((r for r in self.responses if r.status >= 200), None)
 
 
+def _host(address: str) -> str:
+    return f"[{address}]" if ":" in address else address
+
+
 def build_invite(
-    core: SipCore, dialled: str, host: str, port: int, local: tuple[str, int], *, caller: str
+    core: SipCore,
+    dialled: str,
+    server: tuple[str, int],
+    local: tuple[str, int],
+    *,
+    caller: str,
+    rtp_port: int,
 ) -> Request:
-    lhost = f"[{local[0]}]" if ":" in local[0] else local[0]
-    rhost = f"[{host}]" if ":" in host else host
+    lhost, rhost = _host(local[0]), _host(server[0])
     sid = str(int.from_bytes(os.urandom(4), "big"))
-    body = OFFER.format(sid=sid, ip=local[0]).encode()
+    body = OFFER.format(sid=sid, ip=local[0], port=rtp_port).encode()
     return Request(
         "INVITE",
-        f"sip:{dialled}@{rhost}:{port}",
+        f"sip:{dialled}@{rhost}:{server[1]}",
         Headers(
             [
                 ("Via", f"SIP/2.0/UDP {lhost}:{local[1]};branch={core.new_branch()};rport"),
                 ("Max-Forwards", "70"),
                 ("From", f"<sip:{caller}@{lhost}:{local[1]}>;tag={core.new_id()}"),
-                ("To", f"<sip:{dialled}@{rhost}:{port}>"),
+                ("To", f"<sip:{dialled}@{rhost}:{server[1]}>"),
                 ("Call-ID", f"{core.new_id()}@veertien-caller"),
                 ("CSeq", "1 INVITE"),
                 ("Contact", f"<sip:{caller}@{lhost}:{local[1]}>"),
@@ -59,6 +74,50 @@ def build_invite(
     )
 
 
+class _Call:
+    def __init__(
+        self, media: RtpSession, keys: str, key_after_s: float, show: Callable[[str], None]
+    ) -> None:
+        self.media = media
+        self.keys = keys
+        self.key_after_s = key_after_s
+        self.show = show
+        self.responses: list[Response] = []
+        self.done = asyncio.Event()
+        self.pressing: asyncio.Task[None] | None = None
+
+    def handle(self, event: Output, now: float) -> list[Output]:
+        if isinstance(event, Deliver):
+            response = event.response
+            self.responses.append(response)
+            self.show(_describe(response))
+            if response.status == 183 and response.body and self.pressing is None:
+                self._early_media(response.body)
+            if response.status >= 200:
+                self.done.set()
+        elif isinstance(event, Timeout):
+            self.done.set()
+        return []
+
+    def _early_media(self, body: bytes) -> None:
+        try:
+            sdp = parse_sdp(body)
+        except SdpError as exc:
+            self.show(f"  (unusable SDP in 183: {exc})")
+            return
+        audio = sdp.audio()
+        address = sdp.address_of(audio) if audio else None
+        if audio is not None and address is not None:
+            self.media.remote = (address, audio.port)
+            self.pressing = asyncio.get_running_loop().create_task(self._press())
+
+    async def _press(self) -> None:
+        for digit in self.keys:
+            await asyncio.sleep(self.key_after_s)
+            self.show(f"→ key {digit}")
+            await self.media.send_key(digit, DTMF_PT)
+
+
 async def place_call(
     dialled: str,
     host: str,
@@ -66,40 +125,39 @@ async def place_call(
     *,
     caller: str = "0612345678",
     timeout: float = 5.0,
+    keys: str = "",
+    key_after_s: float = 1.0,
     show: Callable[[str], None] = print,
 ) -> CallResult:
-    responses: list[Response] = []
-    done = asyncio.Event()
-
-    def handler(event: Output, now: float) -> list[Output]:
-        if isinstance(event, Deliver):
-            responses.append(event.response)
-            show(_describe(event.response))
-            if event.response.status >= 200:
-                done.set()
-        elif isinstance(event, Timeout):
-            done.set()
-        return []
-
+    family_host = "::1" if ":" in host else "127.0.0.1"
+    media = RtpSession(Law.PCMU, DTMF_PT, (host, 9))
+    rtp_port = await media.open(family_host)
+    media.recording = bytearray()
+    call = _Call(media, keys, key_after_s, show)
     core = SipCore()
-    endpoint = SipEndpoint(core, handler)
-    local = await endpoint.start("::1" if ":" in host else "127.0.0.1", 0)
-    invite = build_invite(core, dialled, host, port, local, caller=caller)
+    endpoint = SipEndpoint(core, call.handle)
+    local = await endpoint.start(family_host, 0)
+    invite = build_invite(core, dialled, (host, port), local, caller=caller, rtp_port=rtp_port)
     show(f"→ INVITE {invite.uri} from {caller}")
     _, out = core.send_request(invite, Peer(Transport.UDP, host, port), endpoint.loop.time())
     endpoint.dispatch(out, endpoint.loop.time())
     try:
-        await asyncio.wait_for(done.wait(), timeout)
+        await asyncio.wait_for(call.done.wait(), timeout)
     except TimeoutError:
         show(f"no final response within {timeout:g} s")
+    if call.pressing is not None:
+        call.pressing.cancel()
     await asyncio.sleep(0.05)  # let the ACK for a 3xx-6xx leave
     await endpoint.close()
-    final = next((r for r in responses if r.status >= 200), None)
-    return CallResult(tuple(responses), final is None)
+    media.close()
+    final = next((r for r in call.responses if r.status >= 200), None)
+    return CallResult(tuple(call.responses), final is None, bytes(media.recording))
 
 
 def _describe(response: Response) -> str:
     line = f"← {response.status} {response.reason}"
+    if response.status == 183:
+        line += " (early media: the menu)"
     if 300 <= response.status < 400:
         line += f": transferred to {response.header('Contact')}"
         if response.header("Diversion"):

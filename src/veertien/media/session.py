@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from veertien.media.endpoint import Endpointer, SpeechStarted
 from veertien.media.g711 import Law, decode
-from veertien.media.rtp import DtmfReceiver, RtpError, RtpPacket
+from veertien.media.rtp import DTMF_EVENTS, DtmfReceiver, RtpError, RtpPacket, TelephoneEvent
 
 log = logging.getLogger("veertien.media")
 FRAME = 160  # samples (and G.711 bytes) per 20 ms
@@ -50,6 +50,7 @@ class RtpSession(asyncio.DatagramProtocol):
         self.stats = PacingStats()
         self.received = 0
         self.heard_at: float | None = None  # monotonic time of the latest key
+        self.recording: bytearray | None = None  # set it to keep the received G.711 payloads
 
     async def open(self, host: str) -> int:
         loop = asyncio.get_running_loop()
@@ -76,6 +77,8 @@ class RtpSession(asyncio.DatagramProtocol):
                 self.keys.put_nowait(key)
             return
         if packet.payload_type == self.law.payload_type and packet.payload:
+            if self.recording is not None:
+                self.recording += packet.payload
             event = self.endpointer.feed(decode(packet.payload, self.law))
             if isinstance(event, SpeechStarted):
                 self.speech.set()
@@ -98,11 +101,25 @@ class RtpSession(asyncio.DatagramProtocol):
         return False
 
     def _send(self, payload: bytes, marker: bool) -> None:
-        packet = RtpPacket(
-            self.law.payload_type, self.sequence, self.timestamp, self.ssrc, payload, marker
-        )
-        self.sequence = (self.sequence + 1) & 0xFFFF
+        self._send_raw(self.law.payload_type, self.timestamp, payload, marker)
         self.timestamp = (self.timestamp + FRAME) & 0xFFFFFFFF
+
+    async def send_key(self, digit: str, payload_type: int, duration_ms: int = 100) -> None:
+        """Press a key the RFC 4733 way: updates every 20 ms, then the end packet three times,
+        all with the timestamp of the event's start."""
+        event = DTMF_EVENTS.index(digit)
+        start = self.timestamp
+        steps = max(1, duration_ms // 20)
+        for n in range(1, steps + 1):
+            payload = TelephoneEvent(event, n == steps, 10, n * FRAME).to_bytes()
+            for _ in range(3 if n == steps else 1):
+                self._send_raw(payload_type, start, payload, marker=n == 1)
+            await asyncio.sleep(PTIME)
+        self.timestamp = (start + steps * FRAME) & 0xFFFFFFFF
+
+    def _send_raw(self, payload_type: int, timestamp: int, payload: bytes, marker: bool) -> None:
+        packet = RtpPacket(payload_type, self.sequence, timestamp, self.ssrc, payload, marker)
+        self.sequence = (self.sequence + 1) & 0xFFFF
         if self.transport is not None:
             self.transport.sendto(packet.to_bytes(), self.remote)
 

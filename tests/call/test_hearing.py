@@ -1,0 +1,67 @@
+"""What a caller hears: record the early media of a real call and check the menu in it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from veertien.call.caller import place_call
+from veertien.call.records import MemorySink
+from veertien.call.service import start_service
+from veertien.ivr.area import AGAIN, GREETING
+from veertien.media.endpoint import Endpointer, SpeechEnded, SpeechStarted, frame_db
+from veertien.media.g711 import Law, decode, encode
+from veertien.speech.synthesis import EspeakSynthesiser, duration_s
+from veertien.storage import DataDir
+
+MENU = "Voor Epe, toets 1. Voor Heerde, toets 2."
+
+
+@pytest.fixture
+def voices() -> None:
+    if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
+        if os.environ.get("CI"):
+            pytest.fail("espeak-ng and sox are missing (scripts/install installs them)")
+        pytest.skip("espeak-ng and sox are missing")
+
+
+@pytest.mark.usefixtures("voices")
+async def test_the_caller_hears_the_menu_twice_then_is_sent_to_the_default(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "settings.json").write_text(json.dumps({"key_timeout_s": 0.5}))
+    sink = MemorySink()
+    service = await start_service(DataDir(tmp_path), "127.0.0.1", 0, sink)
+    try:
+        result = await place_call(
+            "140578", "127.0.0.1", service.address[1], timeout=40, show=lambda _: None
+        )
+    finally:
+        await service.close()
+    assert result.final is not None and result.final.status == 302
+    assert result.final.header("Contact") == "<sip:+31578000001@127.0.0.1:5080>"
+
+    synth = EspeakSynthesiser(tmp_path / "prompts")
+    first, second = (synth.render(f"{GREETING} {MENU}"), synth.render(f"{AGAIN} {MENU}"))
+    heard = decode(result.heard, Law.PCMU)
+    # Everything we sent arrived, in order: both prompts, each with 200 ms of silence after it.
+    expected = encode(first, Law.PCMU)
+    assert result.heard[: len(expected)] == expected
+    assert len(result.heard) == pytest.approx(len(first) / 2 + len(second) / 2 + 3200, abs=320)
+    assert 3.0 < duration_s(first) < 8.0
+
+    frames = [heard[i : i + 320] for i in range(0, len(first), 320)]
+    endpointer = Endpointer()
+    events = [e for f in frames if (e := endpointer.feed(f)) is not None]
+    assert isinstance(events[0], SpeechStarted) and events[0].at_ms < 500
+    assert max(frame_db(f) for f in frames) > -20  # clearly audible
+    loud = sum(frame_db(f) > -40 for f in frames) / len(frames)
+    assert loud > 0.5, "most of the prompt is speech, not silence"
+    spoken = sum(e.duration_ms for e in events if isinstance(e, SpeechEnded))
+    assert spoken > 0.6 * duration_s(first) * 1000, "speech fills most of the prompt's length"
+    (record,) = sink.records
+    assert [k for k, _ in record.dialogue].count("timeout") == 2
