@@ -5,12 +5,23 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.peers import Server, scenario, sipp, sipp_errors, veertien_server, xml_attr
+from tests.e2e.peers import (
+    Baresip,
+    Server,
+    free_port,
+    scenario,
+    sipp,
+    sipp_errors,
+    veertien_server,
+    xml_attr,
+)
 from tests.media.pcap import sipp_pcap
 
 pytestmark = pytest.mark.e2e
@@ -72,3 +83,57 @@ def _keys(record: dict[str, object]) -> list[str]:
     dialogue = record["dialogue"]
     assert isinstance(dialogue, list)
     return [detail for kind, detail in dialogue if kind == "key"]
+
+
+def test_baresip_presses_a_key_in_the_menu_and_arrives_at_the_municipality(
+    server: Server,
+    tmp_path: Path,
+) -> None:
+    """baresip hears the 0113 menu in early media, sends key 3 over ctrl_tcp (RFC 4733) and
+    follows the 302 to Reimerswaal, played here by SIPp as a fake municipality."""
+    muni_port = free_port()
+    settings = json.loads((server.data / "settings.json").read_text())
+    settings["municipalities"] = {
+        "GM0703": {"destination": f"sip:+31113000003@127.0.0.1:{muni_port}"}
+    }
+    (server.data / "settings.json").write_text(json.dumps(settings))
+    time.sleep(1.2)  # the server reloads changed settings within a second
+    muni = scenario("uas_municipality.xml", tmp_path, USER=r"\+31113000003")
+    municipality = subprocess.Popen(
+        [
+            "sipp",
+            "-sf",
+            str(muni),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(muni_port),
+            "-m",
+            "1",
+            "-nostdin",
+            "-trace_err",
+            "-timeout",
+            "40s",
+            "-timeout_error",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    phone = Baresip(tmp_path / "baresip")
+    try:
+        phone.events(until="", timeout=0.5)
+        phone.command("dial", f"sip:140113@127.0.0.1:{server.port}")
+        early = phone.events(until="CALL_PROGRESS", timeout=10)
+        time.sleep(1.5)  # listen to the menu for a moment
+        phone.command("sndcode", "3")
+        events = early + phone.events(until="CALL_CLOSED", timeout=20)
+    finally:
+        log = phone.close()
+    municipality.communicate(timeout=45)
+    assert municipality.returncode == 0, f"fake municipality: {sipp_errors(tmp_path)}\n{log}"
+    closed = [e for e in events if e.get("type") == "CALL_CLOSED"]
+    assert closed and closed[0]["param"] == "486 Busy Here", events
+    (record,) = server.records(lambda r: r["peer"] == f"udp:127.0.0.1:{phone.sip_port}")
+    assert (record["response"], record["municipality"], _keys(record)) == (302, "GM0703", ["3"])
