@@ -234,3 +234,38 @@ class Baresip:
             self.process.kill()
             out, _ = self.process.communicate()
         return out
+
+
+class Linphone:
+    """linphone-cli (linphonec) as a softphone, driven by lines on its standard input."""
+
+    def __init__(self, home: Path) -> None:
+        self.sip_port = free_port()
+        (home / ".local" / "share" / "linphone").mkdir(parents=True)
+        config = home / "linphonerc"
+        config.write_text(
+            f"[sip]\nsip_port={self.sip_port}\nsip_tcp_port=-1\ndefault_proxy=-1\n"
+            f"[rtp]\naudio_rtp_port={free_port()}\n[sound]\nechocancellation=0\n"
+        )
+        self.process = subprocess.Popen(
+            [need("linphonec"), "-c", str(config)],
+            env={**os.environ, "HOME": str(home)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def say(self, line: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+
+    def close(self) -> str:
+        try:
+            self.say("quit")
+            out, _ = self.process.communicate(timeout=10)
+        except (subprocess.TimeoutExpired, BrokenPipeError):
+            self.process.kill()
+            out, _ = self.process.communicate()
+        return out

@@ -64,7 +64,7 @@ def test_final_response_is_retransmitted_by_timer_g() -> None:
 
 def test_options_is_answered_with_allow() -> None:
     (ok,) = sent(SipCore().receive(request("OPTIONS"), PEER, 0.0))
-    assert ok.status == 200 and ok.header("Allow") == "INVITE, ACK, CANCEL, BYE, OPTIONS"
+    assert ok.status == 200 and ok.header("Allow") == "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY"
 
 
 def test_cancel_gets_200_and_the_invite_487() -> None:
@@ -87,7 +87,9 @@ def test_max_forwards_zero_is_483() -> None:
 
 def test_unknown_method_is_405_with_allow() -> None:
     (resp,) = sent(SipCore().receive(request("PUBLISH"), PEER, 0.0))
-    assert resp.status == 405 and resp.header("Allow") == "INVITE, ACK, CANCEL, BYE, OPTIONS"
+    assert (
+        resp.status == 405 and resp.header("Allow") == "INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY"
+    )
 
 
 def test_required_extension_is_420_with_unsupported() -> None:

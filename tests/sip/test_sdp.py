@@ -43,7 +43,7 @@ def test_choose_first_supported_codec_and_the_offers_dtmf_type() -> None:
 
 def test_answer_keeps_stream_order_and_refuses_video() -> None:
     offer = parse_sdp(OFFER)
-    ans = parse_sdp(answer(offer, choose_audio(offer), "127.0.0.1", 30000, "42").to_bytes())
+    ans = parse_sdp(answer(offer, choose_audio(offer), ("127.0.0.1", 30000), "42").to_bytes())
     audio, video = ans.media
     assert (audio.port, audio.formats, audio.direction) == (30000, ("0", "101"), "sendrecv")
     assert ("fmtp", "101 0-15") in audio.attributes

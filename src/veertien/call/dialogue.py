@@ -11,19 +11,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
+from veertien.call.answered import AnsweredLeg, OurMedia
 from veertien.call.records import CallRecord, CallRecordSink
 from veertien.call.redirect import caller_of, redirect_headers
 from veertien.ivr.area import area_flow
+from veertien.ivr.flow import Flow
 from veertien.ivr.runner import EventKind, IvrEvent, Outcome, OutcomeKind, run_flow
 from veertien.media.g711 import Law, encode, silence
 from veertien.media.session import RtpSession
 from veertien.routing import CallFacts, RoutingContext, RoutingDecision, decide_municipality
-from veertien.sip.core import IncomingRequest, Output, SipCore
+from veertien.sip.core import IncomingAck, IncomingRequest, Output, SipCore
+from veertien.sip.dialog import DialogId
 from veertien.sip.sdp import SdpError, answer, choose_audio, parse_sdp
-from veertien.sip.transaction import TxnKey
+from veertien.sip.transaction import Deliver, Timeout, TxnKey
 from veertien.speech.synthesis import Synthesiser, SynthesisError
 
 log = logging.getLogger("veertien.call")
@@ -84,11 +88,35 @@ class DialogueManager:
         self.clock = clock
         self.media_host = media_host
         self.send: Send = lambda outputs: None
+        self.contact = f"sip:veertien@{media_host}:5060"
         self.tasks: dict[TxnKey, asyncio.Task[None]] = {}
+        self.legs: dict[DialogId, AnsweredLeg] = {}
 
-    def attach(self, send: Send) -> None:
-        """Where outputs produced later (183, 302, ...) go: the endpoint's dispatch."""
+    def attach(self, send: Send, sip_address: tuple[str, int]) -> None:
+        """Where outputs produced later (183, 302, REFER ...) go (the endpoint's dispatch), and
+        the address our SIP listens on (for Contact and Via)."""
         self.send = send
+        host = f"[{sip_address[0]}]" if ":" in sip_address[0] else sip_address[0]
+        self.contact = f"sip:veertien@{host}:{sip_address[1]}"
+
+    def in_dialog(self, event: IncomingRequest | IncomingAck) -> list[Output] | None:
+        leg = next((g for g in self.legs.values() if g.dialog.matches(event.request)), None)
+        if leg is None:
+            return None
+        if isinstance(event, IncomingAck):
+            leg.on_ack()
+            return []
+        return leg.on_request(event)
+
+    def client_event(self, event: Deliver | Timeout) -> bool:
+        for leg in self.legs.values():
+            if event.key in leg._responses:
+                if isinstance(event, Deliver):
+                    leg.on_response(event.key, event.response)
+                else:
+                    leg.on_timeout(event.key)
+                return True
+        return False
 
     def start(
         self,
@@ -123,15 +151,16 @@ class DialogueManager:
         try:
             port = await session.open(self.media_host)
             offer = parse_sdp(call.event.request.body)
-            sdp = answer(offer, choice, self.media_host, port, str(int.from_bytes(os.urandom(4))))
+            session_id = str(int.from_bytes(os.urandom(4)))
+            sdp = answer(offer, choice, (self.media_host, port), session_id)
+            if _refers(call):
+                await self._answered(call, session, sdp.to_bytes(), (port, session_id), events)
+                return
             self._respond(call, 183, None, [("Content-Type", "application/sdp")], sdp.to_bytes())
             first_answer_us = (self.clock() - call.started) * 1e6
-            flow = area_flow(
-                call.decision,
-                lambda code: decide_municipality(code, call.facts, call.ctx),
-                call.ctx.settings.key_timeout_s,
+            outcome = await run_flow(
+                self._flow(call), _Recording(RtpIvrPort(session, self.prompts), events)
             )
-            outcome = await run_flow(flow, _Recording(RtpIvrPort(session, self.prompts), events))
             self._finish(call, outcome, session, first_answer_us)
         except asyncio.CancelledError:
             self._write(call, 487, "cancelled", _ended(events), 0.0)
@@ -139,8 +168,91 @@ class DialogueManager:
             log.error("call %s: dialogue failed: %s", call.facts.dialled, exc)
             self._respond(call, 500, "Dialogue Failed")
             self._write(call, 500, "failed", _ended(events), 0.0)
+        except Exception:  # a bug must not leave the caller hanging: end the call, say why
+            log.exception("call %s: dialogue failed", call.facts.dialled)
+            self._respond(call, 500, "Dialogue Failed")
+            self._write(call, 500, "failed", _ended(events), 0.0)
         finally:
             session.close()
+
+    def _flow(self, call: _Call) -> Flow:
+        return area_flow(
+            call.decision,
+            lambda code: decide_municipality(code, call.facts, call.ctx),
+            call.ctx.settings.key_timeout_s,
+        )
+
+    async def _answered(
+        self,
+        call: _Call,
+        session: RtpSession,
+        sdp: bytes,
+        media: tuple[int, str],
+        events: list[IvrEvent],
+    ) -> None:
+        """Answer, run the dialogue, then REFER the caller to the choice (or BYE). `media` is
+        our RTP port and SDP session id."""
+        port, session_id = media
+        leg = AnsweredLeg(
+            self.core,
+            self.send,
+            call.event,
+            self.contact,
+            OurMedia(self.media_host, port, session_id),
+        )
+        self.legs[leg.dialog.id] = leg
+        try:
+            first_us = (self.clock() - call.started) * 1e6
+            if not await leg.answer(sdp):
+                self._write(call, 200, "no ACK", _ended(events), first_us)
+                return
+            outcome = await _unless_hung_up(
+                leg,
+                run_flow(self._flow(call), _Recording(RtpIvrPort(session, self.prompts), events)),
+            )
+            if outcome is None:
+                ended = _ended(events)
+                self._write(
+                    call,
+                    200,
+                    "caller hung up",
+                    ended,
+                    first_us,
+                    handover="refer",
+                    phase=_phase(ended.events),
+                )
+                return
+            await self._hand_over(call, leg, session, outcome, first_us)
+        except Exception:
+            await leg.bye()  # never leave an answered caller on an open line
+            raise
+        finally:
+            self.legs.pop(leg.dialog.id, None)
+
+    async def _hand_over(
+        self, call: _Call, leg: AnsweredLeg, session: RtpSession, outcome: Outcome, first_us: float
+    ) -> None:
+        if outcome.kind is OutcomeKind.TRANSFER and outcome.target:
+            heard = session.heard_at
+            key_ms = (self.clock() - heard) * 1000 if heard is not None else None
+            status = await leg.refer(outcome.target)
+            await leg.bye()
+            result = "transferred" if 200 <= status < 300 else f"transfer failed ({status})"
+            self._write(
+                call,
+                status,
+                result,
+                outcome,
+                first_us,
+                key_ms=key_ms,
+                handover="refer",
+                notes=tuple(leg.notes),
+            )
+            return
+        await leg.bye()
+        self._write(
+            call, 200, "announced", outcome, first_us, handover="refer", notes=tuple(leg.notes)
+        )
 
     def _respond(
         self,
@@ -174,8 +286,13 @@ class DialogueManager:
         first_us: float,
         *,
         key_ms: float | None = None,
+        handover: str = "302",
+        phase: str | None = None,
+        notes: tuple[tuple[str, str], ...] = (),
     ) -> None:
         request, decision, events = call.event.request, call.decision, outcome.events
+        if phase is None and result == "cancelled":
+            phase = _phase(events)
         record = CallRecord(
             call_id=request.header("Call-ID") or "",
             started=call.facts.at.isoformat(timespec="milliseconds"),
@@ -193,8 +310,9 @@ class DialogueManager:
             outcome=result,
             pdd_us=round(first_us, 1),
             route="keys",
-            dialogue=tuple((e.kind.value, e.detail) for e in events),
-            phase=_phase(events) if result == "cancelled" else None,
+            dialogue=tuple((e.kind.value, e.detail) for e in events) + notes,
+            phase=phase,
+            handover=handover,
             duration_ms=round((self.clock() - call.started) * 1000, 1),
             key_to_transfer_ms=round(key_ms, 2) if key_ms is not None else None,
         )
@@ -209,6 +327,29 @@ class DialogueManager:
             " ".join(f"{k}={d}" if k == "key" else k for k, d in record.dialogue),
             record.duration_ms or 0,
         )
+
+
+def _refers(call: _Call) -> bool:
+    """The hand-over for this call: REFER when configured and the caller allows REFER (no Allow
+    header: assume it does); otherwise the dialogue in early media and a 302."""
+    if call.ctx.settings.handover != "refer":
+        return False
+    allow = call.event.request.header("Allow")
+    return allow is None or "REFER" in allow.upper()
+
+
+async def _unless_hung_up(
+    leg: AnsweredLeg,
+    dialogue: Coroutine[Any, Any, Outcome],
+) -> Outcome | None:
+    """The dialogue's outcome, or None when the caller hangs up first."""
+    task = asyncio.ensure_future(dialogue)
+    hangup = asyncio.ensure_future(leg.ended.wait())
+    done, _ = await asyncio.wait({task, hangup}, return_when=asyncio.FIRST_COMPLETED)
+    for pending in (task, hangup):
+        if pending not in done:
+            pending.cancel()
+    return task.result() if task in done else None
 
 
 def _ended(events: list[IvrEvent]) -> Outcome:

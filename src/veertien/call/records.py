@@ -37,6 +37,7 @@ class CallRecord:
     phase: str | None = None  # where a caller who hung up was: "menu", "announcement", ...
     duration_ms: float | None = None  # INVITE → final response, for dialogues
     key_to_transfer_ms: float | None = None  # the caller's last key → the transfer sent
+    handover: str = "302"  # "302" (redirect, also after early media) or "refer"
 
     def to_json(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in RECORD_FIELDS}

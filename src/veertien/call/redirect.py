@@ -13,11 +13,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
+from veertien.call.answered import to_tag_of
 from veertien.call.records import CallRecord, CallRecordSink
 from veertien.numbering import to_national
 from veertien.routing import CallFacts, DecisionKind, RoutingContext, RoutingDecision, Rule, decide
-from veertien.sip.core import Cancelled, IncomingRequest, Output, SipCore
-from veertien.sip.transaction import Timeout, TxnKey
+from veertien.sip.core import Cancelled, IncomingAck, IncomingRequest, Output, SipCore
+from veertien.sip.message import Request
+from veertien.sip.transaction import Deliver, Timeout, TxnKey
 from veertien.sip.uri import NameAddr, SipSyntaxError, SipUri
 
 log = logging.getLogger("veertien.call")
@@ -70,6 +72,14 @@ class Dialogues(Protocol):
 
     def cancelled(self, key: TxnKey) -> None: ...
 
+    def in_dialog(self, event: IncomingRequest | IncomingAck) -> list[Output] | None:
+        """Handle a request inside one of its dialogs; None if it knows no such dialog."""
+        ...
+
+    def client_event(self, event: Deliver | Timeout) -> bool:
+        """A response to (or time-out of) one of its requests; False if it is not one."""
+        ...
+
 
 class RedirectHandler:
     def __init__(
@@ -90,19 +100,34 @@ class RedirectHandler:
         self.dialogues = dialogues
 
     def handle(self, event: Output, now: float) -> list[Output]:
-        if isinstance(event, Cancelled):
-            if self.dialogues is not None:
-                self.dialogues.cancelled(event.key)
-            return []
+        taken = self._for_dialogues(event)
+        if taken is not None:
+            return taken
         if isinstance(event, IncomingRequest):
-            if event.request.method == "INVITE":
+            request = event.request
+            if request.method == "INVITE" and not _in_dialog(request):
                 return self._invite(event, now)
-            if event.request.method == "BYE":
-                return self.core.respond(event.key, 481, now=now)
-            return self.core.respond(event.key, 501, now=now)
+            # BYE, NOTIFY, re-INVITE ... for no dialog we know; other methods are refused
+            status = 481 if _in_dialog(request) or request.method == "BYE" else 501
+            return self.core.respond(event.key, status, now=now)
         if isinstance(event, Timeout):
             log.warning("no ACK for our final response (transaction %s)", event.key[0])
         return []
+
+    def _for_dialogues(self, event: Output) -> list[Output] | None:
+        """What the dialogues do with an event that belongs to one of them, else None."""
+        if self.dialogues is None:
+            return None
+        if isinstance(event, Cancelled):
+            self.dialogues.cancelled(event.key)
+            return []
+        if isinstance(event, Deliver | Timeout):
+            return [] if self.dialogues.client_event(event) else None
+        if isinstance(event, IncomingAck) or (
+            isinstance(event, IncomingRequest) and _in_dialog(event.request)
+        ):
+            return self.dialogues.in_dialog(event)
+        return None
 
     def _invite(self, event: IncomingRequest, now: float) -> list[Output]:
         started = self.clock()
@@ -152,6 +177,10 @@ class RedirectHandler:
                 pdd_us / 1000,
             )
         return out
+
+
+def _in_dialog(request: Request) -> bool:
+    return to_tag_of(request) is not None
 
 
 def redirect_headers(target: str, dialled: str) -> list[tuple[str, str]]:

@@ -110,9 +110,9 @@ async def start_service(
         core, context, sink, time.perf_counter, lambda: datetime.now(zone), dialogues=manager
     )
     endpoint = SipEndpoint(core, handler.handle)
-    if manager is not None:
-        manager.attach(lambda outputs: endpoint.dispatch(outputs, endpoint.loop.time()))
     address = await endpoint.start(host, port)
+    if manager is not None:
+        manager.attach(lambda outputs: endpoint.dispatch(outputs, endpoint.loop.time()), address)
     return Service(endpoint, sink, address)
 
 

@@ -50,6 +50,7 @@ class RtpSession(asyncio.DatagramProtocol):
         self.stats = PacingStats()
         self.received = 0
         self.heard_at: float | None = None  # monotonic time of the latest key
+        self.send_errors = 0
         self.recording: bytearray | None = None  # set it to keep the received G.711 payloads
 
     async def open(self, host: str) -> int:
@@ -120,8 +121,16 @@ class RtpSession(asyncio.DatagramProtocol):
     def _send_raw(self, payload_type: int, timestamp: int, payload: bytes, marker: bool) -> None:
         packet = RtpPacket(payload_type, self.sequence, timestamp, self.ssrc, payload, marker)
         self.sequence = (self.sequence + 1) & 0xFFFF
-        if self.transport is not None:
+        if self.transport is None:
+            return
+        try:
             self.transport.sendto(packet.to_bytes(), self.remote)
+        except (OSError, ValueError) as exc:  # e.g. an IPv6 SDP address on our IPv4 socket
+            if not self.send_errors:
+                log.info(
+                    "cannot send RTP to %s (%s); waiting for the caller's RTP", self.remote, exc
+                )
+            self.send_errors += 1
 
     async def key(self, timeout: float) -> str | None:
         try:

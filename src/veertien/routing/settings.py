@@ -101,6 +101,7 @@ class Settings:
     area_defaults: Mapping[str, str] = field(default_factory=dict)  # area code -> regional KCC
     direct_when_single_participant: bool = False
     key_timeout_s: float = 5.0  # the dialogue waits this long for a key after a menu
+    handover: str = "early_media"  # or "refer": answer, then REFER callers that allow it
     version: str = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -125,6 +126,7 @@ class Settings:
             "area_defaults": dict(self.area_defaults),
             "direct_when_single_participant": self.direct_when_single_participant,
             "key_timeout_s": self.key_timeout_s,
+            "handover": self.handover,
             "sliver": {
                 "max_postcodes": self.sliver_rule.max_postcodes,
                 "max_share_of_municipality": self.sliver_rule.max_share_of_municipality,
@@ -141,6 +143,7 @@ class Settings:
             "area_defaults",
             "direct_when_single_participant",
             "key_timeout_s",
+            "handover",
             "sliver",
             "municipalities",
         }
@@ -175,7 +178,17 @@ class Settings:
             area_defaults=defaults,
             direct_when_single_participant=bool(data.get("direct_when_single_participant")),
             key_timeout_s=_positive("key_timeout_s", data.get("key_timeout_s", 5.0)),
+            handover=_handover(data.get("handover", "early_media")),
         )
+
+
+HANDOVERS = ("early_media", "refer")
+
+
+def _handover(value: object) -> str:
+    if value not in HANDOVERS:
+        raise SettingsError(f"handover {value!r} is not one of {', '.join(HANDOVERS)}")
+    return str(value)
 
 
 def _positive(key: str, value: object) -> float:

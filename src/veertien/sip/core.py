@@ -86,7 +86,7 @@ Output = Transmit | Deliver | Timeout | IncomingRequest | IncomingAck | Cancelle
 @dataclass(frozen=True, slots=True)
 class CoreConfig:
     timers: TimerValues = field(default_factory=TimerValues)
-    allow: tuple[str, ...] = ("INVITE", "ACK", "CANCEL", "BYE", "OPTIONS")
+    allow: tuple[str, ...] = ("INVITE", "ACK", "CANCEL", "BYE", "OPTIONS", "NOTIFY")
     server: str = f"veertien/{__version__}"
 
 

@@ -233,10 +233,25 @@ def choose_audio(
     return AudioChoice(codec, mapping[codec][0], dtmf, address, audio.port)
 
 
+MIRROR = {
+    "sendonly": "recvonly",
+    "recvonly": "sendonly",
+    "sendrecv": "sendrecv",
+    "inactive": "inactive",
+}
+
+
 def answer(
-    offer: SessionDescription, choice: AudioChoice, address: str, port: int, session_id: str
+    offer: SessionDescription,
+    choice: AudioChoice,
+    media_address: tuple[str, int],
+    session_id: str,
+    *,
+    version: int = 1,
 ) -> SessionDescription:
-    """The answer to `offer`: one audio stream with the chosen codec (and DTMF when offered)."""
+    """The answer to `offer`: one audio stream with the chosen codec (and DTMF when offered),
+    received at `media_address` (host, port), its direction mirroring the offer's."""
+    address, port = media_address
     formats = [choice.payload_type] + (
         [choice.dtmf_payload_type] if choice.dtmf_payload_type else []
     )
@@ -246,13 +261,14 @@ def answer(
             ("rtpmap", f"{choice.dtmf_payload_type} telephone-event/8000"),
             ("fmtp", f"{choice.dtmf_payload_type} 0-15"),
         ]
-    attributes += [("ptime", "20"), ("sendrecv", None)]
-    ours = Media("audio", port, "RTP/AVP", tuple(formats), attributes=tuple(attributes))
     chosen = offer.audio()
+    direction = MIRROR[chosen.direction] if chosen is not None else "sendrecv"
+    attributes += [("ptime", "20"), (direction, None)]
+    ours = Media("audio", port, "RTP/AVP", tuple(formats), attributes=tuple(attributes))
     # one m-line per offered stream, in order; the ones we do not take get port 0 (RFC 3264 6)
     media = [ours if m is chosen else Media(m.kind, 0, m.proto, m.formats) for m in offer.media]
     return SessionDescription(
-        Origin("veertien", session_id, session_id, address, _addr_type(address)),
+        Origin("veertien", session_id, str(version), address, _addr_type(address)),
         "veertien",
         address,
         tuple(media),
