@@ -22,7 +22,7 @@ from veertien.ivr.area import area_flow
 from veertien.ivr.flow import Flow
 from veertien.ivr.runner import EventKind, IvrEvent, Outcome, OutcomeKind, run_flow
 from veertien.media.g711 import Law, encode, silence
-from veertien.media.session import RtpSession
+from veertien.media.session import PacingStats, RtpSession
 from veertien.routing import CallFacts, RoutingContext, RoutingDecision, decide_municipality
 from veertien.sip.core import IncomingAck, IncomingRequest, Output, SipCore
 from veertien.sip.dialog import DialogId
@@ -91,6 +91,7 @@ class DialogueManager:
         self.contact = f"sip:veertien@{media_host}:5060"
         self.tasks: dict[TxnKey, asyncio.Task[None]] = {}
         self.legs: dict[DialogId, AnsweredLeg] = {}
+        self.pacing = PacingStats()  # of all dialogues' RTP, for benchmarks and metrics
 
     def attach(self, send: Send, sip_address: tuple[str, int]) -> None:
         """Where outputs produced later (183, 302, REFER ...) go (the endpoint's dispatch), and
@@ -146,7 +147,7 @@ class DialogueManager:
         choice = choose_audio(parse_sdp(call.event.request.body))
         law = Law(choice.encoding)
         dtmf = int(choice.dtmf_payload_type) if choice.dtmf_payload_type else None
-        session = RtpSession(law, dtmf, (choice.remote_address, choice.remote_port))
+        session = RtpSession(law, dtmf, (choice.remote_address, choice.remote_port), self.pacing)
         events: list[IvrEvent] = []
         try:
             port = await session.open(self.media_host)

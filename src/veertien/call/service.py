@@ -73,6 +73,7 @@ class Service:
     endpoint: SipEndpoint
     records: CallRecordSink
     address: tuple[str, int]
+    dialogues: DialogueManager | None = None
 
     async def close(self) -> None:
         await self.endpoint.close()
@@ -113,7 +114,7 @@ async def start_service(
     address = await endpoint.start(host, port)
     if manager is not None:
         manager.attach(lambda outputs: endpoint.dispatch(outputs, endpoint.loop.time()), address)
-    return Service(endpoint, sink, address)
+    return Service(endpoint, sink, address, manager)
 
 
 def tune_gc() -> None:

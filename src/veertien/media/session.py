@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import time
+from collections import deque
 from dataclasses import dataclass, field
 
 from veertien.media.endpoint import Endpointer, SpeechStarted
@@ -24,9 +25,9 @@ PTIME = 0.020
 
 @dataclass
 class PacingStats:
-    """How late packets left compared to their schedule, in seconds."""
+    """How late packets left compared to their schedule, in seconds (the latest million)."""
 
-    lateness: list[float] = field(default_factory=list)
+    lateness: deque[float] = field(default_factory=lambda: deque(maxlen=1_000_000))
 
     def percentile(self, q: float) -> float:
         if not self.lateness:
@@ -36,7 +37,13 @@ class PacingStats:
 
 
 class RtpSession(asyncio.DatagramProtocol):
-    def __init__(self, law: Law, dtmf_payload_type: int | None, remote: tuple[str, int]) -> None:
+    def __init__(
+        self,
+        law: Law,
+        dtmf_payload_type: int | None,
+        remote: tuple[str, int],
+        stats: PacingStats | None = None,
+    ) -> None:
         self.law = law
         self.remote = remote
         self.dtmf = DtmfReceiver(dtmf_payload_type) if dtmf_payload_type is not None else None
@@ -47,7 +54,7 @@ class RtpSession(asyncio.DatagramProtocol):
         self.ssrc = int.from_bytes(os.urandom(4), "big")
         self.sequence = int.from_bytes(os.urandom(2), "big")
         self.timestamp = int.from_bytes(os.urandom(4), "big")
-        self.stats = PacingStats()
+        self.stats = stats if stats is not None else PacingStats()
         self.received = 0
         self.heard_at: float | None = None  # monotonic time of the latest key
         self.send_errors = 0
