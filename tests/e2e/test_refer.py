@@ -103,3 +103,51 @@ def test_linphone_holds_then_follows_the_refer_to_the_municipality(
     assert ["key", "5"] in dialogue and ["reinvite", "sendonly"] in dialogue, dialogue
     assert ["refer", "sip:+31113000002@127.0.0.1:" + str(MUNI_PORT)] in dialogue
     assert ["notify", "486 Busy Here"] in dialogue  # the municipality's answer, as linphone saw it
+
+
+def test_a_caller_without_refer_is_bridged_to_the_municipality(
+    server: Server,
+    tmp_path: Path,
+) -> None:
+    """No REFER in the caller's Allow: the platform calls Kapelle itself (a SIPp municipality
+    that answers, talks and hangs up), relays the media, and hangs up the caller after it."""
+    muni = scenario("uas_municipality_answers.xml", tmp_path, USER=r"\+31113000002", TALK_MS="1500")
+    municipality = subprocess.Popen(
+        [
+            "sipp",
+            "-sf",
+            str(muni),
+            "-i",
+            "127.0.0.1",
+            "-p",
+            str(MUNI_PORT),
+            "-m",
+            "1",
+            "-mp",
+            "0",
+            "-rtp_echo",
+            "-nostdin",
+            "-trace_err",
+            "-timeout",
+            "40s",
+            "-timeout_error",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    sipp_pcap("dtmf_2833_5.pcap")
+    path = scenario("uac_bridge.xml", tmp_path, KEY="5")
+    result = sipp(
+        path, "-s", "140113", f"127.0.0.1:{server.port}", "-m", "1", "-mp", "0", timeout=40
+    )
+    municipality.communicate(timeout=45)
+    assert result.returncode == 0, sipp_errors(tmp_path)
+    assert municipality.returncode == 0, sipp_errors(tmp_path)
+    (record,) = server.records(lambda r: r["handover"] == "bridge")
+    assert (record["outcome"], record["response"], record["municipality"]) == (
+        "bridged",
+        200,
+        "GM0678",
+    )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from veertien.call.answered import AnsweredLeg, OurMedia
+from veertien.call.bridge import OutboundLeg, new_session_id
 from veertien.call.records import CallRecord, CallRecordSink
 from veertien.call.redirect import caller_of, redirect_headers
 from veertien.ivr.area import area_flow
@@ -32,6 +33,7 @@ from veertien.speech.synthesis import Synthesiser, SynthesisError
 
 log = logging.getLogger("veertien.call")
 Send = Callable[[list[Output]], None]
+MAX_BRIDGE_S = 4 * 3600.0  # a bridged call is ended after four hours at the latest
 
 
 class PromptCache:
@@ -92,6 +94,7 @@ class DialogueManager:
         self.tasks: dict[TxnKey, asyncio.Task[None]] = {}
         self.legs: dict[DialogId, AnsweredLeg] = {}
         self.pacing = PacingStats()  # of all dialogues' RTP, for benchmarks and metrics
+        self.outbound: list[OutboundLeg] = []  # our calls to municipalities, when bridging
 
     def attach(self, send: Send, sip_address: tuple[str, int]) -> None:
         """Where outputs produced later (183, 302, REFER ...) go (the endpoint's dispatch), and
@@ -103,13 +106,21 @@ class DialogueManager:
     def in_dialog(self, event: IncomingRequest | IncomingAck) -> list[Output] | None:
         leg = next((g for g in self.legs.values() if g.dialog.matches(event.request)), None)
         if leg is None:
-            return None
+            outbound = next((o for o in self.outbound if o.matches(event.request)), None)
+            if outbound is None:
+                return None
+            return [] if isinstance(event, IncomingAck) else outbound.on_request(event)
         if isinstance(event, IncomingAck):
             leg.on_ack()
             return []
         return leg.on_request(event)
 
     def client_event(self, event: Deliver | Timeout) -> bool:
+        for outbound in self.outbound:
+            if event.key in outbound.keys:
+                if isinstance(event, Deliver):
+                    outbound.on_response(event.key, event.response)
+                return True
         for leg in self.legs.values():
             if event.key in leg._responses:
                 if isinstance(event, Deliver):
@@ -154,7 +165,7 @@ class DialogueManager:
             offer = parse_sdp(call.event.request.body)
             session_id = str(int.from_bytes(os.urandom(4)))
             sdp = answer(offer, choice, (self.media_host, port), session_id)
-            if _refers(call):
+            if _handover_of(call) != "302":
                 await self._answered(call, session, sdp.to_bytes(), (port, session_id), events)
                 return
             self._respond(call, 183, None, [("Content-Type", "application/sdp")], sdp.to_bytes())
@@ -233,6 +244,13 @@ class DialogueManager:
     async def _hand_over(
         self, call: _Call, leg: AnsweredLeg, session: RtpSession, outcome: Outcome, first_us: float
     ) -> None:
+        if (
+            outcome.kind is OutcomeKind.TRANSFER
+            and outcome.target
+            and (_handover_of(call) == "bridge")
+        ):
+            await self._bridge(call, leg, session, outcome, first_us)
+            return
         if outcome.kind is OutcomeKind.TRANSFER and outcome.target:
             heard = session.heard_at
             key_ms = (self.clock() - heard) * 1000 if heard is not None else None
@@ -254,6 +272,56 @@ class DialogueManager:
         self._write(
             call, 200, "announced", outcome, first_us, handover="refer", notes=tuple(leg.notes)
         )
+
+    async def _bridge(
+        self, call: _Call, leg: AnsweredLeg, session: RtpSession, outcome: Outcome, first_us: float
+    ) -> None:
+        """Call the municipality ourselves and relay the media until either side hangs up."""
+        assert outcome.target is not None
+        other = RtpSession(
+            session.law,
+            session.dtmf.payload_type if session.dtmf else None,
+            ("127.0.0.1", 9),
+            self.pacing,
+        )
+        port = await other.open(self.media_host)
+        dtmf = session.dtmf.payload_type if session.dtmf else None
+        outbound = OutboundLeg(
+            self.core,
+            self.send,
+            self.contact,
+            OurMedia(self.media_host, port, new_session_id()),
+            (session.law.payload_type, session.law.value, dtmf),
+        )
+        self.outbound.append(outbound)
+        try:
+            caller = call.facts.caller or "anonymous"
+            status = await outbound.call(outcome.target, caller)
+            if 200 <= status < 300 and outbound.remote_media is not None:
+                other.remote = outbound.remote_media
+                session.relay, other.relay = other, session
+                ends = [
+                    asyncio.ensure_future(leg.ended.wait()),
+                    asyncio.ensure_future(outbound.ended.wait()),
+                ]
+                await asyncio.wait(ends, timeout=MAX_BRIDGE_S, return_when=asyncio.FIRST_COMPLETED)
+                for end in ends:
+                    end.cancel()
+            result = "bridged" if 200 <= status < 300 else f"bridge failed ({status})"
+            await outbound.bye()
+            await leg.bye()
+            self._write(
+                call,
+                status,
+                result,
+                outcome,
+                first_us,
+                handover="bridge",
+                notes=(("bridge", outcome.target), ("answered", str(status))),
+            )
+        finally:
+            other.close()
+            self.outbound.remove(outbound)
 
     def _respond(
         self,
@@ -330,13 +398,13 @@ class DialogueManager:
         )
 
 
-def _refers(call: _Call) -> bool:
-    """The hand-over for this call: REFER when configured and the caller allows REFER (no Allow
-    header: assume it does); otherwise the dialogue in early media and a 302."""
+def _handover_of(call: _Call) -> str:
+    """The hand-over for this call: with `handover: refer`, REFER when the caller allows it (no
+    Allow header: assume so), else a media bridge; otherwise early media and a 302."""
     if call.ctx.settings.handover != "refer":
-        return False
+        return "302"
     allow = call.event.request.header("Allow")
-    return allow is None or "REFER" in allow.upper()
+    return "refer" if allow is None or "REFER" in allow.upper() else "bridge"
 
 
 async def _unless_hung_up(

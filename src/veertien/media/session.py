@@ -58,6 +58,7 @@ class RtpSession(asyncio.DatagramProtocol):
         self.received = 0
         self.heard_at: float | None = None  # monotonic time of the latest key
         self.send_errors = 0
+        self.relay: RtpSession | None = None  # when bridged: the other call leg's session
         self.recording: bytearray | None = None  # set it to keep the received G.711 payloads
 
     async def open(self, host: str) -> int:
@@ -78,6 +79,9 @@ class RtpSession(asyncio.DatagramProtocol):
             return
         self.received += 1
         self.remote = (str(addr[0]), int(addr[1]))  # symmetric RTP
+        if self.relay is not None:  # bridged: pass the packet on untouched
+            self.relay.forward(data)
+            return
         if self.dtmf is not None and packet.payload_type == self.dtmf.payload_type:
             key = self.dtmf.feed(packet)
             if key is not None:
@@ -124,6 +128,14 @@ class RtpSession(asyncio.DatagramProtocol):
                 self._send_raw(payload_type, start, payload, marker=n == 1)
             await asyncio.sleep(PTIME)
         self.timestamp = (start + steps * FRAME) & 0xFFFFFFFF
+
+    def forward(self, data: bytes) -> None:
+        """Send a packet from the other leg of a bridge as it is."""
+        if self.transport is not None:
+            try:
+                self.transport.sendto(data, self.remote)
+            except (OSError, ValueError):
+                self.send_errors += 1
 
     def _send_raw(self, payload_type: int, timestamp: int, payload: bytes, marker: bool) -> None:
         packet = RtpPacket(payload_type, self.sequence, timestamp, self.ssrc, payload, marker)

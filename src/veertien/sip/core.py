@@ -255,8 +255,12 @@ class SipCore:
             method = (response.header("CSeq") or "").split()[1]
         except (SipSyntaxError, IndexError):
             return [Dropped("response without a usable Via or CSeq", peer)]
-        txn = self.clients.get((via.branch or "", method))
+        key: TxnKey = (via.branch or "", method)
+        txn = self.clients.get(key)
         if txn is None:
+            if method == "INVITE" and 200 <= response.status < 300:
+                # a retransmitted 2xx after the transaction ended: the dialog must ACK it again
+                return [Deliver(key, response)]
             return [Dropped(f"stray {response.status} response", peer)]
         return self._track(txn, txn.on_response(response, now))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import Enum
 
-from veertien.sip.message import Headers, Request
+from veertien.sip.message import Headers, Request, Response
 from veertien.sip.uri import CSeq, NameAddr, SipSyntaxError
 
 
@@ -71,6 +71,44 @@ class Dialog:
             remote_seq=cseq.number,
             state=state,
         )
+
+    @classmethod
+    def as_uac(cls, invite: Request, response: Response) -> Dialog:
+        """The dialog our INVITE created with a 2xx (RFC 3261 12.1.2): the route set is the
+        response's Record-Route in reverse."""
+        try:
+            local = NameAddr.parse(invite.header("From") or "")
+            remote = NameAddr.parse(response.header("To") or "")
+            contacts = response.headers.values("Contact")
+            target = NameAddr.parse(contacts[0]).uri if contacts else invite.uri
+            cseq = CSeq.parse(invite.header("CSeq") or "")
+        except SipSyntaxError as exc:
+            raise DialogError(str(exc)) from None
+        if local.tag is None or remote.tag is None:
+            raise DialogError("a dialog needs both tags")
+        return cls(
+            call_id=invite.header("Call-ID") or "",
+            local_tag=local.tag,
+            remote_tag=remote.tag,
+            local_uri=str(local),
+            remote_uri=str(remote),
+            remote_target=target,
+            route_set=tuple(reversed(response.headers.values("Record-Route"))),
+            local_seq=cseq.number,
+            state=DialogState.CONFIRMED,
+        )
+
+    def ack(self, via: str, cseq: int, body: bytes = b"") -> Request:
+        """The ACK for a 2xx to our INVITE with sequence `cseq` (RFC 3261 13.2.2.4)."""
+        items: list[tuple[str, str]] = [("Via", via), ("Max-Forwards", "70")]
+        items += [("Route", route) for route in self.route_set]
+        items += [
+            ("From", self.local_uri),
+            ("To", self.remote_uri),
+            ("Call-ID", self.call_id),
+            ("CSeq", f"{cseq} ACK"),
+        ]
+        return Request("ACK", self.remote_target, Headers(items), body)
 
     def confirmed(self) -> Dialog:
         return replace(self, state=DialogState.CONFIRMED)

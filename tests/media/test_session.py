@@ -1,0 +1,66 @@
+"""RTP sessions on loopback: paced playback, keys both ways, symmetric RTP, and the relay."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+from veertien.media.g711 import Law, silence
+from veertien.media.rtp import RtpPacket
+from veertien.media.session import RtpSession
+
+
+def _socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.setblocking(False)
+    return sock
+
+
+async def _recv(sock: socket.socket) -> bytes:
+    return await asyncio.wait_for(asyncio.get_running_loop().sock_recv(sock, 2048), 2)
+
+
+async def test_playback_is_paced_and_keys_come_back() -> None:
+    caller = RtpSession(Law.PCMA, 101, ("127.0.0.1", 9))
+    platform = RtpSession(Law.PCMA, 101, ("127.0.0.1", 9))
+    caller_port, platform_port = await caller.open("127.0.0.1"), await platform.open("127.0.0.1")
+    caller.remote, platform.remote = ("127.0.0.1", platform_port), ("127.0.0.1", caller_port)
+    caller.recording = bytearray()
+    try:
+        start = asyncio.get_running_loop().time()
+        assert await platform.play(silence(Law.PCMA, 160 * 10)) is False
+        elapsed = asyncio.get_running_loop().time() - start
+        assert 0.17 < elapsed < 0.5  # ten 20 ms packets: the last leaves after 180 ms
+        await asyncio.sleep(0.05)
+        assert len(caller.recording) == 1600
+        await caller.send_key("7", 101)
+        assert await platform.key(1.0) == "7"
+        assert await platform.play(silence(Law.PCMA, 160 * 50)) is False
+        await caller.send_key("#", 101)
+        assert await platform.play(silence(Law.PCMA, 160 * 100)) is True  # barge-in
+        assert await platform.key(0.1) == "#"
+    finally:
+        caller.close()
+        platform.close()
+
+
+async def test_bridged_sessions_relay_packets_both_ways_untouched() -> None:
+    caller, municipality = _socket(), _socket()
+    leg_a = RtpSession(Law.PCMU, 101, caller.getsockname())
+    leg_b = RtpSession(Law.PCMU, 101, municipality.getsockname())
+    port_a, port_b = await leg_a.open("127.0.0.1"), await leg_b.open("127.0.0.1")
+    leg_a.relay, leg_b.relay = leg_b, leg_a
+    loop = asyncio.get_running_loop()
+    try:
+        packet = RtpPacket(0, 1, 160, 42, b"\x55" * 160).to_bytes()
+        await loop.sock_sendto(caller, packet, ("127.0.0.1", port_a))
+        assert await _recv(municipality) == packet
+        answer = RtpPacket(0, 9, 320, 43, b"\x66" * 160).to_bytes()
+        await loop.sock_sendto(municipality, answer, ("127.0.0.1", port_b))
+        assert await _recv(caller) == answer
+    finally:
+        leg_a.close()
+        leg_b.close()
+        caller.close()
+        municipality.close()
