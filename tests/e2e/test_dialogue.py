@@ -4,7 +4,9 @@ Debian's recordings, and the 302 (or the announcement) that ends it."""
 from __future__ import annotations
 
 import json
+import random
 import re
+import struct
 import subprocess
 import time
 from collections.abc import Iterator
@@ -23,6 +25,7 @@ from tests.e2e.peers import (
     xml_attr,
 )
 from tests.media.pcap import sipp_pcap
+from veertien.media.g711 import Law, encode
 
 pytestmark = pytest.mark.e2e
 
@@ -59,9 +62,11 @@ def test_menu_key_and_outcome(
     status: str,
     expected: str,
 ) -> None:
+    audio = _line_noise(tmp_path, codec)
     path = scenario(
         "uac_early_media.xml",
         tmp_path,
+        AUDIO=str(audio),
         CODEC=codec,
         PT="0" if codec == "PCMU" else "8",
         KEYPRESS=_keypress(key),
@@ -77,6 +82,17 @@ def test_menu_key_and_outcome(
         lambda r: r["dialled"] == dialled and _keys(r) == pressed and r["route"] == "keys"
     )
     assert record["response"] == int(status)
+
+
+def _line_noise(folder: Path, codec: str) -> Path:
+    """Half a second of quiet line noise as raw G.711 for SIPp's rtp_stream (quiet enough not
+    to count as speech, so the menu is not interrupted by it)."""
+    rng = random.Random(5)
+    pcm = struct.pack("<4000h", *(rng.randint(-60, 60) for _ in range(4000)))
+    law = Law.PCMU if codec == "PCMU" else Law.PCMA
+    path = folder / f"noise.{'ulaw' if law is Law.PCMU else 'alaw'}"
+    path.write_bytes(encode(pcm, law))
+    return path
 
 
 def _keys(record: dict[str, object]) -> list[str]:
