@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -40,7 +41,7 @@ class EspeakSynthesiser:
         path = self.cache / f"{key}.pcm"
         if path.is_file():
             return path.read_bytes()
-        pcm = self._synthesise(text)
+        pcm = self._synthesise(speakable(text))
         self.cache.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.cache, suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
@@ -87,6 +88,21 @@ class EspeakSynthesiser:
         if convert.returncode != 0:
             raise SynthesisError(f"sox failed: {convert.stderr.decode(errors='replace')}")
         return convert.stdout
+
+
+_NUMBER = re.compile(r"(?<![\w])(?:\+?\d[\d -]{4,}\d)(?![\w])")
+
+
+def speakable(text: str) -> str:
+    """Telephone numbers read digit by digit, in their groups ("0900 1852" → "0 9 0 0, 1 8 5
+    2"), so a caller can write them down; a text-to-speech voice would say "negenhonderd"."""
+
+    def digits(match: re.Match[str]) -> str:
+        groups = [g for g in re.split(r"[ -]+", match.group(0)) if g]
+        spoken = ", ".join(" ".join(g.lstrip("+")) for g in groups)
+        return f"plus {spoken}" if match.group(0).startswith("+") else spoken
+
+    return _NUMBER.sub(digits, text)
 
 
 def duration_s(pcm: bytes) -> float:
