@@ -3,7 +3,17 @@ from __future__ import annotations
 import pytest
 
 from tests.ivr.fakeport import FakePort
-from veertien.ivr.flow import Announce, Confirm, Flow, FlowError, Gather, Hangup, Play, Transfer
+from veertien.ivr.flow import (
+    Announce,
+    Confirm,
+    Flow,
+    FlowError,
+    Gather,
+    Hangup,
+    Play,
+    Transfer,
+    flow_from_json,
+)
 from veertien.ivr.runner import EventKind, OutcomeKind, run_flow
 
 MENU = Gather(
@@ -82,7 +92,7 @@ async def test_confirm() -> None:
     ("steps", "message"),
     [
         ({"x": Play("a", next="y")}, "leads to unknown step 'y'"),
-        ({"x": Gather("a", {"A": "x"}, "x", "x")}, "choices must be DTMF keys"),
+        ({"x": Gather("a", {"A": "x"}, "x", "x")}, "choices must be at most 1 DTMF keys"),
         ({"x": Gather("a", {"1": "x"}, "x", "x", timeout_s=0)}, "timeout must be positive"),
         ({"x": Play("a", next="x")}, "never reach a transfer or a hang-up"),
     ],
@@ -92,3 +102,64 @@ def test_invalid_flows_are_refused(steps: dict[str, Play | Gather], message: str
         Flow("x", steps)
     with pytest.raises(FlowError, match="start step"):
         Flow("nope", {"x": Hangup()})
+
+
+POSTCODE = Flow(
+    "pc",
+    {
+        "pc": Gather(
+            "Toets uw postcode.", {"4461": "goes", "8161": "epe"}, "bye", "bye", max_digits=4
+        ),
+        "goes": Transfer("sip:goes@127.0.0.1"),
+        "epe": Transfer("sip:epe@127.0.0.1"),
+        "bye": Hangup(),
+    },
+)
+
+
+async def test_several_digits_are_collected() -> None:
+    assert (await run_flow(POSTCODE, FakePort("4", "4", "6", "1"))).target == "sip:goes@127.0.0.1"
+    early_end = await run_flow(POSTCODE, FakePort("8", "1", "#"))
+    assert early_end.kind is OutcomeKind.HANGUP
+    assert ("invalid", "81") in [(e.kind.value, e.detail) for e in early_end.events]
+    paused = await run_flow(POSTCODE, FakePort("8", None))
+    assert ("invalid", "8") in [(e.kind.value, e.detail) for e in paused.events]
+
+
+def test_a_flow_loads_from_plain_data() -> None:
+    flow = flow_from_json(
+        {
+            "start": "menu",
+            "steps": {
+                "menu": {
+                    "type": "gather",
+                    "prompt": "Toets 1.",
+                    "choices": {"1": "a"},
+                    "on_timeout": "bye",
+                    "on_invalid": "bye",
+                    "timeout_s": 3,
+                },
+                "a": {"type": "transfer", "target": "sip:a@127.0.0.1"},
+                "bye": {"type": "hangup"},
+            },
+        }
+    )
+    assert flow.steps["menu"] == Gather("Toets 1.", {"1": "a"}, "bye", "bye", 3)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"steps": {}}, "needs a start"),
+        ({"start": "x", "steps": {"x": {"type": "dance"}}}, "type must be one of"),
+        ({"start": "x", "steps": {"x": {"type": "hangup", "volume": 3}}}, "unexpected keyword"),
+        ({"start": "x", "steps": {"x": []}}, "must be an object"),
+        (
+            {"start": "x", "steps": {"x": {"type": "play", "text": "a", "next": "y"}}},
+            "unknown step 'y'",
+        ),
+    ],
+)
+def test_bad_flow_data_is_refused(data: dict[str, object], message: str) -> None:
+    with pytest.raises(FlowError, match=message):
+        flow_from_json(data)

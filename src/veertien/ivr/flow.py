@@ -27,14 +27,18 @@ class Play:
 
 @dataclass(frozen=True, slots=True)
 class Gather:
-    """Say `prompt` and wait for a key (pressed during the prompt or up to `timeout_s` after)."""
+    """Say `prompt` and collect keys: pressed during the prompt or up to `timeout_s` after it,
+    up to `max_digits` (or until #, or `inter_digit_s` without a key). The keys collected are
+    looked up in `choices` ("1", or "4461" for a postcode)."""
 
     prompt: str
-    choices: Mapping[str, str]  # key → step
+    choices: Mapping[str, str]  # keys → step
     on_timeout: str
     on_invalid: str
     timeout_s: float = 5.0
     barge_in: bool = True
+    max_digits: int = 1
+    inter_digit_s: float = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +100,14 @@ class Flow:
                 if target not in self.steps:
                     raise FlowError(f"step {name!r} leads to unknown step {target!r}")
             if isinstance(step, Gather):
-                bad = sorted(set(step.choices) - KEYS)
-                if bad or not step.choices:
-                    raise FlowError(f"step {name!r}: choices must be DTMF keys, not {bad}")
+                bad = sorted(
+                    c for c in step.choices if not c or set(c) - KEYS or len(c) > step.max_digits
+                )
+                if bad or not step.choices or step.max_digits < 1:
+                    raise FlowError(
+                        f"step {name!r}: choices must be at most {step.max_digits} "
+                        f"DTMF keys, not {bad}"
+                    )
             if isinstance(step, Gather | Confirm) and step.timeout_s <= 0:
                 raise FlowError(f"step {name!r}: timeout must be positive")
         self._check_ends()
@@ -116,3 +125,34 @@ class Flow:
         stuck = sorted(set(self.steps) - ending)
         if stuck:
             raise FlowError(f"steps {stuck} never reach a transfer or a hang-up")
+
+
+_STEP_TYPES: dict[str, type[Step]] = {
+    "play": Play,
+    "gather": Gather,
+    "confirm": Confirm,
+    "announce": Announce,
+    "transfer": Transfer,
+    "hangup": Hangup,
+}
+
+
+def flow_from_json(data: Mapping[str, object]) -> Flow:
+    """A flow from plain data: {"start": "menu", "steps": {"menu": {"type": "gather", ...}}}.
+    Unknown types or fields, and every structural problem, raise `FlowError`."""
+    steps_data = data.get("steps")
+    if not isinstance(steps_data, Mapping) or not isinstance(data.get("start"), str):
+        raise FlowError("a flow needs a start (text) and steps (an object)")
+    steps: dict[str, Step] = {}
+    for name, raw in steps_data.items():
+        if not isinstance(raw, Mapping):
+            raise FlowError(f"step {name!r} must be an object")
+        fields = dict(raw)
+        kind = _STEP_TYPES.get(str(fields.pop("type", "")))
+        if kind is None:
+            raise FlowError(f"step {name!r}: type must be one of {sorted(_STEP_TYPES)}")
+        try:
+            steps[str(name)] = kind(**fields)
+        except TypeError as exc:
+            raise FlowError(f"step {name!r}: {exc}") from None
+    return Flow(str(data["start"]), steps)

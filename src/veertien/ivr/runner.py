@@ -89,15 +89,27 @@ class _Run:
 
     async def gather(self, name: str, step: Gather) -> str:
         await self.say(name, step.prompt, step.barge_in)
-        key = await self.port.key(step.timeout_s)
-        if key is None:
+        keys = await self.keys(step)
+        if not keys:
             self.note(EventKind.TIMEOUT, name)
             return step.on_timeout
-        self.note(EventKind.KEY, name, key)
-        if key in step.choices:
-            return step.choices[key]
-        self.note(EventKind.INVALID, name, key)
+        self.note(EventKind.KEY, name, keys)
+        if keys in step.choices:
+            return step.choices[keys]
+        self.note(EventKind.INVALID, name, keys)
         return step.on_invalid
+
+    async def keys(self, step: Gather) -> str:
+        """Up to `max_digits` keys; # ends early; a pause of `inter_digit_s` ends too."""
+        collected = ""
+        timeout = step.timeout_s
+        while len(collected) < step.max_digits:
+            key = await self.port.key(timeout)
+            if key is None or (key == "#" and collected):
+                break
+            collected += key
+            timeout = step.inter_digit_s
+        return collected
 
     async def confirm(self, name: str, step: Confirm) -> str:
         await self.say(name, step.question, True)
