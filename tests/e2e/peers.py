@@ -269,3 +269,41 @@ class Linphone:
             self.process.kill()
             out, _ = self.process.communicate()
         return out
+
+
+class FakeMunicipality:
+    """SIPp as a municipality's contact centre on `port`, playing one call of `scenario_path`."""
+
+    def __init__(self, scenario_path: Path, port: int, *extra: str, timeout: int = 40) -> None:
+        self.folder = scenario_path.parent
+        self.timeout = timeout
+        self.process = subprocess.Popen(
+            [
+                need("sipp"),
+                "-sf",
+                str(scenario_path),
+                "-i",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-m",
+                "1",
+                *extra,
+                "-nostdin",
+                "-trace_err",
+                "-timeout",
+                f"{timeout}s",
+                "-timeout_error",
+            ],
+            cwd=self.folder,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def check(self, context: str = "") -> None:
+        """Wait for its call to end and fail with SIPp's errors if it was not as scripted."""
+        self.process.communicate(timeout=self.timeout + 5)
+        assert self.process.returncode == 0, (
+            f"fake municipality: {sipp_errors(self.folder)}\n{context}"
+        )

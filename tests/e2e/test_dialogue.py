@@ -7,7 +7,6 @@ import json
 import random
 import re
 import struct
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 
 from tests.e2e.peers import (
     Baresip,
+    FakeMunicipality,
     Server,
     free_port,
     scenario,
@@ -115,28 +115,7 @@ def test_baresip_presses_a_key_in_the_menu_and_arrives_at_the_municipality(
     (server.data / "settings.json").write_text(json.dumps(settings))
     time.sleep(1.2)  # the server reloads changed settings within a second
     muni = scenario("uas_municipality.xml", tmp_path, USER=r"\+31113000003")
-    municipality = subprocess.Popen(
-        [
-            "sipp",
-            "-sf",
-            str(muni),
-            "-i",
-            "127.0.0.1",
-            "-p",
-            str(muni_port),
-            "-m",
-            "1",
-            "-nostdin",
-            "-trace_err",
-            "-timeout",
-            "40s",
-            "-timeout_error",
-        ],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    municipality = FakeMunicipality(muni, muni_port, timeout=40)
     phone = Baresip(tmp_path / "baresip")
     try:
         phone.events(until="", timeout=0.5)
@@ -147,8 +126,7 @@ def test_baresip_presses_a_key_in_the_menu_and_arrives_at_the_municipality(
         events = early + phone.events(until="CALL_CLOSED", timeout=20)
     finally:
         log = phone.close()
-    municipality.communicate(timeout=45)
-    assert municipality.returncode == 0, f"fake municipality: {sipp_errors(tmp_path)}\n{log}"
+    municipality.check(log)
     closed = [e for e in events if e.get("type") == "CALL_CLOSED"]
     assert closed and closed[0]["param"] == "486 Busy Here", events
     (record,) = server.records(lambda r: r["peer"] == f"udp:127.0.0.1:{phone.sip_port}")

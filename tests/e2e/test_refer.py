@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.peers import (
+    FakeMunicipality,
     Linphone,
     Server,
     free_port,
@@ -63,28 +63,7 @@ def test_linphone_holds_then_follows_the_refer_to_the_municipality(
     tmp_path: Path,
 ) -> None:
     muni = scenario("uas_municipality.xml", tmp_path, USER=r"\+31113000002")
-    municipality = subprocess.Popen(
-        [
-            "sipp",
-            "-sf",
-            str(muni),
-            "-i",
-            "127.0.0.1",
-            "-p",
-            str(MUNI_PORT),
-            "-m",
-            "1",
-            "-nostdin",
-            "-trace_err",
-            "-timeout",
-            "40s",
-            "-timeout_error",
-        ],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    municipality = FakeMunicipality(muni, MUNI_PORT, timeout=40)
     phone = Linphone(tmp_path / "linphone")
     try:
         time.sleep(1.5)
@@ -95,8 +74,7 @@ def test_linphone_holds_then_follows_the_refer_to_the_municipality(
         found = server.records(lambda r: r["caller"] == "linphone", 1)
     finally:
         log = phone.close()
-    municipality.communicate(timeout=45)
-    assert municipality.returncode == 0, f"fake municipality: {sipp_errors(tmp_path)}\n{log}"
+    municipality.check(log)
     (record,) = found
     dialogue = record["dialogue"]
     assert isinstance(dialogue, list)
@@ -112,39 +90,14 @@ def test_a_caller_without_refer_is_bridged_to_the_municipality(
     """No REFER in the caller's Allow: the platform calls Kapelle itself (a SIPp municipality
     that answers, talks and hangs up), relays the media, and hangs up the caller after it."""
     muni = scenario("uas_municipality_answers.xml", tmp_path, USER=r"\+31113000002", TALK_MS="1500")
-    municipality = subprocess.Popen(
-        [
-            "sipp",
-            "-sf",
-            str(muni),
-            "-i",
-            "127.0.0.1",
-            "-p",
-            str(MUNI_PORT),
-            "-m",
-            "1",
-            "-mp",
-            "0",
-            "-rtp_echo",
-            "-nostdin",
-            "-trace_err",
-            "-timeout",
-            "40s",
-            "-timeout_error",
-        ],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    municipality = FakeMunicipality(muni, MUNI_PORT, "-mp", "0", "-rtp_echo", timeout=40)
     sipp_pcap("dtmf_2833_5.pcap")
     path = scenario("uac_bridge.xml", tmp_path, KEY="5")
     result = sipp(
         path, "-s", "140113", f"127.0.0.1:{server.port}", "-m", "1", "-mp", "0", timeout=40
     )
-    municipality.communicate(timeout=45)
+    municipality.check()
     assert result.returncode == 0, sipp_errors(tmp_path)
-    assert municipality.returncode == 0, sipp_errors(tmp_path)
     (record,) = server.records(lambda r: r["handover"] == "bridge")
     assert (record["outcome"], record["response"], record["municipality"]) == (
         "bridged",

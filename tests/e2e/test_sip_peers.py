@@ -12,6 +12,7 @@ import pytest
 
 from tests.e2e.peers import (
     Baresip,
+    FakeMunicipality,
     Server,
     free_port,
     scenario,
@@ -103,28 +104,7 @@ def test_baresip_dials_14_0320_and_arrives_at_the_municipality(
     tmp_path: Path,
 ) -> None:
     muni = scenario("uas_municipality.xml", tmp_path, USER=r"\+31320000001")
-    municipality = subprocess.Popen(
-        [
-            "sipp",
-            "-sf",
-            str(muni),
-            "-i",
-            "127.0.0.1",
-            "-p",
-            str(muni_port),
-            "-m",
-            "1",
-            "-nostdin",
-            "-trace_err",
-            "-timeout",
-            "20s",
-            "-timeout_error",
-        ],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    municipality = FakeMunicipality(muni, muni_port, timeout=20)
     phone = Baresip(tmp_path / "baresip")
     try:
         phone.events(until="", timeout=0.5)
@@ -132,8 +112,7 @@ def test_baresip_dials_14_0320_and_arrives_at_the_municipality(
         events = phone.events(until="CALL_CLOSED", timeout=15)
     finally:
         log = phone.close()
-    municipality.communicate(timeout=25)
-    assert municipality.returncode == 0, f"fake municipality: {sipp_errors(tmp_path)}\n{log}"
+    municipality.check(log)
     closed = [e for e in events if e.get("type") == "CALL_CLOSED"]
     assert closed and closed[0]["param"] == "486 Busy Here", events
     calls = server.records(lambda r: r["peer"] == f"udp:127.0.0.1:{phone.sip_port}")
