@@ -127,6 +127,10 @@ class AnsweredLeg:
         return self.core.respond(event.key, 200, None, headers, sdp.to_bytes(), now=self.now)
 
     # -- our requests -------------------------------------------------------------------------
+    def owns(self, key: TxnKey) -> bool:
+        """Whether `key` is one of our requests in flight."""
+        return key in self._responses
+
     def on_response(self, key: TxnKey, response: Response) -> None:
         future = self._responses.get(key)
         if future is not None and not future.done() and response.status >= 200:

@@ -122,7 +122,7 @@ class DialogueManager:
                     outbound.on_response(event.key, event.response)
                 return True
         for leg in self.legs.values():
-            if event.key in leg._responses:
+            if leg.owns(event.key):
                 if isinstance(event, Deliver):
                     leg.on_response(event.key, event.response)
                 else:

@@ -1,0 +1,66 @@
+"""A caller who hangs up in the menu: CANCEL in early media is answered and recorded with the
+phase; in-process service, raw SIP over loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+from tests.sip.helpers import invite, request
+from veertien.call.records import MemorySink
+from veertien.call.service import start_service
+from veertien.storage import DataDir
+
+OFFER = (
+    "v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    "m=audio 9 RTP/AVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\n"
+)
+
+
+async def _until(sock: socket.socket, status: bytes) -> bytes:
+    loop = asyncio.get_running_loop()
+    while True:
+        data = await asyncio.wait_for(loop.sock_recv(sock, 65536), 5)
+        if data.startswith(b"SIP/2.0 " + status):
+            return data
+
+
+async def test_cancel_during_the_menu_is_answered_and_recorded(tmp_path: Path) -> None:
+    if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
+        if os.environ.get("CI"):
+            pytest.fail("espeak-ng and sox are missing")
+        pytest.skip("espeak-ng and sox are missing")
+    sink = MemorySink()
+    service = await start_service(DataDir(tmp_path), "127.0.0.1", 0, sink)
+    loop = asyncio.get_running_loop()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.setblocking(False)
+        port = sock.getsockname()[1]
+        server = ("127.0.0.1", service.address[1])
+        try:
+            data = invite(
+                "140113",
+                branch="z9hG4bK-menu",
+                port=port,
+                extra="Content-Type: application/sdp\r\n",
+                body=OFFER,
+            )
+            await loop.sock_sendto(sock, data, server)
+            assert b"m=audio" in await _until(sock, b"183")
+            await asyncio.sleep(0.5)  # in the menu
+            cancel = request("CANCEL", "140113", branch="z9hG4bK-menu", port=port)
+            await loop.sock_sendto(sock, cancel, server)
+            assert b"CSeq: 1 CANCEL" in await _until(sock, b"200")
+            assert b"CSeq: 1 INVITE" in await _until(sock, b"487")
+            await asyncio.sleep(0.1)
+        finally:
+            await service.close()
+    (record,) = sink.records
+    assert (record.outcome, record.phase, record.response) == ("cancelled", "menu", 487)
+    assert record.dialogue[0][0] == "prompt"
