@@ -149,6 +149,13 @@ class DialogueManager:
         task.add_done_callback(lambda _: self.tasks.pop(event.key, None))
         return []
 
+    async def stop(self) -> None:
+        """Cancel every running dialogue and wait until each has written its record."""
+        tasks = list(self.tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     def cancelled(self, key: TxnKey) -> None:
         task = self.tasks.get(key)
         if task is not None:
@@ -175,6 +182,9 @@ class DialogueManager:
             )
             self._finish(call, outcome, session, first_answer_us)
         except asyncio.CancelledError:
+            # the caller's CANCEL (the core has answered 487), or the server stopping: then the
+            # pending INVITE gets 503 (a no-op once a final response has gone)
+            self._respond(call, 503, "Service Stopping")
             self._write(call, 487, "cancelled", _ended(events), 0.0)
         except (SynthesisError, OSError) as exc:
             log.error("call %s: dialogue failed: %s", call.facts.dialled, exc)

@@ -76,6 +76,10 @@ class Service:
     dialogues: DialogueManager | None = None
 
     async def close(self) -> None:
+        """Stop: end running dialogues (their callers get 487 or BYE-less silence, and their
+        records are written), close the sockets, then write the last call records."""
+        if self.dialogues is not None:
+            await self.dialogues.stop()
         await self.endpoint.close()
         self.records.close()
 
