@@ -1,0 +1,250 @@
+"""From what the caller said (n-best transcripts) to scored municipalities.
+
+Pure and deterministic. A transcript is folded (case, accents, punctuation), stripped of carrier
+words ("ik wil graag de gemeente ..."), cut into word spans, and every span is compared with every
+name the candidates answer to: the municipality's name, its aliases ("Den Bosch") and its places
+(a caller may say the village). Two comparisons count: spelling, and a Dutch sound key that
+folds spellings which sound alike (ij/ei, au/ou, g/ch, v/f, z/s, final d/t, double vowels), so
+a recogniser's "Eepe" or "Wijhe"/"Weie" still finds its name. The best span per municipality
+gives its score; confidence also weighs the margin to the runner-up, so two near neighbours
+(Leiden, Leiderdorp) are confirmed rather than guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from enum import Enum
+
+from veertien.directory.model import normalise_name
+
+CARRIER_WORDS = frozenset(
+    [
+        "ik",
+        "wil",
+        "graag",
+        "de",
+        "het",
+        "een",
+        "gemeente",
+        "gemeentehuis",
+        "bellen",
+        "bel",
+        "voor",
+        "met",
+        "naar",
+        "van",
+        "in",
+        "te",
+        "spreken",
+        "alstublieft",
+        "alsjeblieft",
+        "svp",
+        "ja",
+        "nou",
+        "eh",
+        "euh",
+        "uh",
+        "hm",
+        "hallo",
+        "goedemorgen",
+        "goedemiddag",
+        "goedenavond",
+        "dag",
+        "mag",
+        "ik",
+        "u",
+        "mijn",
+        "woonplaats",
+        "woon",
+        "ben",
+        "bij",
+        "kunt",
+        "verbinden",
+        "doorverbinden",
+        "is",
+        "dat",
+        "over",
+    ]
+)
+YES = frozenset(
+    {"ja", "jawel", "jazeker", "klopt", "correct", "precies", "zeker", "yes", "een", "1"}
+)
+NO = frozenset({"nee", "neen", "nein", "niet", "no", "fout", "twee", "2"})
+_DIGITS = {
+    "nul": "0",
+    "een": "1",
+    "één": "1",
+    "twee": "2",
+    "drie": "3",
+    "vier": "4",
+    "vijf": "5",
+    "zes": "6",
+    "zeven": "7",
+    "acht": "8",
+    "negen": "9",
+}
+_SOUNDS = [  # in order: consonant digraphs, a silent h, then vowels and the rest
+    ("sch", "s"),
+    ("ch", "g"),
+    ("ph", "f"),
+    ("th", "t"),
+    ("h", ""),
+    ("ij", "ei"),
+    ("y", "ei"),
+    ("au", "ou"),
+    ("ae", "a"),
+    ("oe", "u"),
+    ("ie", "i"),
+    ("ee", "e"),
+    ("aa", "a"),
+    ("oo", "o"),
+    ("uu", "u"),
+    ("dt", "t"),
+    ("c", "k"),
+    ("q", "k"),
+    ("x", "ks"),
+    ("v", "f"),
+    ("z", "s"),
+    ("w", "f"),
+]
+MAX_SPAN = 4
+
+
+class Action(Enum):
+    ACCEPT = "accept"  # transfer at once
+    CONFIRM = "confirm"  # "Bedoelt u Epe?"
+    RETRY = "retry"  # ask again, then the keypad
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    accept: float = 0.85
+    confirm: float = 0.55
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """Something a caller may say for a municipality."""
+
+    text: str
+    municipality: str  # CBS code
+    kind: str = "name"  # "name", "alias" or "place"
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    municipality: str
+    said: str  # the words that matched
+    name: str  # the name they matched
+    similarity: float  # 0..1, the best span
+    confidence: float  # similarity weighed by the margin to the runner-up
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    matches: tuple[Match, ...]  # best first
+    action: Action
+
+    @property
+    def best(self) -> Match | None:
+        return self.matches[0] if self.matches else None
+
+
+def sound_key(text: str) -> str:
+    """A rough Dutch pronunciation key: spellings that sound alike get the same key."""
+    key = normalise_name(text).replace(" ", "")
+    for spelling, sound in _SOUNDS:
+        key = key.replace(spelling, sound)
+    key = re.sub(r"(.)\1+", r"\1", key)
+    return re.sub(r"d$", "t", key)
+
+
+def content_words(transcript: str) -> list[str]:
+    return [w for w in normalise_name(transcript).split() if w not in CARRIER_WORDS]
+
+
+def _spans(words: Sequence[str]) -> Iterable[str]:
+    for size in range(1, min(MAX_SPAN, len(words)) + 1):
+        for start in range(len(words) - size + 1):
+            yield " ".join(words[start : start + size])
+
+
+def _similarity(said: str, name: str) -> float:
+    spelling = SequenceMatcher(None, said, name).ratio()
+    sound = SequenceMatcher(None, sound_key(said), sound_key(name)).ratio()
+    return max(spelling, sound)
+
+
+class NameMatcher:
+    """Matches transcripts against a fixed set of names (one area's, or the whole country's)."""
+
+    def __init__(self, names: Iterable[Name], thresholds: Thresholds | None = None) -> None:
+        self.names = tuple(names)
+        self.thresholds = thresholds or Thresholds()
+        self._folded = [(normalise_name(n.text), n) for n in self.names]
+
+    def match(self, transcripts: Sequence[tuple[str, float]]) -> Result:
+        """`transcripts`: n-best (text, engine score 0..1), best first."""
+        best: dict[str, tuple[float, str, str]] = {}
+        for text, weight in transcripts:
+            for said in _spans(content_words(text)):
+                for folded, name in self._folded:
+                    score = _similarity(said, folded) * (0.5 + 0.5 * weight)
+                    if score > best.get(name.municipality, (0.0, "", ""))[0]:
+                        best[name.municipality] = (score, said, name.text)
+        ranked = sorted(best.items(), key=lambda item: -item[1][0])
+        matches = tuple(self._match(code, entry, ranked) for code, entry in ranked[:5])
+        return Result(matches, self._action(matches))
+
+    @staticmethod
+    def _match(
+        code: str, entry: tuple[float, str, str], ranked: list[tuple[str, tuple[float, str, str]]]
+    ) -> Match:
+        similarity, said, name = entry
+        rival = next((e[0] for c, e in ranked if c != code), 0.0)
+        margin = max(0.0, similarity - rival)
+        confidence = similarity * min(1.0, 0.4 + 2.0 * margin)
+        return Match(code, said, name, round(similarity, 3), round(confidence, 3))
+
+    def _action(self, matches: tuple[Match, ...]) -> Action:
+        if not matches:
+            return Action.RETRY
+        if matches[0].confidence >= self.thresholds.accept:
+            return Action.ACCEPT
+        if matches[0].similarity >= self.thresholds.confirm:
+            return Action.CONFIRM
+        return Action.RETRY
+
+
+def names_for(
+    municipalities: Mapping[str, tuple[str, ...]], places: Iterable[tuple[str, str]] = ()
+) -> list[Name]:
+    """Names from {code: (name, *aliases)} and (place, code) pairs."""
+    names = [
+        Name(n, code, "name" if i == 0 else "alias")
+        for code, all_names in municipalities.items()
+        for i, n in enumerate(all_names)
+    ]
+    names += [Name(place, code, "place") for place, code in places]
+    return names
+
+
+def yes_or_no(transcript: str) -> bool | None:
+    """True for "ja" (or 1), False for "nee" (or 2), None when neither is clearly said."""
+    words = set(normalise_name(transcript).split())
+    yes, no = bool(words & YES), bool(words & NO)
+    return yes if yes != no else None
+
+
+def spoken_digits(transcript: str) -> str:
+    """Digits from a transcript: "vier vier zes een" and "4461" both give "4461"."""
+    out = []
+    for word in normalise_name(transcript).split():
+        if word.isdigit():
+            out.append(word)
+        elif word in _DIGITS:
+            out.append(_DIGITS[word])
+    return "".join(out)
