@@ -67,6 +67,14 @@ def _parser() -> argparse.ArgumentParser:
         "--key-after", type=float, default=1.5, help="seconds of menu before each key (default 1.5)"
     )
 
+    recognise = sub.add_parser("recognise", help="recognise a spoken name in a WAV recording")
+    recognise.add_argument("wav", type=Path, help="mono 16-bit WAV, any sample rate")
+    recognise.add_argument("--dialled", default=None, help="the 14 number: its candidates")
+    recognise.add_argument(
+        "--national", action="store_true", help="match against all municipalities and places"
+    )
+    recognise.add_argument("--json", action="store_true", help="print JSON")
+
     route = sub.add_parser("route", help="what would happen to a call, and why")
     route.add_argument("dialled", help="what the caller dialled, e.g. 140113")
     route.add_argument("--caller", default=None, help="the caller's number")
@@ -85,6 +93,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _route(args, data)
         if args.command == "call":
             return _call(args)
+        if args.command == "recognise":
+            from veertien.speech.cli import main as recognise  # noqa: PLC0415 (heavy, optional)
+
+            return recognise(
+                data.routing_context(),
+                data.path / "models",
+                args.wav,
+                dialled=args.dialled,
+                national=args.national,
+                as_json=args.json,
+            )
         return _serve(args, data)
     except SettingsError as exc:
         print(f"veertien: bad settings: {exc}", file=sys.stderr)

@@ -1,0 +1,103 @@
+"""`veertien recognise`: the recogniser and matcher on a recording, for anyone to try."""
+
+from __future__ import annotations
+
+import json
+import sys
+import wave
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from veertien.routing import CallFacts, DecisionKind, RoutingContext, decide
+from veertien.speech.matcher import NameMatcher, Result, names_for
+from veertien.speech.recogniser import Context, resample
+from veertien.speech.whisper import ModelError, WhisperRecogniser
+
+
+class InputError(ValueError):
+    """The recording or the number cannot be used; the text says why."""
+
+
+def read_wav(path: Path) -> tuple[bytes, int]:
+    try:
+        with wave.open(str(path), "rb") as wav:
+            if wav.getsampwidth() != 2 or wav.getnchannels() != 1:
+                raise InputError(
+                    f"{path}: need mono 16-bit PCM WAV, got "
+                    f"{wav.getnchannels()} channel(s) of {8 * wav.getsampwidth()} bit"
+                )
+            return wav.readframes(wav.getnframes()), wav.getframerate()
+    except (wave.Error, EOFError, OSError) as exc:
+        raise InputError(f"{path}: not a WAV file we can read ({exc})") from None
+
+
+def matcher_for(ctx: RoutingContext, dialled: str | None, national: bool) -> NameMatcher:
+    directory = ctx.directory
+    if national or dialled is None:
+        codes = set(directory.municipalities)
+    else:
+        decision = decide(CallFacts(dialled, datetime.now(ctx.zone)), ctx)
+        if decision.kind is DecisionKind.REJECT:
+            raise InputError(f"{dialled}: {decision.reason}")
+        codes = {c.code for c in decision.candidates} or {decision.municipality or ""}
+    munis = {c: directory.municipalities[c].names for c in codes if c in directory.municipalities}
+    places = [(p.name, p.municipality) for p in directory.places if p.municipality in codes]
+    return NameMatcher(names_for(munis, places))
+
+
+def recognise_file(
+    ctx: RoutingContext, cache: Path, path: Path, dialled: str | None, national: bool
+) -> dict[str, Any]:
+    pcm, rate = read_wav(path)
+    matcher = matcher_for(ctx, dialled, national)
+    names = sorted({n.text for n in matcher.names if n.kind != "place"})
+    transcripts = WhisperRecogniser(cache).recognise(
+        resample(pcm, rate), Context(names if not national else ())
+    )
+    result = matcher.match([(t.text, t.score) for t in transcripts])
+    return _json(ctx, transcripts[0].text if transcripts else "", result)
+
+
+def _json(ctx: RoutingContext, transcript: str, result: Result) -> dict[str, Any]:
+    munis = ctx.directory.municipalities
+    return {
+        "transcript": transcript,
+        "candidates": [
+            {
+                "code": m.municipality,
+                "name": munis[m.municipality].name,
+                "said": m.said,
+                "matched": m.name,
+                "confidence": m.confidence,
+            }
+            for m in result.matches
+        ],
+        "action": result.action.value,
+    }
+
+
+def main(
+    ctx: RoutingContext,
+    cache: Path,
+    path: Path,
+    *,
+    dialled: str | None,
+    national: bool,
+    as_json: bool,
+) -> int:
+    try:
+        out = recognise_file(ctx, cache, path, dialled, national)
+    except (InputError, ModelError) as exc:
+        print(f"veertien: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, InputError) else 1
+    if as_json:
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    print(f"heard: {out['transcript']!r} → {out['action']}")
+    for cand in out["candidates"]:
+        print(
+            f"  {cand['name']} [{cand['code']}] {cand['confidence']:.2f} "
+            f'("{cand["said"]}" ~ {cand["matched"]})'
+        )
+    return 0

@@ -1,0 +1,42 @@
+"""The recogniser interface: audio and context in, n-best transcripts with scores out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+SAMPLE_RATE = 16_000  # what the engines take; telephone audio (8 kHz) is resampled
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What the caller is likely to say: the candidates' names, and the language."""
+
+    names: Sequence[str] = field(default_factory=tuple)
+    language: str = "nl"
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    text: str
+    score: float  # 0..1, the engine's own confidence in this transcript
+
+
+class Recogniser(Protocol):
+    def recognise(self, pcm16k: bytes, context: Context) -> list[Transcript]:
+        """n-best transcripts, best first, of 16 kHz 16-bit mono PCM."""
+        ...
+
+
+def resample(pcm: bytes, rate: int, target: int = SAMPLE_RATE) -> bytes:
+    """16-bit mono PCM from `rate` to `target` Hz (linear interpolation; for speech to a
+    recogniser, after the telephone's own 3.4 kHz band limit, that is enough)."""
+    import numpy as np  # noqa: PLC0415 (numpy comes with the speech extra)
+
+    samples = np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype="<i2").astype(np.float32)
+    if rate == target or samples.size == 0:
+        return pcm
+    positions = np.arange(0, samples.size, rate / target)
+    out = np.interp(positions, np.arange(samples.size), samples)
+    return bytes(np.clip(out, -32768, 32767).astype("<i2").tobytes())

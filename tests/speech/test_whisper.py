@@ -1,0 +1,115 @@
+"""Whisper base from registry packages: joining and verifying the weights, and recognising."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import wave
+from pathlib import Path
+
+import pytest
+
+from veertien.directory import demo_directory
+from veertien.media.g711 import Law, decode, encode
+from veertien.routing import RoutingContext
+from veertien.speech.cli import InputError, matcher_for, read_wav, recognise_file
+from veertien.speech.recogniser import Context, resample
+from veertien.speech.synthesis import EspeakSynthesiser
+from veertien.speech.whisper import ModelError, WhisperRecogniser, assemble
+
+
+def _parts(tmp_path: Path, one: bytes, two: bytes) -> tuple[Path, Path]:
+    first, second = tmp_path / "p1", tmp_path / "p2"
+    first.mkdir()
+    second.mkdir()
+    (first / "model.bin.part1").write_bytes(one)
+    (second / "model.bin.part2").write_bytes(two)
+    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+        (first / name).write_text("{}")
+    return first, second
+
+
+def test_parts_are_joined_and_verified_once(tmp_path: Path) -> None:
+    parts = _parts(tmp_path, b"abc", b"def")
+    digest = hashlib.sha256(b"abcdef").hexdigest()
+    folder = assemble(tmp_path / "cache", parts, size=6, sha256=digest)
+    assert (folder / "model.bin").read_bytes() == b"abcdef"
+    (parts[0] / "model.bin.part1").unlink()  # already verified: not read again
+    assert assemble(tmp_path / "cache", parts, size=6, sha256=digest) == folder
+
+
+def test_damaged_or_missing_parts_are_refused(tmp_path: Path) -> None:
+    parts = _parts(tmp_path, b"abc", b"xyz")
+    with pytest.raises(ModelError, match="do not join into the expected model"):
+        assemble(tmp_path / "cache", parts, size=6, sha256=hashlib.sha256(b"abcdef").hexdigest())
+    assert not (tmp_path / "cache" / "whisper-base" / "model.bin").exists()
+    (parts[1] / "model.bin.part2").unlink()
+    with pytest.raises(ModelError, match="incomplete, missing"):
+        assemble(tmp_path / "cache", parts)
+
+
+def test_wav_input_is_checked(tmp_path: Path) -> None:
+    stereo = tmp_path / "stereo.wav"
+    with wave.open(str(stereo), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"\0" * 400)
+    with pytest.raises(InputError, match="need mono 16-bit"):
+        read_wav(stereo)
+    (tmp_path / "x.wav").write_bytes(b"not a wav")
+    with pytest.raises(InputError, match="not a WAV file"):
+        read_wav(tmp_path / "x.wav")
+
+
+def test_matcher_candidates_follow_the_dialled_number() -> None:
+    ctx = RoutingContext(demo_directory())
+    assert {n.municipality for n in matcher_for(ctx, "140578", False).names} == {
+        "GM0232",
+        "GM0246",
+        "GM1773",
+    }
+    assert len({n.municipality for n in matcher_for(ctx, None, True).names}) == 12
+    with pytest.raises(InputError, match="0116 is not a Dutch area code"):
+        matcher_for(ctx, "140116", False)
+
+
+def test_resample_doubles_the_rate() -> None:
+    assert len(resample(b"\x01\x00" * 8000, 8000)) == 32000
+
+
+@pytest.fixture(scope="module")
+def whisper(tmp_path_factory: pytest.TempPathFactory) -> WhisperRecogniser:
+    if shutil.which("espeak-ng") is None:
+        if os.environ.get("CI"):
+            pytest.fail("espeak-ng is missing")
+        pytest.skip("espeak-ng is missing")
+    return WhisperRecogniser(tmp_path_factory.mktemp("models"))
+
+
+@pytest.mark.parametrize("name", ["Epe", "Reimerswaal"])
+def test_whisper_hears_a_name_through_the_telephone(
+    whisper: WhisperRecogniser, tmp_path: Path, name: str
+) -> None:
+    """A smoke test of the real engine on synthetic speech through G.711 (not a quality claim:
+    the evaluation benchmark measures that)."""
+    pcm8k = decode(encode(EspeakSynthesiser(tmp_path).render(name), Law.PCMA), Law.PCMA)
+    names = ("Epe", "Heerde", "Goes", "Kapelle", "Reimerswaal", "Borsele", "Noord-Beveland")
+    (best, *_) = whisper.recognise(resample(pcm8k, 8000), Context(names))
+    assert name.lower() in best.text.lower() and 0 < best.score <= 1
+
+
+def test_recognise_a_file_end_to_end(whisper: WhisperRecogniser, tmp_path: Path) -> None:
+    pcm = EspeakSynthesiser(tmp_path).render("Epe")
+    path = tmp_path / "epe.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(pcm)
+    result = recognise_file(
+        RoutingContext(demo_directory()), tmp_path / "models", path, "140578", False
+    )
+    assert result["candidates"][0]["code"] == "GM0232"
+    assert result["action"] in ("accept", "confirm")
