@@ -98,17 +98,21 @@ class Dialog:
             state=DialogState.CONFIRMED,
         )
 
-    def ack(self, via: str, cseq: int, body: bytes = b"") -> Request:
-        """The ACK for a 2xx to our INVITE with sequence `cseq` (RFC 3261 13.2.2.4)."""
+    def _headers(self, via: str, cseq: str) -> list[tuple[str, str]]:
+        """The headers every request in this dialog carries (RFC 3261 12.2.1.1)."""
         items: list[tuple[str, str]] = [("Via", via), ("Max-Forwards", "70")]
         items += [("Route", route) for route in self.route_set]
         items += [
             ("From", self.local_uri),
             ("To", self.remote_uri),
             ("Call-ID", self.call_id),
-            ("CSeq", f"{cseq} ACK"),
+            ("CSeq", cseq),
         ]
-        return Request("ACK", self.remote_target, Headers(items), body)
+        return items
+
+    def ack(self, via: str, cseq: int, body: bytes = b"") -> Request:
+        """The ACK for a 2xx to our INVITE with sequence `cseq` (RFC 3261 13.2.2.4)."""
+        return Request("ACK", self.remote_target, Headers(self._headers(via, f"{cseq} ACK")), body)
 
     def confirmed(self) -> Dialog:
         return replace(self, state=DialogState.CONFIRMED)
@@ -144,14 +148,7 @@ class Dialog:
         """A new in-dialog request (RFC 3261 12.2.1.1; loose routing) and the updated dialog.
         `via` is our complete Via value with a fresh branch."""
         seq = self.local_seq + 1
-        items: list[tuple[str, str]] = [("Via", via), ("Max-Forwards", "70")]
-        items += [("Route", route) for route in self.route_set]
-        items += [
-            ("From", self.local_uri),
-            ("To", self.remote_uri),
-            ("Call-ID", self.call_id),
-            ("CSeq", f"{seq} {method}"),
-        ]
+        items = self._headers(via, f"{seq} {method}")
         if contact:
             items.append(("Contact", contact))
         items += headers
