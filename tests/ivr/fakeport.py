@@ -1,19 +1,49 @@
-"""A scripted media port: what the caller presses, and a record of what they heard."""
+"""A scripted media port: what the caller presses or says, and a record of what they heard."""
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
+
+from veertien.ivr.runner import Understood
+
+Answer = str | bytes | None
 
 
 class FakePort:
-    def __init__(self, *keys: str | None, interrupt: bool = False) -> None:
-        self.script: deque[str | None] = deque(keys)  # one answer per wait; None = time-out
+    """Each wait takes the next scripted answer: a key, an utterance (bytes) or None (time-out).
+    `meanings` says what the speech side makes of each utterance."""
+
+    def __init__(
+        self,
+        *answers: Answer,
+        interrupt: bool = False,
+        meanings: Mapping[bytes, Understood | bool | None] | None = None,
+    ) -> None:
+        self.script: deque[Answer] = deque(answers)
         self.heard: list[str] = []
         self.interrupt = interrupt
+        self.meanings = dict(meanings or {})
 
     async def say(self, text: str, barge_in: bool) -> bool:
         self.heard.append(text)
         return barge_in and self.interrupt and bool(self.script) and self.script[0] is not None
 
     async def key(self, timeout: float) -> str | None:
-        return self.script.popleft() if self.script else None
+        found = self.script.popleft() if self.script else None
+        assert not isinstance(found, bytes), "an utterance where only keys are awaited"
+        return found
+
+    async def answer(self, timeout: float, speech: bool) -> Answer:
+        found = self.script.popleft() if self.script else None
+        return None if isinstance(found, bytes) and not speech else found
+
+    async def understand(self, audio: bytes) -> Understood:
+        meaning = self.meanings[audio]
+        assert isinstance(meaning, Understood)
+        return meaning
+
+    async def yes_no(self, audio: bytes) -> bool | None:
+        meaning = self.meanings[audio]
+        assert not isinstance(meaning, Understood)
+        return meaning

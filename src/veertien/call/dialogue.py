@@ -17,53 +17,27 @@ from typing import Any
 
 from veertien.call.answered import AnsweredLeg, OurMedia
 from veertien.call.bridge import OutboundLeg, new_session_id
+from veertien.call.port import PromptCache, RtpIvrPort, Understanding
 from veertien.call.records import CallRecord, CallRecordSink
 from veertien.call.redirect import caller_of, redirect_headers
 from veertien.ivr.area import area_flow
 from veertien.ivr.flow import Flow
 from veertien.ivr.runner import EventKind, IvrEvent, Outcome, OutcomeKind, run_flow
-from veertien.media.g711 import Law, encode, silence
+from veertien.media.g711 import Law
 from veertien.media.session import PacingStats, RtpSession
 from veertien.routing import CallFacts, RoutingContext, RoutingDecision, decide_municipality
 from veertien.sip.core import IncomingAck, IncomingRequest, Output, SipCore
 from veertien.sip.dialog import DialogId
 from veertien.sip.sdp import SdpError, answer, choose_audio, parse_sdp
 from veertien.sip.transaction import Deliver, Timeout, TxnKey
-from veertien.speech.synthesis import Synthesiser, SynthesisError
+from veertien.speech.cli import candidate_codes
+from veertien.speech.matcher import matcher_for_codes
+from veertien.speech.recogniser import Recogniser
+from veertien.speech.synthesis import SynthesisError
 
 log = logging.getLogger("veertien.call")
 Send = Callable[[list[Output]], None]
 MAX_BRIDGE_S = 4 * 3600.0  # a bridged call is ended after four hours at the latest
-
-
-class PromptCache:
-    """Prompt audio per (law, text): synthesised once (off the event loop), then from memory."""
-
-    def __init__(self, synthesiser: Synthesiser) -> None:
-        self.synthesiser = synthesiser
-        self._audio: dict[tuple[Law, str], bytes] = {}
-
-    async def audio(self, text: str, law: Law) -> bytes:
-        found = self._audio.get((law, text))
-        if found is None:
-            pcm = await asyncio.to_thread(self.synthesiser.render, text)
-            found = encode(pcm, law) + silence(law, 1600)  # 200 ms to breathe after it
-            self._audio[(law, text)] = found
-        return found
-
-
-class RtpIvrPort:
-    """The IVR's media port on an RTP session."""
-
-    def __init__(self, session: RtpSession, prompts: PromptCache) -> None:
-        self.session = session
-        self.prompts = prompts
-
-    async def say(self, text: str, barge_in: bool) -> bool:
-        return await self.session.play(await self.prompts.audio(text, self.session.law), barge_in)
-
-    async def key(self, timeout: float) -> str | None:
-        return await self.session.key(timeout)
 
 
 @dataclass(frozen=True)
@@ -87,6 +61,7 @@ class DialogueManager:
         self.core = core
         self.records = records
         self.prompts = prompts
+        self.recogniser: Recogniser | None = None  # set when speech is on (settings: speech)
         self.clock = clock
         self.media_host = media_host
         self.send: Send = lambda outputs: None
@@ -177,9 +152,7 @@ class DialogueManager:
                 return
             self._respond(call, 183, None, [("Content-Type", "application/sdp")], sdp.to_bytes())
             first_answer_us = (self.clock() - call.started) * 1e6
-            outcome = await run_flow(
-                self._flow(call), _Recording(RtpIvrPort(session, self.prompts), events)
-            )
+            outcome = await run_flow(self._flow(call), self._port(call, session), events)
             self._finish(call, outcome, session, first_answer_us)
         except asyncio.CancelledError:
             # the caller's CANCEL (the core has answered 487), or the server stopping: then the
@@ -197,11 +170,20 @@ class DialogueManager:
         finally:
             session.close()
 
+    def _port(self, call: _Call, session: RtpSession) -> RtpIvrPort:
+        understanding = None
+        if call.ctx.settings.speech and self.recogniser is not None:
+            matcher = matcher_for_codes(call.ctx.directory, candidate_codes(call.decision))
+            names = sorted({n.text for n in matcher.names if n.kind != "place"})
+            understanding = Understanding(self.recogniser, matcher, names)
+        return RtpIvrPort(session, self.prompts, understanding)
+
     def _flow(self, call: _Call) -> Flow:
         return area_flow(
             call.decision,
             lambda code: decide_municipality(code, call.facts, call.ctx),
             call.ctx.settings.key_timeout_s,
+            speech=call.ctx.settings.speech and self.recogniser is not None,
         )
 
     async def _answered(
@@ -230,7 +212,7 @@ class DialogueManager:
                 return
             outcome = await _unless_hung_up(
                 leg,
-                run_flow(self._flow(call), _Recording(RtpIvrPort(session, self.prompts), events)),
+                run_flow(self._flow(call), self._port(call, session), events),
             )
             if outcome is None:
                 ended = _ended(events)
@@ -434,23 +416,6 @@ async def _unless_hung_up(
 def _ended(events: list[IvrEvent]) -> Outcome:
     """The outcome of a dialogue that stopped early (cancelled by the caller, or failed)."""
     return Outcome(OutcomeKind.HANGUP, None, None, tuple(events))
-
-
-class _Recording:
-    """Passes through to the port and keeps the runner's progress for a cancelled call."""
-
-    def __init__(self, port: RtpIvrPort, events: list[IvrEvent]) -> None:
-        self.port = port
-        self.events = events
-
-    async def say(self, text: str, barge_in: bool) -> bool:
-        self.events.append(IvrEvent(EventKind.PROMPT, "", text))
-        return await self.port.say(text, barge_in)
-
-    async def key(self, timeout: float) -> str | None:
-        found = await self.port.key(timeout)
-        self.events.append(IvrEvent(EventKind.KEY if found else EventKind.TIMEOUT, "", found or ""))
-        return found
 
 
 def _phase(events: tuple[IvrEvent, ...]) -> str:

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from veertien.call.dialogue import DialogueManager, PromptCache
+from veertien.call.dialogue import DialogueManager
+from veertien.call.port import PromptCache
 from veertien.call.records import CallRecordSink, JsonLinesSink
 from veertien.call.redirect import RedirectHandler
 from veertien.routing import RoutingContext, SettingsError

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from veertien.ivr.flow import Announce, Flow, Gather, Hangup, Step, Transfer
+from veertien.ivr.flow import Announce, Confirm, Flow, Gather, Hangup, Step, Transfer
 from veertien.routing import Candidate, DecisionKind, RoutingDecision
 
 GREETING = "Welkom bij het telefoonnummer van uw gemeente."
@@ -18,6 +18,8 @@ NO_DEFAULT = (
     "Wij kunnen u nu helaas niet doorverbinden. Kijk voor het telefoonnummer van uw "
     "gemeente op de website van de gemeente."
 )
+SAY_OR_PRESS = "Zeg de naam van uw gemeente of woonplaats, of toets het nummer."
+CONFIRM = "Bedoelt u {name}? Zeg ja of nee, of toets 1 voor ja en 2 voor nee."
 MAX_KEYS = 9
 
 
@@ -27,23 +29,48 @@ def menu_text(candidates: tuple[Candidate, ...]) -> str:
 
 
 def area_flow(
-    decision: RoutingDecision, choose: Callable[[str], RoutingDecision], timeout_s: float = 5.0
+    decision: RoutingDecision,
+    choose: Callable[[str], RoutingDecision],
+    timeout_s: float = 5.0,
+    *,
+    speech: bool = False,
 ) -> Flow:
-    """The dialogue for an IVR decision; `choose(code)` decides for a chosen municipality."""
+    """The dialogue for an IVR decision; `choose(code)` decides for a chosen municipality.
+    With `speech`, the caller may also say a name (slivers and places included): sure → that
+    municipality; unsure → "Bedoelt u ...?"; not understood → the keypad menu once more."""
     offered = [c for c in decision.candidates if c.in_menu][:MAX_KEYS]
     menu = menu_text(decision.candidates)
     choices = {str(n): f"choice-{c.code}" for n, c in enumerate(offered, start=1)}
+    reachable = list(decision.candidates) if speech else offered
+    spoken = {c.code: f"choice-{c.code}" for c in reachable} if speech else {}
+    confirm = {c.code: f"confirm-{c.code}" for c in reachable} if speech else {}
+    greeting = f"{GREETING} {SAY_OR_PRESS} {menu}" if speech else f"{GREETING} {menu}"
     steps: dict[str, Step] = {
-        "menu": Gather(f"{GREETING} {menu}", choices, "again", "again", timeout_s),
+        "menu": Gather(
+            greeting,
+            choices,
+            "again",
+            "again",
+            timeout_s,
+            speech=speech,
+            spoken=spoken,
+            confirm=confirm,
+        ),
         "again": Gather(f"{AGAIN} {menu}", choices, "default", "default", timeout_s),
         "bye": Hangup(),
+        "default": Transfer(decision.target) if decision.target else Announce(NO_DEFAULT, "bye"),
     }
-    if decision.target:
-        steps["default"] = Transfer(decision.target)
-    else:
-        steps["default"] = Announce(NO_DEFAULT, next="bye")
-    for candidate in offered:
+    for candidate in reachable:
         steps[f"choice-{candidate.code}"] = _choice(choose(candidate.code))
+        if speech:
+            steps[f"confirm-{candidate.code}"] = Confirm(
+                CONFIRM.format(name=candidate.name),
+                f"choice-{candidate.code}",
+                "again",
+                "again",
+                timeout_s,
+                speech=True,
+            )
     return Flow("menu", steps)
 
 

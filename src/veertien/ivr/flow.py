@@ -39,6 +39,9 @@ class Gather:
     barge_in: bool = True
     max_digits: int = 1
     inter_digit_s: float = 3.0
+    speech: bool = False  # also listen for a spoken answer
+    spoken: Mapping[str, str] = field(default_factory=dict)  # municipality → step, when sure
+    confirm: Mapping[str, str] = field(default_factory=dict)  # municipality → step, when unsure
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,7 @@ class Confirm:
     on_no: str
     on_timeout: str
     timeout_s: float = 5.0
+    speech: bool = False  # "ja" / "nee" as well as 1 / 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +81,13 @@ def _targets(step: Step) -> tuple[str, ...]:
     if isinstance(step, Play | Announce):
         return (step.next,)
     if isinstance(step, Gather):
-        return (*step.choices.values(), step.on_timeout, step.on_invalid)
+        return (
+            *step.choices.values(),
+            *step.spoken.values(),
+            *step.confirm.values(),
+            step.on_timeout,
+            step.on_invalid,
+        )
     if isinstance(step, Confirm):
         return (step.on_yes, step.on_no, step.on_timeout)
     return ()

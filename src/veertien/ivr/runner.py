@@ -12,6 +12,15 @@ from veertien.ivr.flow import Announce, Confirm, Flow, Gather, Play, Step, Trans
 MAX_STEPS = 50
 
 
+@dataclass(frozen=True, slots=True)
+class Understood:
+    """What the speech side made of an utterance."""
+
+    action: str  # "accept", "confirm" or "retry"
+    municipality: str | None
+    transcript: str
+
+
 class IvrPort(Protocol):
     async def say(self, text: str, barge_in: bool) -> bool:
         """Play a prompt; True if the caller interrupted it (a key is then waiting)."""
@@ -21,9 +30,22 @@ class IvrPort(Protocol):
         """The next key the caller pressed (also one pressed earlier), or None on time-out."""
         ...
 
+    async def answer(self, timeout: float, speech: bool) -> str | bytes | None:
+        """A key, or (with `speech`) an utterance's audio, whichever comes first."""
+        ...
+
+    async def understand(self, audio: bytes) -> Understood:
+        """Which municipality the caller named, and how sure that is."""
+        ...
+
+    async def yes_no(self, audio: bytes) -> bool | None:
+        """Whether the caller said yes or no (None: neither)."""
+        ...
+
 
 class EventKind(Enum):
     PROMPT = "prompt"
+    SPEECH = "speech"
     INTERRUPTED = "interrupted"
     KEY = "key"
     TIMEOUT = "timeout"
@@ -56,10 +78,10 @@ class Outcome:
 
 
 class _Run:
-    def __init__(self, flow: Flow, port: IvrPort) -> None:
+    def __init__(self, flow: Flow, port: IvrPort, events: list[IvrEvent]) -> None:
         self.flow = flow
         self.port = port
-        self.events: list[IvrEvent] = []
+        self.events = events
 
     def note(self, kind: EventKind, step: str, detail: str = "") -> None:
         self.events.append(IvrEvent(kind, step, detail))
@@ -89,7 +111,10 @@ class _Run:
 
     async def gather(self, name: str, step: Gather) -> str:
         await self.say(name, step.prompt, step.barge_in)
-        keys = await self.keys(step)
+        first = await self.port.answer(step.timeout_s, step.speech)
+        if isinstance(first, bytes):
+            return await self.spoken(name, step, first)
+        keys = await self.keys(step, first)
         if not keys:
             self.note(EventKind.TIMEOUT, name)
             return step.on_timeout
@@ -99,25 +124,40 @@ class _Run:
         self.note(EventKind.INVALID, name, keys)
         return step.on_invalid
 
-    async def keys(self, step: Gather) -> str:
+    async def spoken(self, name: str, step: Gather, audio: bytes) -> str:
+        understood = await self.port.understand(audio)
+        self.note(EventKind.SPEECH, name, understood.transcript)
+        code = understood.municipality or ""
+        if understood.action == "accept" and code in step.spoken:
+            return step.spoken[code]
+        if understood.action in ("accept", "confirm") and code in step.confirm:
+            return step.confirm[code]
+        self.note(EventKind.INVALID, name, understood.transcript)
+        return step.on_invalid
+
+    async def keys(self, step: Gather, first: str | None) -> str:
         """Up to `max_digits` keys; # ends early; a pause of `inter_digit_s` ends too."""
-        collected = ""
-        timeout = step.timeout_s
-        while len(collected) < step.max_digits:
-            key = await self.port.key(timeout)
-            if key is None or (key == "#" and collected):
+        collected = first or ""
+        while first is not None and len(collected) < step.max_digits:
+            key = await self.port.key(step.inter_digit_s)
+            if key is None or key == "#":
                 break
             collected += key
-            timeout = step.inter_digit_s
         return collected
 
     async def confirm(self, name: str, step: Confirm) -> str:
         await self.say(name, step.question, True)
-        key = await self.port.key(step.timeout_s)
-        if key is None:
+        answer = await self.port.answer(step.timeout_s, step.speech)
+        if answer is None:
             self.note(EventKind.TIMEOUT, name)
             return step.on_timeout
-        self.note(EventKind.KEY, name, key)
+        if isinstance(answer, bytes):
+            yes = await self.port.yes_no(answer)
+            self.note(EventKind.SPEECH, name, {True: "ja", False: "nee", None: "?"}[yes])
+            key = {True: "1", False: "2", None: ""}[yes]
+        else:
+            key = answer
+            self.note(EventKind.KEY, name, key)
         if key == "1":
             self.note(EventKind.CONFIRMED, name)
             return step.on_yes
@@ -125,9 +165,11 @@ class _Run:
         return step.on_no
 
 
-async def run_flow(flow: Flow, port: IvrPort) -> Outcome:
-    """Run `flow` to its end: a transfer or a hang-up (also after `MAX_STEPS`, as a guard)."""
-    run = _Run(flow, port)
+async def run_flow(flow: Flow, port: IvrPort, events: list[IvrEvent] | None = None) -> Outcome:
+    """Run `flow` to its end: a transfer or a hang-up (also after `MAX_STEPS`, as a guard).
+    `events`, if given, is filled as the dialogue goes (so a caller who hangs up midway still
+    leaves a record of how far they got)."""
+    run = _Run(flow, port, events if events is not None else [])
     name = flow.start
     for _ in range(MAX_STEPS):
         result = await run.step(name, flow.steps[name])

@@ -13,8 +13,9 @@ import os
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
-from veertien.media.endpoint import Endpointer, SpeechStarted
+from veertien.media.endpoint import Endpointer, SpeechEnded, SpeechStarted
 from veertien.media.g711 import Law, decode
 from veertien.media.rtp import DTMF_EVENTS, DtmfReceiver, RtpError, RtpPacket, TelephoneEvent
 
@@ -49,6 +50,9 @@ class RtpSession(asyncio.DatagramProtocol):
         self.dtmf = DtmfReceiver(dtmf_payload_type) if dtmf_payload_type is not None else None
         self.keys: asyncio.Queue[str] = asyncio.Queue()
         self.speech = asyncio.Event()
+        self.utterances: asyncio.Queue[bytes] = asyncio.Queue()
+        self._preroll: deque[bytes] = deque(maxlen=15)
+        self._utterance: bytearray | None = None
         self.endpointer = Endpointer()
         self.transport: asyncio.DatagramTransport | None = None
         self.ssrc = int.from_bytes(os.urandom(4), "big")
@@ -91,9 +95,44 @@ class RtpSession(asyncio.DatagramProtocol):
         if packet.payload_type == self.law.payload_type and packet.payload:
             if self.recording is not None:
                 self.recording += packet.payload
-            event = self.endpointer.feed(decode(packet.payload, self.law))
-            if isinstance(event, SpeechStarted):
-                self.speech.set()
+            self._listen(decode(packet.payload, self.law))
+
+    def _listen(self, pcm: bytes) -> None:
+        """Feed the endpointer; keep each utterance (with 300 ms before its detected start)."""
+        event = self.endpointer.feed(pcm)
+        if self._utterance is not None:
+            self._utterance += pcm
+        else:
+            self._preroll.append(pcm)
+        if isinstance(event, SpeechStarted):
+            self.speech.set()
+            self._utterance = bytearray(b"".join(self._preroll))
+        elif isinstance(event, SpeechEnded) and self._utterance is not None:
+            self.utterances.put_nowait(bytes(self._utterance))
+            self._utterance = None
+            self._preroll.clear()
+
+    async def answer(self, timeout: float, speech: bool) -> str | bytes | None:
+        """The caller's next key, or (with `speech`) a whole utterance: whichever comes first."""
+        if not self.keys.empty():
+            return self.keys.get_nowait()
+        if speech and not self.utterances.empty():
+            return self.utterances.get_nowait()
+        key: asyncio.Future[str] = asyncio.ensure_future(self.keys.get())
+        said: asyncio.Future[bytes] | None = (
+            asyncio.ensure_future(self.utterances.get()) if speech else None
+        )
+        waits: list[asyncio.Future[Any]] = [key] if said is None else [key, said]
+        done, pending = await asyncio.wait(
+            waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        for task in pending:
+            task.cancel()
+        if key in done:
+            if said is not None and said in done:
+                self.utterances.put_nowait(said.result())  # keep it for the next question
+            return key.result()
+        return said.result() if said is not None and said in done else None
 
     # -- sending ----------------------------------------------------------------------------
     async def play(self, audio: bytes, barge_in: bool = True) -> bool:

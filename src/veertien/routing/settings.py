@@ -102,6 +102,7 @@ class Settings:
     direct_when_single_participant: bool = False
     key_timeout_s: float = 5.0  # the dialogue waits this long for a key after a menu
     handover: str = "early_media"  # or "refer": answer, then REFER callers that allow it
+    speech: bool = False  # the dialogue also listens for a spoken name (needs veertien[speech])
     version: str = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -127,6 +128,7 @@ class Settings:
             "direct_when_single_participant": self.direct_when_single_participant,
             "key_timeout_s": self.key_timeout_s,
             "handover": self.handover,
+            "speech": self.speech,
             "sliver": {
                 "max_postcodes": self.sliver_rule.max_postcodes,
                 "max_share_of_municipality": self.sliver_rule.max_share_of_municipality,
@@ -144,6 +146,7 @@ class Settings:
             "direct_when_single_participant",
             "key_timeout_s",
             "handover",
+            "speech",
             "sliver",
             "municipalities",
         }
@@ -179,6 +182,7 @@ class Settings:
             direct_when_single_participant=bool(data.get("direct_when_single_participant")),
             key_timeout_s=_positive("key_timeout_s", data.get("key_timeout_s", 5.0)),
             handover=_handover(data.get("handover", "early_media")),
+            speech=bool(data.get("speech", False)),
         )
 
 

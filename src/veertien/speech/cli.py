@@ -9,8 +9,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from veertien.routing import CallFacts, DecisionKind, RoutingContext, decide
-from veertien.speech.matcher import NameMatcher, Result, names_for
+from veertien.routing import CallFacts, DecisionKind, RoutingContext, RoutingDecision, decide
+from veertien.speech.matcher import NameMatcher, Result, matcher_for_codes
 from veertien.speech.recogniser import Context, resample
 from veertien.speech.whisper import ModelError, WhisperRecogniser
 
@@ -33,17 +33,18 @@ def read_wav(path: Path) -> tuple[bytes, int]:
 
 
 def matcher_for(ctx: RoutingContext, dialled: str | None, national: bool) -> NameMatcher:
-    directory = ctx.directory
     if national or dialled is None:
-        codes = set(directory.municipalities)
-    else:
-        decision = decide(CallFacts(dialled, datetime.now(ctx.zone)), ctx)
-        if decision.kind is DecisionKind.REJECT:
-            raise InputError(f"{dialled}: {decision.reason}")
-        codes = {c.code for c in decision.candidates} or {decision.municipality or ""}
-    munis = {c: directory.municipalities[c].names for c in codes if c in directory.municipalities}
-    places = [(p.name, p.municipality) for p in directory.places if p.municipality in codes]
-    return NameMatcher(names_for(munis, places))
+        return matcher_for_codes(ctx.directory, ctx.directory.municipalities)
+    decision = decide(CallFacts(dialled, datetime.now(ctx.zone)), ctx)
+    if decision.kind is DecisionKind.REJECT:
+        raise InputError(f"{dialled}: {decision.reason}")
+    return matcher_for_codes(ctx.directory, candidate_codes(decision))
+
+
+def candidate_codes(decision: RoutingDecision) -> list[str]:
+    """The municipalities a caller may name for this decision (candidates, or the one)."""
+    codes = [c.code for c in decision.candidates]
+    return codes or ([decision.municipality] if decision.municipality else [])
 
 
 def recognise_file(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from enum import Enum
 
-from veertien.directory.model import normalise_name
+from veertien.directory.model import Directory, normalise_name
 
 CARRIER_WORDS = frozenset(
     [
@@ -217,6 +217,16 @@ class NameMatcher:
         if matches[0].similarity >= self.thresholds.confirm:
             return Action.CONFIRM
         return Action.RETRY
+
+
+def matcher_for_codes(
+    directory: Directory, codes: Iterable[str], thresholds: Thresholds | None = None
+) -> NameMatcher:
+    """A matcher for these municipalities: their names, aliases and places."""
+    wanted = {c for c in codes if c in directory.municipalities}
+    munis = {c: directory.municipalities[c].names for c in sorted(wanted)}
+    places = [(p.name, p.municipality) for p in directory.places if p.municipality in wanted]
+    return NameMatcher(names_for(munis, places), thresholds)
 
 
 def names_for(
