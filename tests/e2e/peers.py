@@ -112,10 +112,13 @@ def scenario(name: str, folder: Path, **values: str) -> Path:
 
 def sipp(path: Path, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
     """Run SIPp headless in the scenario's folder; exit code 0 means every call succeeded."""
+    # a port of its own, so a late retransmission for one test never reaches the next
     cmd = [
         need("sipp"),
         "-sf",
         str(path),
+        "-p",
+        str(free_port()),
         "-nostdin",
         "-trace_err",
         "-timeout",

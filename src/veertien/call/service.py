@@ -22,12 +22,14 @@ from veertien.call.redirect import RedirectHandler
 from veertien.routing import RoutingContext, SettingsError
 from veertien.sip.core import SipCore
 from veertien.sip.transport import SipEndpoint
+from veertien.speech.recogniser import Recogniser
 from veertien.speech.synthesis import EspeakSynthesiser
 from veertien.storage import DataDir
 
 log = logging.getLogger("veertien")
 RECORDS = "calls.jsonl"
 PROMPTS = "prompts"
+MODELS = "models"
 
 
 class LiveContext:
@@ -99,6 +101,24 @@ def _dialogues(
     return DialogueManager(core, sink, prompts, time.perf_counter, media_host=host)
 
 
+async def _recogniser(data: DataDir) -> Recogniser | None:
+    """Whisper base, loaded once, when the settings turn speech on and it is installed."""
+    try:
+        from veertien.speech.whisper import ModelError, WhisperRecogniser  # noqa: PLC0415
+    except ImportError as exc:
+        log.warning(
+            "speech is on but not installed (%s): keys only; pip install 'veertien[speech]'", exc
+        )
+        return None
+    try:
+        recogniser = await asyncio.to_thread(WhisperRecogniser, data.path / MODELS)
+    except (ModelError, ImportError, OSError) as exc:
+        log.warning("speech is on but cannot load: %s; keys only", exc)
+        return None
+    log.info("speech recognition loaded (Whisper base)")
+    return recogniser
+
+
 async def start_service(
     data: DataDir,
     host: str,
@@ -112,6 +132,8 @@ async def start_service(
     zone = ZoneInfo(context.current.settings.timezone)
     core = SipCore()
     manager = _dialogues(core, sink, data, host) if dialogues else None
+    if manager is not None and context.current.settings.speech:
+        manager.recogniser = await _recogniser(data)
     handler = RedirectHandler(
         core, context, sink, time.perf_counter, lambda: datetime.now(zone), dialogues=manager
     )

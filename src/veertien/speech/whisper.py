@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging
 import math
 import os
 import shutil
@@ -89,6 +90,8 @@ class WhisperRecogniser:
 
     def __init__(self, cache: Path, threads: int = 1, chunk_s: int = 10) -> None:
         from faster_whisper import WhisperModel  # noqa: PLC0415 (optional dependency)
+
+        logging.getLogger("faster_whisper").setLevel(logging.WARNING)  # not a line per utterance
 
         self.chunk_s = chunk_s  # a 10 s encoder window instead of 30 s: ~3x faster, as good
         self.model: Any = WhisperModel(

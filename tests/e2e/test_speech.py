@@ -1,0 +1,57 @@
+"""Speech end to end: SIPp streams a spoken municipality name into the menu (early media) and
+the call ends with the 302 to that municipality. The voice is espeak-ng's: synthetic."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.peers import Server, scenario, sipp, sipp_errors, veertien_server, xml_attr
+from veertien.media.g711 import Law, encode
+from veertien.speech.synthesis import EspeakSynthesiser
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data = tmp_path_factory.mktemp("data")
+    (data / "settings.json").write_text(json.dumps({"speech": True, "key_timeout_s": 3}))
+    with veertien_server(data) as running:
+        yield running
+
+
+@pytest.mark.parametrize(
+    ("said", "dialled", "target"),
+    [
+        ("Kapelle", "140113", "sip:+31113000002@127.0.0.1:5080"),
+        ("Reimerswaal", "140113", "sip:+31113000003@127.0.0.1:5080"),
+    ],
+)
+def test_a_spoken_name_is_routed(
+    server: Server, tmp_path: Path, said: str, dialled: str, target: str
+) -> None:
+    speech = EspeakSynthesiser(tmp_path).render(said) + b"\0\0" * 8000  # then a second of quiet
+    audio = tmp_path / "said.ulaw"
+    audio.write_bytes(encode(speech, Law.PCMU))
+    path = scenario(
+        "uac_early_media.xml",
+        tmp_path,
+        AUDIO=str(audio),
+        CODEC="PCMU",
+        PT="0",
+        KEYPRESS="",
+        STATUS="302",
+        REGEXP=xml_attr(re.escape(f"Contact: <{target}>")),
+    )
+    result = sipp(
+        path, "-s", dialled, f"127.0.0.1:{server.port}", "-m", "1", "-mp", "0", timeout=40
+    )
+    assert result.returncode == 0, sipp_errors(tmp_path)
+    (record,) = server.records(lambda r: r["target"] == target)
+    kinds = [kind for kind, _ in record["dialogue"]]  # type: ignore[attr-defined]
+    assert "speech" in kinds and "key" not in kinds
