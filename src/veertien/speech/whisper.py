@@ -115,6 +115,7 @@ class WhisperRecogniser:
             without_timestamps=True,
             condition_on_previous_text=False,
             chunk_length=self.chunk_s,
+            temperature=0.0,  # no sampled fall-backs: the same audio gives the same answer
             vad_filter=False,
         )
         found = [s for s in segments if s.text.strip()]
