@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import socket
+import struct
 
-from veertien.media.g711 import Law, silence
+from veertien.media.g711 import Law, encode, silence
 from veertien.media.rtp import RtpPacket
 from veertien.media.session import RtpSession
 
@@ -64,3 +66,23 @@ async def test_bridged_sessions_relay_packets_both_ways_untouched() -> None:
         leg_b.close()
         caller.close()
         municipality.close()
+
+
+async def test_an_utterance_is_cut_out_with_its_onset() -> None:
+    caller = RtpSession(Law.PCMU, 101, ("127.0.0.1", 9))
+    platform = RtpSession(Law.PCMU, 101, ("127.0.0.1", 9))
+    caller_port, platform_port = await caller.open("127.0.0.1"), await platform.open("127.0.0.1")
+    caller.remote, platform.remote = ("127.0.0.1", platform_port), ("127.0.0.1", caller_port)
+    tone = struct.pack(
+        "<4000h", *(int(6000 * math.sin(2 * math.pi * 300 * n / 8000)) for n in range(4000))
+    )  # 500 ms of "speech"
+    quiet = b"\0\0" * 8000  # then a second of quiet, so the endpointer sees the end
+    try:
+        sending = asyncio.ensure_future(caller.play(encode(tone + quiet, Law.PCMU), False))
+        said = await platform.answer(5.0, speech=True)
+        await sending
+    finally:
+        caller.close()
+        platform.close()
+    assert isinstance(said, bytes)
+    assert 0.5 <= len(said) / 16000 <= 1.2  # the tone, its onset and the quiet that ended it
