@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from veertien.sip.core import IncomingRequest, Output, SipCore
 from veertien.sip.dialog import Dialog, DialogError, DialogState
-from veertien.sip.message import Request, Response
+from veertien.sip.message import Response
 from veertien.sip.sdp import SdpError, answer, choose_audio, parse_sdp
 from veertien.sip.transaction import Transmit, TxnKey
 
@@ -180,14 +180,3 @@ class AnsweredLeg:
         except TimeoutError:
             log.info("no answer to our BYE for %s", self.dialog.call_id)
         self.ended.set()
-
-
-def to_tag_of(request: Request) -> str | None:
-    """The To tag of an incoming request: set for requests inside a dialog."""
-    to = request.header("To") or ""
-    params = to.rpartition(">")[2] if "<" in to else to.partition(";")[2]
-    for param in params.split(";"):
-        name, _, value = param.strip().partition("=")
-        if name.lower() == "tag" and value:
-            return value
-    return None

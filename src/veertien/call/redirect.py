@@ -13,14 +13,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from veertien.call.answered import to_tag_of
 from veertien.call.records import CallRecord, CallRecordSink
 from veertien.numbering import to_national
 from veertien.routing import CallFacts, DecisionKind, RoutingContext, RoutingDecision, Rule, decide
 from veertien.sip.core import Cancelled, IncomingAck, IncomingRequest, Output, SipCore
 from veertien.sip.message import Request
 from veertien.sip.transaction import Deliver, Timeout, TxnKey
-from veertien.sip.uri import NameAddr, SipSyntaxError, SipUri
+from veertien.sip.uri import NameAddr, SipSyntaxError, SipUri, tag_of
 
 log = logging.getLogger("veertien.call")
 
@@ -180,7 +179,7 @@ class RedirectHandler:
 
 
 def _in_dialog(request: Request) -> bool:
-    return to_tag_of(request) is not None
+    return tag_of(request.header("To") or "") is not None
 
 
 def redirect_headers(target: str, dialled: str) -> list[tuple[str, str]]:

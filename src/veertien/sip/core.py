@@ -35,7 +35,7 @@ from veertien.sip.transaction import (
     Transmit,
     TxnKey,
 )
-from veertien.sip.uri import NameAddr, SipSyntaxError, Via, split_commas
+from veertien.sip.uri import SipSyntaxError, Via, split_commas, tag_of
 
 MAGIC = "z9hG4bK"
 # The first Via header's sent-by and branch, for the ACK fast path.
@@ -102,7 +102,7 @@ def make_response(
     """A response copying Via, From, To (with our tag), Call-ID and CSeq (RFC 3261 8.2.6.2)."""
     items: list[tuple[str, str]] = [("Via", v) for v in request.headers.get_all("Via")]
     to = request.header("To") or ""
-    if to_tag and status > 100 and not _has_tag(to):
+    if to_tag and status > 100 and tag_of(to) is None:
         to = f"{to};tag={to_tag}"
     for name, value in (
         ("From", request.header("From")),
@@ -116,12 +116,6 @@ def make_response(
     return Response(
         status, reason or REASONS.get(status, "Unknown"), Headers(items, canonical=True), body
     )
-
-
-def _has_tag(name_addr: str) -> bool:
-    """Whether a From/To value carries a tag parameter (outside any <URI>)."""
-    params = name_addr.rpartition(">")[2] if "<" in name_addr else name_addr.partition(";")[2]
-    return any(p.strip().lower().startswith("tag=") for p in params.split(";"))
 
 
 class SipCore:
@@ -344,10 +338,7 @@ def _server_key(request: Request, via: Via, cseq: int) -> TxnKey:
     branch = via.branch or ""
     if branch.startswith(MAGIC):
         return (branch, via.sent_by, method)
-    try:
-        from_tag = NameAddr.parse(request.header("From") or "").tag or ""
-    except SipSyntaxError:
-        from_tag = ""
+    from_tag = tag_of(request.header("From") or "") or ""
     return ("2543", request.header("Call-ID") or "", str(cseq), from_tag, via.sent_by, method)
 
 

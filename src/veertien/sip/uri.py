@@ -45,6 +45,16 @@ def split_commas(value: str) -> list[str]:
     return [p for p in parts if p]
 
 
+def tag_of(name_addr: str) -> str | None:
+    """The tag of a From/To value (a parameter outside any <URI>), cheaply: no full parse."""
+    params = name_addr.rpartition(">")[2] if "<" in name_addr else name_addr.partition(";")[2]
+    for param in params.split(";"):
+        name, _, value = param.strip().partition("=")
+        if name.lower() == "tag" and value:
+            return value
+    return None
+
+
 def parse_params(text: str) -> tuple[tuple[str, str | None], ...]:
     """';a=b;c' → (('a', 'b'), ('c', None)). Names are lower-cased."""
     params: list[tuple[str, str | None]] = []
