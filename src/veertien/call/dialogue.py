@@ -30,7 +30,6 @@ from veertien.sip.core import IncomingAck, IncomingRequest, Output, SipCore
 from veertien.sip.dialog import DialogId
 from veertien.sip.sdp import SdpError, answer, choose_audio, parse_sdp
 from veertien.sip.transaction import Deliver, Timeout, TxnKey
-from veertien.speech.cli import candidate_codes
 from veertien.speech.matcher import matcher_for_codes
 from veertien.speech.recogniser import Recogniser
 from veertien.speech.synthesis import SynthesisError
@@ -173,7 +172,7 @@ class DialogueManager:
     def _port(self, call: _Call, session: RtpSession) -> RtpIvrPort:
         understanding = None
         if call.ctx.settings.speech and self.recogniser is not None:
-            matcher = matcher_for_codes(call.ctx.directory, candidate_codes(call.decision))
+            matcher = matcher_for_codes(call.ctx.directory, call.decision.named_codes())
             names = sorted({n.text for n in matcher.names if n.kind != "place"})
             understanding = Understanding(self.recogniser, matcher, names)
         return RtpIvrPort(session, self.prompts, understanding)

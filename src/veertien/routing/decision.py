@@ -78,6 +78,11 @@ class RoutingDecision:
     scope: Scope | None = None  # IVR only
     caller_area: str | None = None  # the caller's own area code, when known
 
+    def named_codes(self) -> list[str]:
+        """The municipalities a caller may name for this call: the candidates, or the one."""
+        codes = [c.code for c in self.candidates]
+        return codes or ([self.municipality] if self.municipality else [])
+
     def to_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind.value,

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from veertien.routing import CallFacts, DecisionKind, RoutingContext, RoutingDecision, decide
+from veertien.routing import CallFacts, DecisionKind, RoutingContext, decide
 from veertien.speech.matcher import NameMatcher, Result, matcher_for_codes
 from veertien.speech.recogniser import Context, resample
 from veertien.speech.whisper import ModelError, WhisperRecogniser
@@ -38,13 +38,7 @@ def matcher_for(ctx: RoutingContext, dialled: str | None, national: bool) -> Nam
     decision = decide(CallFacts(dialled, datetime.now(ctx.zone)), ctx)
     if decision.kind is DecisionKind.REJECT:
         raise InputError(f"{dialled}: {decision.reason}")
-    return matcher_for_codes(ctx.directory, candidate_codes(decision))
-
-
-def candidate_codes(decision: RoutingDecision) -> list[str]:
-    """The municipalities a caller may name for this decision (candidates, or the one)."""
-    codes = [c.code for c in decision.candidates]
-    return codes or ([decision.municipality] if decision.municipality else [])
+    return matcher_for_codes(ctx.directory, decision.named_codes())
 
 
 def recognise_file(
