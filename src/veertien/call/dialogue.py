@@ -28,7 +28,14 @@ from veertien.media.session import PacingStats, RtpSession
 from veertien.routing import CallFacts, RoutingContext, RoutingDecision, decide_municipality
 from veertien.sip.core import IncomingAck, IncomingRequest, Output, SipCore
 from veertien.sip.dialog import DialogId
-from veertien.sip.sdp import SdpError, answer, choose_audio, parse_sdp
+from veertien.sip.sdp import (
+    AudioChoice,
+    SdpError,
+    SessionDescription,
+    answer,
+    choose_audio,
+    parse_sdp,
+)
 from veertien.sip.transaction import Deliver, Timeout, TxnKey
 from veertien.speech.matcher import matcher_for_codes
 from veertien.speech.recogniser import Recogniser
@@ -46,6 +53,8 @@ class _Call:
     facts: CallFacts
     ctx: RoutingContext
     started: float
+    offer: SessionDescription  # the caller's SDP, parsed once
+    choice: AudioChoice  # the codec and DTMF type taken from it
 
 
 class DialogueManager:
@@ -113,11 +122,12 @@ class DialogueManager:
         now: float,
     ) -> list[Output] | None:
         try:
-            choose_audio(parse_sdp(event.request.body))
+            offer = parse_sdp(event.request.body)
+            choice = choose_audio(offer)
         except SdpError as exc:
             log.info("call %s: no dialogue (%s); direct to the area's default", facts.dialled, exc)
             return None
-        call = _Call(event, decision, facts, ctx, self.clock())
+        call = _Call(event, decision, facts, ctx, self.clock(), offer, choice)
         task = asyncio.get_running_loop().create_task(self._run(call))
         self.tasks[event.key] = task
         task.add_done_callback(lambda _: self.tasks.pop(event.key, None))
@@ -136,16 +146,15 @@ class DialogueManager:
             task.cancel()
 
     async def _run(self, call: _Call) -> None:
-        choice = choose_audio(parse_sdp(call.event.request.body))
+        choice = call.choice
         law = Law(choice.encoding)
         dtmf = int(choice.dtmf_payload_type) if choice.dtmf_payload_type else None
         session = RtpSession(law, dtmf, (choice.remote_address, choice.remote_port), self.pacing)
         events: list[IvrEvent] = []
         try:
             port = await session.open(self.media_host)
-            offer = parse_sdp(call.event.request.body)
             session_id = str(int.from_bytes(os.urandom(4)))
-            sdp = answer(offer, choice, (self.media_host, port), session_id)
+            sdp = answer(call.offer, choice, (self.media_host, port), session_id)
             if _handover_of(call) != "302":
                 await self._answered(call, session, sdp.to_bytes(), (port, session_id), events)
                 return
