@@ -191,7 +191,5 @@ class RtpSession(asyncio.DatagramProtocol):
             self.send_errors += 1
 
     async def key(self, timeout: float) -> str | None:
-        try:
-            return await asyncio.wait_for(self.keys.get(), timeout)
-        except TimeoutError:
-            return None
+        found = await self.answer(timeout, speech=False)
+        return found if isinstance(found, str) else None

@@ -11,6 +11,7 @@ import asyncio
 import itertools
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import cast
 
@@ -89,9 +90,9 @@ class SipEndpoint:
         self.dispatch(self.core.receive(data, peer, now), now)
 
     def dispatch(self, outputs: list[Output], now: float) -> None:
-        pending = list(outputs)
+        pending = deque(outputs)
         while pending:
-            item = pending.pop(0)
+            item = pending.popleft()
             if isinstance(item, Transmit):
                 self._transmit(item)
             elif isinstance(item, Dropped):
