@@ -207,15 +207,7 @@ def _serve(args: argparse.Namespace, data: DataDir) -> int:
         print(f"veertien: --sip: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(message)s")
-    ctx = data.routing_context()
-    directory = ctx.directory
-    print(f"veertien {__version__}: data folder {data.path.resolve()}")
-    print(
-        f"directory {directory.source or '?'} (version {directory.version}): "
-        f"{len(directory.municipalities)} municipalities on "
-        f"{len(directory.area_codes())} area codes; data version {ctx.data_version}",
-        flush=True,
-    )
+    print(f"veertien {__version__}: data folder {data.path.resolve()}", flush=True)
     try:
         run(serve(data, host, port, lambda line: print(line, flush=True)))
     except OSError as exc:

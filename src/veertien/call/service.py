@@ -76,6 +76,7 @@ class Service:
     endpoint: SipEndpoint
     records: CallRecordSink
     address: tuple[str, int]
+    context: LiveContext
     dialogues: DialogueManager | None = None
 
     async def close(self) -> None:
@@ -141,7 +142,7 @@ async def start_service(
     address = await endpoint.start(host, port)
     if manager is not None:
         manager.attach(lambda outputs: endpoint.dispatch(outputs, endpoint.loop.time()), address)
-    return Service(endpoint, sink, address, manager)
+    return Service(endpoint, sink, address, context, manager)
 
 
 def tune_gc() -> None:
@@ -160,6 +161,13 @@ async def serve(data: DataDir, host: str, port: int, ready: Callable[[str], None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    ctx = service.context.current
+    directory = ctx.directory
+    ready(
+        f"directory {directory.source or '?'} (version {directory.version}): "
+        f"{len(directory.municipalities)} municipalities on "
+        f"{len(directory.area_codes())} area codes; data version {ctx.data_version}"
+    )
     bound_host, bound_port = service.address
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     ready(
