@@ -427,9 +427,12 @@ def _ended(events: list[IvrEvent]) -> Outcome:
 
 
 def _phase(events: tuple[IvrEvent, ...]) -> str:
-    """Where the caller was when they hung up: before the greeting, in the menu, or listening
-    to an announcement."""
+    """Where the caller was when they hung up, from the step of the last prompt: before the
+    greeting, in the menu (or its repeat), at a confirmation question, or in an announcement."""
     prompts = [e for e in events if e.kind is EventKind.PROMPT]
     if not prompts:
         return "greeting"
-    return "menu" if "toets" in prompts[-1].detail else "announcement"
+    step = prompts[-1].step
+    if step in ("menu", "again"):
+        return "menu"
+    return "confirmation" if step.startswith("confirm-") else "announcement"
