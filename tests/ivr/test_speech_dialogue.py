@@ -45,11 +45,35 @@ async def test_an_unsure_answer_is_confirmed_by_voice_or_key() -> None:
     assert no_then_key.target == "sip:+31578000002@127.0.0.1:5080"  # Heerde, by key
 
 
-async def test_not_understood_falls_back_to_the_keypad_then_the_default() -> None:
-    port = FakePort(b"?", None, meanings={b"?": Understood("retry", None, "euh")})
+async def test_a_no_lets_the_caller_say_it_again() -> None:
+    meanings: dict[bytes, Understood | bool | None] = {
+        b"eep": Understood("confirm", "GM0232", "Eep"),
+        b"heerde": Understood("accept", "GM0246", "Heerde"),
+        b"nee": False,
+    }
+    port = FakePort(b"eep", b"nee", b"heerde", meanings=meanings)
+    outcome = await run_flow(_flow("140578"), port)
+    assert outcome.target == "sip:+31578000002@127.0.0.1:5080"
+    assert port.heard[2].startswith(f"Dat heb ik niet goed verstaan. {SAY_OR_PRESS}")
+
+
+async def test_two_wrong_guesses_end_at_the_keypad() -> None:
+    meanings: dict[bytes, Understood | bool | None] = {
+        b"eep": Understood("confirm", "GM0232", "Eep"),
+        b"nee": False,
+    }
+    port = FakePort(b"eep", b"nee", b"eep", b"nee", "2", meanings=meanings)
+    outcome = await run_flow(_flow("140578"), port)
+    assert outcome.target == "sip:+31578000002@127.0.0.1:5080"  # Heerde, by key
+    assert port.heard[-1].startswith("Dat heb ik niet goed verstaan. Voor Epe, toets 1.")
+
+
+async def test_not_understood_twice_falls_back_to_the_keypad_then_the_default() -> None:
+    port = FakePort(b"?", b"?", None, meanings={b"?": Understood("retry", None, "euh")})
     outcome = await run_flow(_flow("140113"), port)
     assert outcome.target == "sip:+31113000004@127.0.0.1:5080"  # the area's default
-    assert port.heard[1].startswith("Dat heb ik niet goed verstaan. Voor Borsele, toets 1.")
+    assert port.heard[1].startswith(f"Dat heb ik niet goed verstaan. {SAY_OR_PRESS}")
+    assert port.heard[2].startswith("Dat heb ik niet goed verstaan. Voor Borsele, toets 1.")
 
 
 async def test_a_sliver_can_be_named() -> None:

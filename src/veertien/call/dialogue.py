@@ -38,7 +38,8 @@ from veertien.sip.sdp import (
 )
 from veertien.sip.transaction import Deliver, Timeout, TxnKey
 from veertien.speech.matcher import matcher_for_codes
-from veertien.speech.recogniser import Recogniser
+from veertien.speech.policy import Policy
+from veertien.speech.pool import Listener
 from veertien.speech.synthesis import SynthesisError
 
 log = logging.getLogger("veertien.call")
@@ -69,7 +70,7 @@ class DialogueManager:
         self.core = core
         self.records = records
         self.prompts = prompts
-        self.recogniser: Recogniser | None = None  # set when speech is on (settings: speech)
+        self.listener: Listener | None = None  # set when speech is on (settings: speech)
         self.clock = clock
         self.media_host = media_host
         self.send: Send = lambda outputs: None
@@ -139,6 +140,9 @@ class DialogueManager:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self.listener is not None:
+            await asyncio.to_thread(self.listener.close)
+            self.listener = None
 
     def cancelled(self, key: TxnKey) -> None:
         task = self.tasks.get(key)
@@ -180,10 +184,12 @@ class DialogueManager:
 
     def _port(self, call: _Call, session: RtpSession) -> RtpIvrPort:
         understanding = None
-        if call.ctx.settings.speech and self.recogniser is not None:
+        settings = call.ctx.settings
+        if settings.speech and self.listener is not None:
             matcher = matcher_for_codes(call.ctx.directory, call.decision.named_codes())
             names = sorted({n.text for n in matcher.names if n.kind != "place"})
-            understanding = Understanding(self.recogniser, matcher, names)
+            policy = Policy(**settings.speech_thresholds)
+            understanding = Understanding(self.listener, matcher, names, policy)
         return RtpIvrPort(session, self.prompts, understanding)
 
     def _flow(self, call: _Call) -> Flow:
@@ -191,7 +197,7 @@ class DialogueManager:
             call.decision,
             lambda code: decide_municipality(code, call.facts, call.ctx),
             call.ctx.settings.key_timeout_s,
-            speech=call.ctx.settings.speech and self.recogniser is not None,
+            speech=call.ctx.settings.speech and self.listener is not None,
         )
 
     async def _answered(

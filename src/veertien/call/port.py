@@ -10,7 +10,9 @@ from veertien.ivr.runner import Understood
 from veertien.media.g711 import Law, encode, silence
 from veertien.media.session import RtpSession
 from veertien.speech.matcher import NameMatcher, yes_or_no
-from veertien.speech.recogniser import Context, Recogniser, resample
+from veertien.speech.policy import Policy, combine
+from veertien.speech.pool import Heard, Listener
+from veertien.speech.recogniser import Context, from_telephone
 from veertien.speech.synthesis import Synthesiser
 
 log = logging.getLogger("veertien.call")
@@ -34,35 +36,48 @@ class PromptCache:
 
 
 class Understanding:
-    """Speech for one call: the recogniser (run in a worker thread, never on the loop) and the
-    matcher for this call's candidates. Without a recogniser, nothing spoken is understood."""
+    """Speech for one call: the listener (engines in worker processes, never on the loop), the
+    matcher for this call's candidates and the policy that turns what each engine heard into
+    accept, confirm or ask again. Without a listener, nothing spoken is understood."""
 
     def __init__(
-        self, recogniser: Recogniser | None, matcher: NameMatcher, names: Sequence[str]
+        self,
+        listener: Listener | None,
+        matcher: NameMatcher,
+        names: Sequence[str],
+        policy: Policy | None = None,
     ) -> None:
-        self.recogniser = recogniser
+        self.listener = listener
         self.matcher = matcher
         self.names = tuple(names)
+        self.vocabulary = tuple(sorted({n.text for n in matcher.names}))
+        self.policy = policy or Policy()
 
-    async def _transcribe(self, audio8k: bytes, names: Sequence[str]) -> list[tuple[str, float]]:
-        if self.recogniser is None or not audio8k:
+    async def _hear(self, audio8k: bytes, context: Context) -> list[Heard]:
+        if self.listener is None or not audio8k:
             return []
-        recogniser = self.recogniser
-        found = await asyncio.to_thread(
-            recogniser.recognise, resample(audio8k, 8000), Context(tuple(names))
-        )
-        return [(t.text, t.score) for t in found]
+        return await self.listener.hear(from_telephone(audio8k), context)
 
     async def understand(self, audio8k: bytes) -> Understood:
-        transcripts = await self._transcribe(audio8k, self.names)
-        result = self.matcher.match(transcripts)
+        heard = await self._hear(audio8k, Context(self.names, vocabulary=self.vocabulary))
+        results = {
+            h.engine: self.matcher.match([(t.text, t.score) for t in h.transcripts]) for h in heard
+        }
+        result = combine(results, self.policy)
         best = result.best
-        heard = transcripts[0][0] if transcripts else ""
-        return Understood(result.action.value, best.municipality if best else None, heard)
+        return Understood(result.action.value, best.municipality if best else None, _said(heard))
 
     async def yes_no(self, audio8k: bytes) -> bool | None:
-        transcripts = await self._transcribe(audio8k, YES_NO)
-        return yes_or_no(transcripts[0][0]) if transcripts else None
+        for heard in await self._hear(audio8k, Context(YES_NO)):
+            answer = yes_or_no(heard.transcripts[0].text) if heard.transcripts else None
+            if answer is not None:
+                return answer
+        return None
+
+
+def _said(heard: Sequence[Heard]) -> str:
+    """The words for the call record: the first engine's that heard anything."""
+    return next((h.transcripts[0].text for h in heard if h.transcripts), "")
 
 
 class RtpIvrPort:

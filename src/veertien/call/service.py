@@ -19,10 +19,11 @@ from veertien.call.dialogue import DialogueManager
 from veertien.call.port import PromptCache
 from veertien.call.records import CallRecordSink, JsonLinesSink
 from veertien.call.redirect import RedirectHandler
-from veertien.routing import RoutingContext, SettingsError
+from veertien.routing import RoutingContext, Settings, SettingsError
 from veertien.sip.core import SipCore
 from veertien.sip.transport import SipEndpoint
-from veertien.speech.recogniser import Recogniser
+from veertien.speech.pool import Listener, PoolListener, default_workers
+from veertien.speech.recogniser import Engine
 from veertien.speech.synthesis import EspeakSynthesiser
 from veertien.storage import DataDir
 
@@ -102,22 +103,21 @@ def _dialogues(
     return DialogueManager(core, sink, prompts, time.perf_counter, media_host=host)
 
 
-async def _recogniser(data: DataDir) -> Recogniser | None:
-    """Whisper base, loaded once, when the settings turn speech on and it is installed."""
+async def _listener(data: DataDir, settings: Settings) -> Listener | None:
+    """The recogniser pool, its engines loaded in every worker, when the settings turn speech
+    on; None (keys only) with the reason logged when it cannot start."""
+    engines = [Engine(name) for name in settings.speech_engines]
+    workers = settings.speech_workers or default_workers()
+    pool = PoolListener(engines, data.path / MODELS, workers)
     try:
-        from veertien.speech.whisper import ModelError, WhisperRecogniser  # noqa: PLC0415
-    except ImportError as exc:
+        await pool.start()
+    except (ImportError, RuntimeError, OSError) as exc:  # ModelError, PronunciationError, ...
+        pool.close()
         log.warning(
-            "speech is on but not installed (%s): keys only; pip install 'veertien[speech]'", exc
+            "speech is on but cannot start (%s): keys only; pip install 'veertien[speech]'", exc
         )
         return None
-    try:
-        recogniser = await asyncio.to_thread(WhisperRecogniser, data.path / MODELS)
-    except (ModelError, ImportError, OSError) as exc:
-        log.warning("speech is on but cannot load: %s; keys only", exc)
-        return None
-    log.info("speech recognition loaded (Whisper base)")
-    return recogniser
+    return pool
 
 
 async def start_service(
@@ -134,7 +134,7 @@ async def start_service(
     core = SipCore()
     manager = _dialogues(core, sink, data, host) if dialogues else None
     if manager is not None and context.current.settings.speech:
-        manager.recogniser = await _recogniser(data)
+        manager.listener = await _listener(data, context.current.settings)
     handler = RedirectHandler(
         core, context, sink, time.perf_counter, lambda: datetime.now(zone), dialogues=manager
     )

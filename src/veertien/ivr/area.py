@@ -37,24 +37,23 @@ def area_flow(
 ) -> Flow:
     """The dialogue for an IVR decision; `choose(code)` decides for a chosen municipality.
     With `speech`, the caller may also say a name (slivers and places included): sure → that
-    municipality; unsure → "Bedoelt u ...?"; not understood → the keypad menu once more."""
+    municipality; unsure → "Bedoelt u ...?"; not understood (or "nee") → asked once more, by
+    name or key; then the keypad menu once more; then the area's default destination."""
     offered = [c for c in decision.candidates if c.in_menu][:MAX_KEYS]
     menu = menu_text(decision.candidates)
     choices = {str(n): f"choice-{c.code}" for n, c in enumerate(offered, start=1)}
     reachable = list(decision.candidates) if speech else offered
     spoken = {c.code: f"choice-{c.code}" for c in reachable} if speech else {}
-    confirm = {c.code: f"confirm-{c.code}" for c in reachable} if speech else {}
     greeting = f"{GREETING} {SAY_OR_PRESS} {menu}" if speech else f"{GREETING} {menu}"
+    retry = "repeat" if speech else "again"
     steps: dict[str, Step] = {
-        "menu": Gather(
+        "menu": _gather(
             greeting,
             choices,
-            "again",
-            "again",
-            timeout_s,
-            speech=speech,
+            retry,
+            timeout_s=timeout_s,
             spoken=spoken,
-            confirm=confirm,
+            confirm=_confirms(reachable, "1"),
         ),
         "again": Gather(f"{AGAIN} {menu}", choices, "default", "default", timeout_s),
         "bye": Hangup(),
@@ -62,16 +61,55 @@ def area_flow(
     }
     for candidate in reachable:
         steps[f"choice-{candidate.code}"] = _choice(choose(candidate.code))
-        if speech:
-            steps[f"confirm-{candidate.code}"] = Confirm(
-                CONFIRM.format(name=candidate.name),
-                f"choice-{candidate.code}",
-                "again",
-                "again",
-                timeout_s,
-                speech=True,
-            )
+    if speech:
+        again = f"{AGAIN} {SAY_OR_PRESS} {menu}"
+        steps["repeat"] = _gather(
+            again,
+            choices,
+            "again",
+            timeout_s=timeout_s,
+            spoken=spoken,
+            confirm=_confirms(reachable, "2"),
+        )
+        for round_, otherwise in (("1", "repeat"), ("2", "again")):
+            for candidate in reachable:
+                steps[f"confirm{round_}-{candidate.code}"] = Confirm(
+                    CONFIRM.format(name=candidate.name),
+                    f"choice-{candidate.code}",
+                    otherwise,
+                    otherwise,
+                    timeout_s,
+                    speech=True,
+                )
     return Flow("menu", steps)
+
+
+def _confirms(candidates: list[Candidate], round_: str) -> dict[str, str]:
+    return {c.code: f"confirm{round_}-{c.code}" for c in candidates}
+
+
+def _gather(
+    prompt: str,
+    choices: dict[str, str],
+    otherwise: str,
+    *,
+    timeout_s: float,
+    spoken: dict[str, str],
+    confirm: dict[str, str],
+) -> Gather:
+    """A menu step that takes a key or, when `spoken` is given, a name."""
+    if not spoken:
+        return Gather(prompt, choices, otherwise, otherwise, timeout_s)
+    return Gather(
+        prompt,
+        choices,
+        otherwise,
+        otherwise,
+        timeout_s,
+        speech=True,
+        spoken=spoken,
+        confirm=confirm,
+    )
 
 
 def _choice(chosen: RoutingDecision) -> Step:

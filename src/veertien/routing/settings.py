@@ -103,11 +103,16 @@ class Settings:
     key_timeout_s: float = 5.0  # the dialogue waits this long for a key after a menu
     handover: str = "early_media"  # or "refer": answer, then REFER callers that allow it
     speech: bool = False  # the dialogue also listens for a spoken name (needs veertien[speech])
+    speech_engines: tuple[str, ...] = ("whisper", "sphinx")  # see docs/speech.md
+    speech_workers: int = 0  # recogniser processes; 0: one per CPU core
+    speech_thresholds: Mapping[str, float] = field(default_factory=dict)  # policy overrides
     version: str = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "municipalities", MappingProxyType(dict(self.municipalities)))
         object.__setattr__(self, "area_defaults", MappingProxyType(dict(self.area_defaults)))
+        thresholds = MappingProxyType(dict(self.speech_thresholds))
+        object.__setattr__(self, "speech_thresholds", thresholds)
         text = json.dumps(self.to_json(), sort_keys=True)
         object.__setattr__(self, "version", hashlib.sha256(text.encode()).hexdigest()[:8])
 
@@ -129,6 +134,9 @@ class Settings:
             "key_timeout_s": self.key_timeout_s,
             "handover": self.handover,
             "speech": self.speech,
+            "speech_engines": list(self.speech_engines),
+            "speech_workers": self.speech_workers,
+            "speech_thresholds": dict(self.speech_thresholds),
             "sliver": {
                 "max_postcodes": self.sliver_rule.max_postcodes,
                 "max_share_of_municipality": self.sliver_rule.max_share_of_municipality,
@@ -147,6 +155,9 @@ class Settings:
             "key_timeout_s",
             "handover",
             "speech",
+            "speech_engines",
+            "speech_workers",
+            "speech_thresholds",
             "sliver",
             "municipalities",
         }
@@ -183,7 +194,38 @@ class Settings:
             key_timeout_s=_positive("key_timeout_s", data.get("key_timeout_s", 5.0)),
             handover=_handover(data.get("handover", "early_media")),
             speech=bool(data.get("speech", False)),
+            **_speech(data),
         )
+
+
+ENGINES = ("whisper", "sphinx")
+THRESHOLDS = ("agree_accept", "solo_accept", "confirm")
+
+
+def _speech(data: Mapping[str, Any]) -> dict[str, Any]:
+    """speech_engines, speech_workers and speech_thresholds, checked."""
+    engines = data.get("speech_engines", list(ENGINES))
+    if (
+        not isinstance(engines, list)
+        or not engines
+        or any(e not in ENGINES for e in engines)
+        or len(set(engines)) != len(engines)
+    ):
+        raise SettingsError(f"speech_engines must list one or both of {', '.join(ENGINES)}")
+    workers = data.get("speech_workers", 0)
+    if not isinstance(workers, int) or isinstance(workers, bool) or not 0 <= workers <= 64:
+        raise SettingsError("speech_workers must be a whole number from 0 (one per core) to 64")
+    thresholds = dict(data.get("speech_thresholds", {}))
+    for key, value in thresholds.items():
+        if key not in THRESHOLDS:
+            raise SettingsError(f"speech_thresholds.{key} is unknown ({', '.join(THRESHOLDS)})")
+        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
+            raise SettingsError(f"speech_thresholds.{key} must be a number from 0 to 1")
+    return {
+        "speech_engines": tuple(engines),
+        "speech_workers": workers,
+        "speech_thresholds": {k: float(v) for k, v in thresholds.items()},
+    }
 
 
 HANDOVERS = ("early_media", "refer")

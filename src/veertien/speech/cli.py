@@ -10,9 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from veertien.routing import CallFacts, DecisionKind, RoutingContext, decide
+from veertien.speech.denoise import denoise
 from veertien.speech.matcher import NameMatcher, Result, matcher_for_codes
-from veertien.speech.recogniser import Context, resample
-from veertien.speech.whisper import ModelError, WhisperRecogniser
+from veertien.speech.phones import PronunciationError
+from veertien.speech.policy import Policy, combine
+from veertien.speech.pool import hear_all, load
+from veertien.speech.recogniser import Context, Engine, resample
+from veertien.speech.whisper import ModelError
 
 
 class InputError(ValueError):
@@ -46,12 +50,24 @@ def recognise_file(
 ) -> dict[str, Any]:
     pcm, rate = read_wav(path)
     matcher = matcher_for(ctx, dialled, national)
-    names = sorted({n.text for n in matcher.names if n.kind != "place"})
-    transcripts = WhisperRecogniser(cache).recognise(
-        resample(pcm, rate), Context(names if not national else ())
-    )
-    result = matcher.match([(t.text, t.score) for t in transcripts])
-    return _json(ctx, transcripts[0].text if transcripts else "", result)
+    names = () if national else sorted({n.text for n in matcher.names if n.kind != "place"})
+    context = Context(names, vocabulary=sorted({n.text for n in matcher.names}))
+    settings = ctx.settings
+    engines = [Engine(e) for e in settings.speech_engines]
+    audio = resample(pcm, rate)
+    heard = hear_all(load(engines, cache), denoise(audio), context)
+    results = {h.engine: matcher.match([(t.text, t.score) for t in h.transcripts]) for h in heard}
+    result = combine(results, Policy(**settings.speech_thresholds))
+    out = _json(ctx, next((h.transcripts[0].text for h in heard if h.transcripts), ""), result)
+    out["engines"] = {
+        h.engine.value: {
+            "transcript": h.transcripts[0].text if h.transcripts else "",
+            "score": h.transcripts[0].score if h.transcripts else 0.0,
+            "seconds": round(h.seconds, 3),
+        }
+        for h in heard
+    }
+    return out
 
 
 def _json(ctx: RoutingContext, transcript: str, result: Result) -> dict[str, Any]:
@@ -83,13 +99,15 @@ def main(
 ) -> int:
     try:
         out = recognise_file(ctx, cache, path, dialled, national)
-    except (InputError, ModelError) as exc:
+    except (InputError, ModelError, PronunciationError, ImportError) as exc:
         print(f"veertien: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, InputError) else 1
     if as_json:
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return 0
     print(f"heard: {out['transcript']!r} → {out['action']}")
+    for engine, heard in out["engines"].items():
+        print(f"  {engine}: {heard['transcript']!r} ({heard['seconds']:.2f} s)")
     for cand in out["candidates"]:
         print(
             f"  {cand['name']} [{cand['code']}] {cand['confidence']:.2f} "

@@ -4,17 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Protocol
 
 SAMPLE_RATE = 16_000  # what the engines take; telephone audio (8 kHz) is resampled
 
 
+class Engine(Enum):
+    WHISPER = "whisper"  # Whisper base (faster-whisper): transcribes, the names as a prompt
+    SPHINX = "sphinx"  # pocketsphinx with a grammar of this call's names
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
-    """What the caller is likely to say: the candidates' names, and the language."""
+    """What the caller is likely to say: the candidates' names (a prompt for a transcribing
+    engine), everything a grammar should allow (names, aliases, places; empty: the names), and
+    the language."""
 
     names: Sequence[str] = field(default_factory=tuple)
     language: str = "nl"
+    vocabulary: Sequence[str] = field(default_factory=tuple)
+
+    @property
+    def allowed(self) -> Sequence[str]:
+        return self.vocabulary or self.names
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,3 +53,11 @@ def resample(pcm: bytes, rate: int, target: int = SAMPLE_RATE) -> bytes:
     positions = np.arange(0, samples.size, rate / target)
     out = np.interp(positions, np.arange(samples.size), samples)
     return bytes(np.clip(out, -32768, 32767).astype("<i2").tobytes())
+
+
+def from_telephone(audio8k: bytes, clean: bool = True) -> bytes:
+    """What an engine takes from a caller's 8 kHz audio: 16 kHz, steady line noise reduced."""
+    from veertien.speech.denoise import denoise  # noqa: PLC0415
+
+    pcm = resample(audio8k, 8000)
+    return denoise(pcm) if clean else pcm

@@ -1,0 +1,144 @@
+"""The speech evaluation corpus: what callers to a shared area code might say, synthesised.
+
+Every municipality of every shared area code in the national reference set, said in one of
+several carrier phrases, by one of several espeak-ng Dutch voice variants at varied speed and
+pitch, through a G.711 channel (µ-law, 8 kHz), with white noise at 10-20 dB SNR on some calls.
+One call in four names a place of the municipality instead of the municipality. Every choice
+comes from a seeded random generator: the same seed gives the same corpus.
+
+All of it is synthetic. espeak-ng is the only Dutch voice in the registries we can reach (MBROLA's
+Dutch voices are outside Debian main, and the PyPI MBROLA front-end downloads them from the web;
+no Dutch Piper/Coqui voice is packaged), so figures on this corpus are figures on one robotic
+voice family, not on people.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import subprocess
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from veertien.directory import Directory
+from veertien.media.g711 import Law, decode, encode
+from veertien.routing import CallFacts, DecisionKind, RoutingContext, Settings, decide
+
+VARIANTS = ("", "+m1", "+m3", "+m7", "+f2", "+f4", "+klatt", "+klatt4")
+CARRIERS = (
+    "{}",
+    "{}",
+    "gemeente {}",
+    "ik wil graag de gemeente {}",
+    "{} graag",
+    "ik bel voor {}",
+    "eh, {}",
+)
+YES = ("ja", "ja hoor", "ja, klopt")
+NO = ("nee", "nee hoor", "nee, dat klopt niet")
+AT = datetime(2026, 11, 24, 10, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
+
+
+@dataclass(frozen=True, slots=True)
+class Voice:
+    variant: str  # espeak-ng voice: "nl" plus a variant
+    speed: int  # words per minute
+    pitch: int  # 0..99
+    snr_db: float | None  # white noise at this SNR, or a clean line
+
+    def describe(self) -> str:
+        noise = "clean" if self.snr_db is None else f"{self.snr_db:.0f} dB"
+        return f"nl{self.variant} {self.speed} wpm pitch {self.pitch} {noise}"
+
+
+@dataclass(frozen=True, slots=True)
+class Utterance:
+    area: str  # the area code dialled ("0113")
+    candidates: tuple[str, ...]  # the municipalities the call's menu names (CBS codes)
+    truth: str  # the municipality the caller wants
+    name: str  # the name said (municipality, alias or place)
+    kind: str  # "name", "alias" or "place"
+    text: str  # the whole phrase
+    voice: Voice
+
+
+def shared_areas(directory: Directory) -> dict[str, tuple[str, ...]]:
+    """{area code: the candidates routing names} for every area code with a menu."""
+    settings = Settings()
+    for code in directory.municipalities:
+        settings = settings.with_municipality(code, destination=f"sip:{code}@127.0.0.1")
+    ctx = RoutingContext(directory, settings)
+    areas: dict[str, tuple[str, ...]] = {}
+    for area in sorted({m.area_code for m in directory.memberships}):
+        decision = decide(CallFacts(f"14{area}", AT), ctx)
+        if decision.kind is DecisionKind.IVR:
+            areas[area] = tuple(decision.named_codes())
+    return areas
+
+
+def _voice(rng: random.Random) -> Voice:
+    snr = None if rng.random() < 0.4 else rng.uniform(10.0, 20.0)
+    return Voice(rng.choice(VARIANTS), rng.randint(130, 190), rng.randint(30, 70), snr)
+
+
+def _said(directory: Directory, code: str, rng: random.Random) -> tuple[str, str]:
+    muni = directory.municipalities[code]
+    places = [
+        p.name
+        for p in directory.places
+        if p.municipality == code and p.name.lower() != muni.name.lower()
+    ]
+    if places and rng.random() < 0.25:
+        return rng.choice(sorted(places)), "place"
+    if len(muni.names) > 1 and rng.random() < 0.5:
+        return rng.choice(muni.names[1:]), "alias"
+    return muni.name, "name"
+
+
+def build(directory: Directory, seed: int = 14, rounds: int = 1) -> list[Utterance]:
+    """`rounds` utterances for every municipality of every shared area."""
+    rng = random.Random(seed)
+    corpus = []
+    for area, candidates in shared_areas(directory).items():
+        for _ in range(rounds):
+            for truth in candidates:
+                name, kind = _said(directory, truth, rng)
+                text = rng.choice(CARRIERS).format(name)
+                corpus.append(Utterance(area, candidates, truth, name, kind, text, _voice(rng)))
+    return corpus
+
+
+def synthesise(text: str, voice: Voice, seed: int) -> bytes:
+    """8 kHz 16-bit PCM of `text` as the platform receives it: espeak-ng → 8 kHz → noise →
+    G.711 µ-law → linear, with a quarter second of line before and after."""
+    import numpy as np  # noqa: PLC0415
+
+    speak = subprocess.run(
+        [shutil.which("espeak-ng") or "espeak-ng", "-v", f"nl{voice.variant}", "-s",
+         str(voice.speed), "-p", str(voice.pitch), "--stdout", text],
+        capture_output=True, check=True, timeout=30,
+    )  # fmt: skip
+    raw = subprocess.run(
+        ["sox", "-t", "wav", "-", "-t", "raw", "-r", "8000", "-c", "1", "-b", "16",
+         "-e", "signed-integer", "-L", "-"],
+        input=speak.stdout, capture_output=True, check=True, timeout=30,
+    ).stdout  # fmt: skip
+    pad = np.zeros(2000, dtype=np.float64)
+    signal = np.concatenate([pad, np.frombuffer(raw, dtype="<i2").astype(np.float64), pad])
+    rng = np.random.default_rng(seed)
+    if voice.snr_db is not None:
+        loud = signal[np.abs(signal) > 0.05 * np.abs(signal).max()]
+        power = float(np.mean(loud**2)) if loud.size else 1.0
+        signal = signal + rng.normal(0, np.sqrt(power / 10 ** (voice.snr_db / 10)), signal.size)
+    else:
+        signal = signal + rng.normal(0, 2.0, signal.size)  # a quiet line, not digital zero
+    pcm = np.clip(signal, -32768, 32767).astype("<i2").tobytes()
+    return decode(encode(pcm, Law.PCMU), Law.PCMU)
+
+
+def render(items: Sequence[tuple[str, Voice]], threads: int = 4) -> list[bytes]:
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(lambda a: synthesise(a[1][0], a[1][1], a[0]), enumerate(items)))

@@ -1,0 +1,58 @@
+"""From what each engine heard to one action: accept, confirm ("Bedoelt u Epe?") or ask again.
+
+Whisper transcribes freely (the names in its prompt) and is right more often; pocketsphinx can
+only answer with one of the call's names and is often silent. They err differently, so:
+
+- both name the same municipality → accept when Whisper's match is close enough
+  (`agree_accept`), else confirm;
+- only one has an answer, or they differ → accept only an unambiguous, near-exact Whisper match
+  (`solo_accept`); confirm Whisper's best above `confirm`; else ask again.
+
+The thresholds are settings, chosen by measurement (bench/speech_eval.py); the defaults here
+are the measured choice. A policy with one engine uses the solo rules only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from veertien.speech.matcher import Action, Match, Result
+from veertien.speech.recogniser import Engine
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    agree_accept: float = 0.70  # both engines agree: accept at or above this similarity
+    solo_accept: float = 0.95  # one engine: accept at or above this confidence
+    confirm: float = 0.60  # confirm at or above this similarity; below, ask again
+
+    def to_json(self) -> dict[str, float]:
+        return {
+            "agree_accept": self.agree_accept,
+            "solo_accept": self.solo_accept,
+            "confirm": self.confirm,
+        }
+
+
+def combine(results: Mapping[Engine, Result], policy: Policy) -> Result:
+    """One result: the leading engine's matches and the action the policy gives them."""
+    whisper, sphinx = results.get(Engine.WHISPER), results.get(Engine.SPHINX)
+    lead = whisper if whisper is not None and whisper.best is not None else sphinx
+    if lead is None or lead.best is None:
+        return Result((), Action.RETRY)
+    other = sphinx if lead is whisper else whisper
+    return replace(lead, action=_action(lead.best, other, lead is whisper, policy))
+
+
+def _action(best: Match, other: Result | None, transcribed: bool, policy: Policy) -> Action:
+    """`transcribed`: `best` comes from the transcribing engine (Whisper)."""
+    named = other.best.municipality if other is not None and other.best is not None else None
+    agreed = named == best.municipality
+    if agreed and best.similarity >= policy.agree_accept:
+        return Action.ACCEPT
+    if transcribed and named is None and best.confidence >= policy.solo_accept:
+        return Action.ACCEPT
+    if agreed or best.similarity >= policy.confirm:
+        return Action.CONFIRM
+    return Action.RETRY

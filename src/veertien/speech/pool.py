@@ -1,0 +1,133 @@
+"""Recognition off the event loop: engines loaded once per worker process, a pool of workers.
+
+A call's audio goes to a free worker, which runs every configured engine on it and answers with
+what each heard and how long it took. The asyncio loop only awaits the answer, so prompts and
+RTP keep their pace while a worker is busy. A worker that cannot load its engines fails the
+pool's start with the reason (missing package, damaged model); the service then runs on keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import time
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from veertien.speech.recogniser import Context, Engine, Recogniser, Transcript
+
+log = logging.getLogger("veertien.speech")
+
+
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """What one engine heard in one utterance."""
+
+    engine: Engine
+    transcripts: tuple[Transcript, ...]
+    seconds: float  # processing time
+
+
+def load(engines: Sequence[Engine], cache: Path, threads: int = 1) -> dict[Engine, Recogniser]:
+    """The engines, loaded (raises ModelError/ImportError/PronunciationError with the reason)."""
+    loaded: dict[Engine, Recogniser] = {}
+    for engine in engines:
+        if engine is Engine.WHISPER:
+            from veertien.speech.whisper import WhisperRecogniser  # noqa: PLC0415
+
+            loaded[engine] = WhisperRecogniser(cache, threads=threads)
+        else:
+            from veertien.speech.sphinx import SphinxRecogniser  # noqa: PLC0415
+
+            loaded[engine] = SphinxRecogniser()
+    return loaded
+
+
+def hear_all(
+    recognisers: Mapping[Engine, Recogniser], pcm16k: bytes, context: Context
+) -> list[Heard]:
+    out = []
+    for engine, recogniser in recognisers.items():
+        started = time.perf_counter()
+        found = recogniser.recognise(pcm16k, context)
+        out.append(Heard(engine, tuple(found), time.perf_counter() - started))
+    return out
+
+
+_WORKER: dict[Engine, Recogniser] = {}
+
+
+def _start_worker(engines: tuple[Engine, ...], cache: str) -> None:
+    _WORKER.update(load(engines, Path(cache)))
+
+
+def _worker_hear(pcm16k: bytes, context: Context) -> list[Heard]:
+    return hear_all(_WORKER, pcm16k, context)
+
+
+def _worker_ready() -> int:
+    return os.getpid()
+
+
+class Listener:
+    """Something that hears an utterance asynchronously (a pool, or engines in a thread)."""
+
+    async def hear(self, pcm16k: bytes, context: Context) -> list[Heard]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Free the engines (and worker processes)."""
+
+
+class ThreadListener(Listener):
+    """Engines in this process, run in a worker thread: for tests and the command line."""
+
+    def __init__(self, recognisers: Mapping[Engine, Recogniser]) -> None:
+        self.recognisers = dict(recognisers)
+        self._lock = asyncio.Lock()  # one decoder is not safe to share between threads
+
+    async def hear(self, pcm16k: bytes, context: Context) -> list[Heard]:
+        async with self._lock:
+            return await asyncio.to_thread(hear_all, self.recognisers, pcm16k, context)
+
+
+class PoolListener(Listener):
+    """`workers` processes, each with its own engines; one utterance at a time per worker."""
+
+    def __init__(self, engines: Sequence[Engine], cache: Path, workers: int) -> None:
+        self.engines = tuple(engines)
+        self.workers = workers
+        self._pool = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),  # no forked event loop or sockets
+            initializer=_start_worker,
+            initargs=(self.engines, str(cache)),
+        )
+
+    async def start(self) -> None:
+        """Load the engines in every worker now, not on the first caller's name."""
+        loop = asyncio.get_running_loop()
+        jobs = [loop.run_in_executor(self._pool, _worker_ready) for _ in range(self.workers)]
+        pids = await asyncio.gather(*jobs)
+        log.info(
+            "speech: %s loaded in %d worker process(es) %s",
+            "+".join(e.value for e in self.engines),
+            len(set(pids)),
+            sorted(set(pids)),
+        )
+
+    async def hear(self, pcm16k: bytes, context: Context) -> list[Heard]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, _worker_hear, pcm16k, context)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def default_workers() -> int:
+    """One worker per core: each engine runs single-threaded, so this fills the machine."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
