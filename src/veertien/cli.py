@@ -64,6 +64,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     call.add_argument("--key", default="", help="keys to press in the menu, e.g. 2")
     call.add_argument(
+        "--say",
+        default=None,
+        help="speak this when asked (synthesised), answer confirmations truthfully",
+    )
+    call.add_argument(
+        "--voice", default="nl", help="espeak-ng voice for --say, e.g. nl+f2 (default nl)"
+    )
+    call.add_argument(
         "--key-after", type=float, default=1.5, help="seconds of menu before each key (default 1.5)"
     )
 
@@ -92,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "route":
             return _route(args, data)
         if args.command == "call":
-            return _call(args)
+            return _call(args, data)
         if args.command == "recognise":
             from veertien.speech.cli import main as recognise  # noqa: PLC0415 (heavy, optional)
 
@@ -172,12 +180,21 @@ def format_decision(decision: RoutingDecision) -> str:
     return "\n".join(lines)
 
 
-def _call(args: argparse.Namespace) -> int:
+def _call(args: argparse.Namespace, data: DataDir) -> int:
     try:
         host, port = parse_hostport(args.server)
     except ValueError as exc:
         print(f"veertien: --server: {exc}", file=sys.stderr)
         return 2
+    speaker = None
+    if args.say is not None:
+        from veertien.call.listen import SpeakerError, speaker_for  # noqa: PLC0415 (heavy)
+
+        try:
+            speaker = speaker_for(args.say, args.voice, data.path)
+        except SpeakerError as exc:
+            print(f"veertien: --say: {exc}", file=sys.stderr)
+            return 1
     result = asyncio.run(
         place_call(
             args.dialled,
@@ -187,8 +204,16 @@ def _call(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             keys=args.key,
             key_after_s=args.key_after,
+            speaker=speaker,
         )
     )
+    final = result.final
+    if final is None:
+        print("ended: no final answer")
+    elif 300 <= final.status < 400:
+        print(f"ended: transferred to {final.header('Contact')}")
+    else:
+        print(f"ended: {final.status} {final.reason}")
     return 1 if result.timed_out else 0
 
 

@@ -3,8 +3,11 @@ the call ends with the 302 to that municipality. The voice is espeak-ng's: synth
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,3 +58,25 @@ def test_a_spoken_name_is_routed(
     (record,) = server.records(lambda r: r["target"] == target)
     kinds = [kind for kind, _ in record["dialogue"]]  # type: ignore[attr-defined]
     assert "speech" in kinds and "key" not in kinds
+
+
+def test_the_built_in_caller_speaks_and_answers_truthfully(server: Server, tmp_path: Path) -> None:
+    """`veertien call --say`: the caller hears the menu, says its name, answers "Bedoelt u
+    ...?" and the call ends transferred. Both voices are synthetic and Whisper base hears them
+    imperfectly, so the test asserts the conversation, not which name was understood: the
+    platform heard the caller speak, and the caller never said "ja" to another name."""
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "veertien"), "--data", str(tmp_path), "call", "140578",
+         "--server", f"127.0.0.1:{server.port}", "--say", "Heerde", "--timeout", "120"],
+        capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "→ says: 'Heerde'" in done.stdout
+    assert "ended: transferred to" in done.stdout
+    (record,) = server.records(lambda r: r["caller"] == "0612345678" and r["dialled"] == "140578")
+    events = record["dialogue"]
+    assert isinstance(events, list)
+    assert any(kind == "speech" for kind, _ in events)
+    for (kind, text), (answer, _) in itertools.pairwise(events):
+        if kind == "prompt" and text.startswith("Bedoelt u") and answer == "confirmed":
+            assert text.startswith("Bedoelt u Heerde?"), events

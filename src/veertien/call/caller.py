@@ -2,29 +2,41 @@
 
 `veertien call 140113 --key 2` sends an INVITE with a G.711 offer over UDP, prints the responses,
 records what it hears in early media, presses the keys (RFC 4733) once the menu has played for a
-moment, and lets the client transaction ACK a 3xx-6xx. Speech comes with the speech issue.
+moment, and lets the client transaction ACK a 3xx-6xx. With `say`, it speaks instead of pressing
+keys and answers the platform's questions (call/speaker.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
+from veertien.call.speaker import Conversation, ListeningSession
 from veertien.media.g711 import Law
-from veertien.media.session import RtpSession
 from veertien.sip.core import Output, SipCore
 from veertien.sip.message import Headers, Request, Response
 from veertien.sip.sdp import SdpError, parse_sdp
 from veertien.sip.transaction import Deliver, Peer, Timeout, Transport
 from veertien.sip.transport import SipEndpoint
+from veertien.speech.synthesis import Synthesiser
 
 OFFER = (
     "v=0\r\no=veertien-caller {sid} {sid} IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\n"
     "m=audio {port} RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n"
 )
 DTMF_PT = 101
+
+
+@dataclass(frozen=True, slots=True)
+class Speaker:
+    """What the caller says and how it speaks and listens."""
+
+    text: str
+    voice: Synthesiser
+    transcribe: Callable[[bytes], str]  # 8 kHz PCM → text
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,12 +88,18 @@ def build_invite(
 
 class _Call:
     def __init__(
-        self, media: RtpSession, keys: str, key_after_s: float, show: Callable[[str], None]
+        self,
+        media: ListeningSession,
+        keys: str,
+        key_after_s: float,
+        show: Callable[[str], None],
+        talk: Callable[[], Coroutine[Any, Any, None]] | None = None,
     ) -> None:
         self.media = media
         self.keys = keys
         self.key_after_s = key_after_s
         self.show = show
+        self.talk = talk
         self.responses: list[Response] = []
         self.done = asyncio.Event()
         self.pressing: asyncio.Task[None] | None = None
@@ -109,7 +127,8 @@ class _Call:
         address = sdp.address_of(audio) if audio else None
         if audio is not None and address is not None:
             self.media.remote = (address, audio.port)
-            self.pressing = asyncio.get_running_loop().create_task(self._press())
+            work = self.talk() if self.talk is not None else self._press()
+            self.pressing = asyncio.get_running_loop().create_task(work)
 
     async def _press(self) -> None:
         for digit in self.keys:
@@ -128,12 +147,17 @@ async def place_call(
     keys: str = "",
     key_after_s: float = 1.0,
     show: Callable[[str], None] = print,
+    speaker: Speaker | None = None,
 ) -> CallResult:
     family_host = "::1" if ":" in host else "127.0.0.1"
-    media = RtpSession(Law.PCMU, DTMF_PT, (host, 9))
+    media = ListeningSession(Law.PCMU, DTMF_PT, (host, 9))
     rtp_port = await media.open(family_host)
     media.recording = bytearray()
-    call = _Call(media, keys, key_after_s, show)
+    talk = None
+    if speaker is not None:
+        conversation = Conversation(media, speaker.text, speaker.voice, speaker.transcribe, show)
+        talk = conversation.run
+    call = _Call(media, keys, key_after_s, show, talk)
     core = SipCore()
     endpoint = SipEndpoint(core, call.handle)
     local = await endpoint.start(family_host, 0)

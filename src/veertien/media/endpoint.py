@@ -58,6 +58,11 @@ class Endpointer:
         self._run = 0  # consecutive frames against the current state
         self._started_ms = 0
 
+    def reset(self) -> None:
+        """Back to silence (the speech ended without the frames that would show it)."""
+        self.state = SpeechState.SILENCE
+        self._run = 0
+
     def feed(self, pcm: bytes) -> SpeechStarted | SpeechEnded | None:
         level = frame_db(pcm)
         self._frames += 1

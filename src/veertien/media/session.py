@@ -64,6 +64,7 @@ class RtpSession(asyncio.DatagramProtocol):
         self.send_errors = 0
         self.relay: RtpSession | None = None  # when bridged: the other call leg's session
         self.recording: bytearray | None = None  # set it to keep the received G.711 payloads
+        self.audio_at = 0.0  # monotonic time of the latest audio packet
 
     async def open(self, host: str) -> int:
         loop = asyncio.get_running_loop()
@@ -93,6 +94,7 @@ class RtpSession(asyncio.DatagramProtocol):
                 self.keys.put_nowait(key)
             return
         if packet.payload_type == self.law.payload_type and packet.payload:
+            self.audio_at = time.monotonic()
             if self.recording is not None:
                 self.recording += packet.payload
             self._listen(decode(packet.payload, self.law))
@@ -112,8 +114,31 @@ class RtpSession(asyncio.DatagramProtocol):
             self._utterance = None
             self._preroll.clear()
 
+    def flush_utterance(self) -> None:
+        """End the utterance in progress if the caller's audio stopped (silence suppression:
+        a phone that sends no packets while quiet would otherwise never finish speaking)."""
+        quiet_s = self.endpointer.settings.end_ms / 1000
+        if self._utterance is not None and time.monotonic() - self.audio_at >= quiet_s:
+            self.utterances.put_nowait(bytes(self._utterance))
+            self._utterance = None
+            self._preroll.clear()
+            self.endpointer.reset()
+
     async def answer(self, timeout: float, speech: bool) -> str | bytes | None:
         """The caller's next key, or (with `speech`) a whole utterance: whichever comes first."""
+        watch = asyncio.ensure_future(self._watch_silence(timeout)) if speech else None
+        try:
+            return await self._answer(timeout, speech)
+        finally:
+            if watch is not None:
+                watch.cancel()
+
+    async def _watch_silence(self, timeout: float) -> None:
+        for _ in range(int(timeout / 0.1) + 20):  # bounded: the answer's time and a margin
+            await asyncio.sleep(0.1)
+            self.flush_utterance()
+
+    async def _answer(self, timeout: float, speech: bool) -> str | bytes | None:
         if not self.keys.empty():
             return self.keys.get_nowait()
         if speech and not self.utterances.empty():
