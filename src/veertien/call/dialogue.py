@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -352,6 +352,21 @@ class DialogueManager:
         self._respond(call, 480, "Announcement Played")
         self._write(call, 480, "announced", outcome, first_us)
 
+    @staticmethod
+    def _dialogue(call: _Call, outcome: Outcome) -> tuple[tuple[str, str], ...]:
+        """The dialogue for the record; what the caller said only where the municipality the call
+        went to keeps transcripts (otherwise "[not kept]")."""
+        code = outcome.municipality
+        keep = code is not None and call.ctx.settings.for_municipality(code).keep_transcripts
+        out, previous = [], None
+        for event in outcome.events:
+            said = event.kind is EventKind.SPEECH or (
+                event.kind is EventKind.INVALID and previous is EventKind.SPEECH
+            )
+            out.append((event.kind.value, "[not kept]" if said and not keep else event.detail))
+            previous = event.kind
+        return tuple(out)
+
     def _write(
         self,
         call: _Call,
@@ -384,8 +399,8 @@ class DialogueManager:
             response=status,
             outcome=result,
             pdd_us=round(first_us, 1),
-            route="keys",
-            dialogue=tuple((e.kind.value, e.detail) for e in events) + notes,
+            route=_route(events),
+            dialogue=self._dialogue(call, outcome) + notes,
             phase=phase,
             handover=handover,
             duration_ms=round((self.clock() - call.started) * 1000, 1),
@@ -425,6 +440,14 @@ async def _unless_hung_up(
         if pending not in done:
             pending.cancel()
     return task.result() if task in done else None
+
+
+def _route(events: Sequence[IvrEvent]) -> str:
+    """ "keys" when the caller chose from the keypad menu, "speech" when a spoken name (perhaps
+    confirmed with key 1) decided."""
+    if any(e.kind is EventKind.KEY and not e.step.startswith("confirm") for e in events):
+        return "keys"
+    return "speech" if any(e.kind is EventKind.SPEECH for e in events) else "keys"
 
 
 def _ended(events: list[IvrEvent]) -> Outcome:

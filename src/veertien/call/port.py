@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from veertien.ivr.runner import Understood
 from veertien.media.g711 import Law, encode, silence
 from veertien.media.session import RtpSession
-from veertien.speech.matcher import NameMatcher, yes_or_no
+from veertien.speech.matcher import Name, NameMatcher, Result, yes_or_no
 from veertien.speech.policy import Policy, combine
 from veertien.speech.pool import Heard, Listener
 from veertien.speech.recogniser import Context, from_telephone
@@ -53,16 +53,17 @@ class Understanding:
         self.vocabulary = tuple(sorted({n.text for n in matcher.names}))
         self.policy = policy or Policy()
 
-    async def _hear(self, audio8k: bytes, context: Context) -> list[Heard]:
+    async def _hear(
+        self, audio8k: bytes, context: Context, names: tuple[Name, ...] | None = None
+    ) -> list[Heard]:
         if self.listener is None or not audio8k:
             return []
-        return await self.listener.hear(from_telephone(audio8k), context)
+        return await self.listener.hear(from_telephone(audio8k), context, names)
 
     async def understand(self, audio8k: bytes) -> Understood:
-        heard = await self._hear(audio8k, Context(self.names, vocabulary=self.vocabulary))
-        results = {
-            h.engine: self.matcher.match([(t.text, t.score) for t in h.transcripts]) for h in heard
-        }
+        context = Context(self.names, vocabulary=self.vocabulary)
+        heard = await self._hear(audio8k, context, self.matcher.names)
+        results = {h.engine: h.result or self._match(h) for h in heard}
         result = combine(results, self.policy)
         best = result.best
         return Understood(result.action.value, best.municipality if best else None, _said(heard))
@@ -73,6 +74,9 @@ class Understanding:
             if answer is not None:
                 return answer
         return None
+
+    def _match(self, heard: Heard) -> Result:
+        return self.matcher.match([(t.text, t.score) for t in heard.transcripts])
 
 
 def _said(heard: Sequence[Heard]) -> str:

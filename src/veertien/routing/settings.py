@@ -49,6 +49,7 @@ class MunicipalitySettings:
     calamity_destination: str | None = None
     calamity_message: str | None = None
     overflow_destination: str | None = None
+    keep_transcripts: bool = False  # what callers said, kept in the call records (AVG: opt in)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
@@ -82,6 +83,7 @@ class MunicipalitySettings:
             status=status,
             hours=OpeningHours.from_json(hours) if hours is not None else None,
             calamity=bool(data.get("calamity", False)),
+            keep_transcripts=bool(data.get("keep_transcripts", False)),
             **{k: _check_uri(k, data.get(k)) for k in uris},
             **{k: _check_text(k, data.get(k)) for k in texts},
         )

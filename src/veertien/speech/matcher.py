@@ -67,8 +67,32 @@ CARRIER_WORDS = frozenset(
         "is",
         "dat",
         "over",
+        "en",
+        "of",
+        "op",
+        "aan",
+        "om",
+        "er",
+        "die",
+        "dit",
+        "je",
+        "we",
+        "wat",
+        "nog",
+        "maar",
+        "dan",
+        "ook",
+        "zo",
+        "hier",
+        "heb",
+        "wordt",
+        "graag",
+        "gemeenten",
+        "woonachtig",
+        "uit",
     ]
 )
+MAX_WORDS = 12  # an answer to "zeg de naam" is short; a long transcript is noise after that
 YES = frozenset(
     {"ja", "jawel", "jazeker", "klopt", "correct", "precies", "zeker", "yes", "een", "1"}
 )
@@ -166,7 +190,7 @@ def sound_key(text: str) -> str:
 
 
 def content_words(transcript: str) -> list[str]:
-    return [w for w in normalise_name(transcript).split() if w not in CARRIER_WORDS]
+    return [w for w in normalise_name(transcript).split() if w not in CARRIER_WORDS][:MAX_WORDS]
 
 
 def _spans(words: Sequence[str]) -> Iterable[str]:
@@ -175,10 +199,30 @@ def _spans(words: Sequence[str]) -> Iterable[str]:
             yield " ".join(words[start : start + size])
 
 
-def _similarity(said: str, name: str) -> float:
-    spelling = SequenceMatcher(None, said, name).ratio()
-    sound = SequenceMatcher(None, sound_key(said), sound_key(name)).ratio()
-    return max(spelling, sound)
+FLOOR = 0.5  # below this a span is no match at all: not worth computing exactly
+
+
+class _Compared:
+    """One name, ready to be compared with many spans: its spelling and sound key are the fixed
+    side of two SequenceMatchers (which cache what they learn about that side)."""
+
+    __slots__ = ("name", "sound", "spelling")
+
+    def __init__(self, name: Name) -> None:
+        self.name = name
+        self.spelling = SequenceMatcher(None, "", normalise_name(name.text), autojunk=False)
+        self.sound = SequenceMatcher(None, "", sound_key(name.text), autojunk=False)
+
+    def similarity(self, said: str, said_sound: str) -> float:
+        """max(spelling ratio, sound-key ratio); 0 when both are surely below FLOOR."""
+        best = 0.0
+        for matcher, text in ((self.spelling, said), (self.sound, said_sound)):
+            matcher.set_seq1(text)
+            if matcher.real_quick_ratio() > max(best, FLOOR) and matcher.quick_ratio() > max(
+                best, FLOOR
+            ):
+                best = max(best, matcher.ratio())
+        return best
 
 
 class NameMatcher:
@@ -187,15 +231,18 @@ class NameMatcher:
     def __init__(self, names: Iterable[Name], thresholds: Thresholds | None = None) -> None:
         self.names = tuple(names)
         self.thresholds = thresholds or Thresholds()
-        self._folded = [(normalise_name(n.text), n) for n in self.names]
+        self._compared = [_Compared(n) for n in self.names]
 
     def match(self, transcripts: Sequence[tuple[str, float]]) -> Result:
         """`transcripts`: n-best (text, engine score 0..1), best first."""
         best: dict[str, tuple[float, str, str]] = {}
         for text, weight in transcripts:
+            scale = ENGINE_FLOOR + (1 - ENGINE_FLOOR) * weight
             for said in _spans(content_words(text)):
-                for folded, name in self._folded:
-                    score = _similarity(said, folded) * (ENGINE_FLOOR + (1 - ENGINE_FLOOR) * weight)
+                said_sound = sound_key(said)
+                for compared in self._compared:
+                    score = compared.similarity(said, said_sound) * scale
+                    name = compared.name
                     if score > best.get(name.municipality, (0.0, "", ""))[0]:
                         best[name.municipality] = (score, said, name.text)
         ranked = sorted(best.items(), key=lambda item: -item[1][0])

@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from veertien.speech.matcher import Name, NameMatcher, Result
 from veertien.speech.recogniser import Context, Engine, Recogniser, Transcript
 
 log = logging.getLogger("veertien.speech")
@@ -25,11 +26,12 @@ log = logging.getLogger("veertien.speech")
 
 @dataclass(frozen=True, slots=True)
 class Heard:
-    """What one engine heard in one utterance."""
+    """What one engine heard in one utterance, and (when names were given) what it matched."""
 
     engine: Engine
     transcripts: tuple[Transcript, ...]
     seconds: float  # processing time
+    result: Result | None = None
 
 
 def load(engines: Sequence[Engine], cache: Path, threads: int = 1) -> dict[Engine, Recogniser]:
@@ -48,25 +50,40 @@ def load(engines: Sequence[Engine], cache: Path, threads: int = 1) -> dict[Engin
 
 
 def hear_all(
-    recognisers: Mapping[Engine, Recogniser], pcm16k: bytes, context: Context
+    recognisers: Mapping[Engine, Recogniser],
+    pcm16k: bytes,
+    context: Context,
+    matcher: NameMatcher | None = None,
 ) -> list[Heard]:
+    """Every engine on the utterance; each transcript matched too when a matcher is given (the
+    matching is pure Python and takes milliseconds for a large area: not for the event loop)."""
     out = []
     for engine, recogniser in recognisers.items():
         started = time.perf_counter()
-        found = recogniser.recognise(pcm16k, context)
-        out.append(Heard(engine, tuple(found), time.perf_counter() - started))
+        found = tuple(recogniser.recognise(pcm16k, context))
+        result = matcher.match([(t.text, t.score) for t in found]) if matcher else None
+        out.append(Heard(engine, found, time.perf_counter() - started, result))
     return out
 
 
 _WORKER: dict[Engine, Recogniser] = {}
+_MATCHERS: dict[tuple[Name, ...], NameMatcher] = {}
+_MAX_MATCHERS = 256
 
 
 def _start_worker(engines: tuple[Engine, ...], cache: str) -> None:
     _WORKER.update(load(engines, Path(cache)))
 
 
-def _worker_hear(pcm16k: bytes, context: Context) -> list[Heard]:
-    return hear_all(_WORKER, pcm16k, context)
+def _worker_hear(pcm16k: bytes, context: Context, names: tuple[Name, ...] | None) -> list[Heard]:
+    matcher = None
+    if names is not None:
+        matcher = _MATCHERS.get(names)
+        if matcher is None:
+            if len(_MATCHERS) >= _MAX_MATCHERS:
+                _MATCHERS.clear()
+            matcher = _MATCHERS[names] = NameMatcher(names)
+    return hear_all(_WORKER, pcm16k, context, matcher)
 
 
 def _worker_ready() -> int:
@@ -76,7 +93,10 @@ def _worker_ready() -> int:
 class Listener:
     """Something that hears an utterance asynchronously (a pool, or engines in a thread)."""
 
-    async def hear(self, pcm16k: bytes, context: Context) -> list[Heard]:
+    async def hear(
+        self, pcm16k: bytes, context: Context, names: tuple[Name, ...] | None = None
+    ) -> list[Heard]:
+        """What each engine heard; with `names`, each transcript matched against them."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -90,9 +110,12 @@ class ThreadListener(Listener):
         self.recognisers = dict(recognisers)
         self._lock = asyncio.Lock()  # one decoder is not safe to share between threads
 
-    async def hear(self, pcm16k: bytes, context: Context) -> list[Heard]:
+    async def hear(
+        self, pcm16k: bytes, context: Context, names: tuple[Name, ...] | None = None
+    ) -> list[Heard]:
+        matcher = NameMatcher(names) if names is not None else None
         async with self._lock:
-            return await asyncio.to_thread(hear_all, self.recognisers, pcm16k, context)
+            return await asyncio.to_thread(hear_all, self.recognisers, pcm16k, context, matcher)
 
 
 class PoolListener(Listener):
@@ -120,9 +143,11 @@ class PoolListener(Listener):
             sorted(set(pids)),
         )
 
-    async def hear(self, pcm16k: bytes, context: Context) -> list[Heard]:
+    async def hear(
+        self, pcm16k: bytes, context: Context, names: tuple[Name, ...] | None = None
+    ) -> list[Heard]:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, _worker_hear, pcm16k, context)
+        return await loop.run_in_executor(self._pool, _worker_hear, pcm16k, context, names)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
