@@ -14,7 +14,8 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from veertien.speech.matcher import Action, NameMatcher, Result, yes_or_no
+from veertien.call.port import answered
+from veertien.speech.matcher import Action, NameMatcher, Result
 from veertien.speech.policy import Policy, combine
 from veertien.speech.pool import Heard
 from veertien.speech.recogniser import Engine
@@ -42,11 +43,7 @@ def attempt(matcher: NameMatcher, heard: Sequence[Heard]) -> Attempt:
 
 
 def answered_yes(heard: Sequence[Heard]) -> bool | None:
-    for h in heard:
-        answer = yes_or_no(h.transcripts[0].text) if h.transcripts else None
-        if answer is not None:
-            return answer
-    return None
+    return answered(heard)  # exactly what the dialogue does
 
 
 Say = Callable[[int], Awaitable[Attempt]]  # the caller's n-th naming (0, 1) → recognised
@@ -78,7 +75,7 @@ WORTH = {
     ("accept", True): 1.0,
     ("accept", False): -400.0,
     ("confirm", True): 0.7,
-    ("confirm", False): -0.3,  # a "nee", then asked again
+    ("confirm", False): -2.0,  # a "nee" and asked again, or (rarely) a "ja" misheard: a misroute
     ("retry", True): 0.0,
     ("retry", False): 0.0,
 }

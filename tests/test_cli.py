@@ -90,15 +90,18 @@ def test_show_area_and_names(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 def test_serve_listens_and_stops_cleanly(tmp_path: Path, stop: signal.Signals) -> None:
     exe = Path(sys.executable).with_name("veertien")
     proc = subprocess.Popen(
-        [str(exe), "--data", str(tmp_path), "serve", "--sip", "127.0.0.1:0"],
+        [str(exe), "--data", str(tmp_path), "serve", "--sip", "127.0.0.1:0", "--http",
+         "127.0.0.1:0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-    )
+    )  # fmt: skip
     assert proc.stdout is not None
-    lines = [proc.stdout.readline() for _ in range(3)]
-    assert "12 municipalities on 6 area codes" in lines[1]
-    assert lines[2].startswith("listening for SIP on udp+tcp 127.0.0.1:")
+    lines = [proc.stdout.readline() for _ in range(5)]
+    assert lines[1].startswith("portal on http://127.0.0.1:")
+    assert lines[2].startswith("first start: operator account 'operator', one-time password: ")
+    assert "12 municipalities on 6 area codes" in lines[3]
+    assert lines[4].startswith("listening for SIP on udp+tcp 127.0.0.1:")
     proc.send_signal(stop)
     rest, _ = proc.communicate(timeout=10)
     assert proc.returncode == 0

@@ -7,7 +7,7 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -18,6 +18,8 @@ from veertien.directory import DirectoryImportError, import_directory
 from veertien.directory.show import describe
 from veertien.routing import CallFacts, RoutingContext, RoutingDecision, SettingsError, decide
 from veertien.storage import DataDir, default_data_dir
+from veertien.storage.db import DatabaseError
+from veertien.storage.store import Storage
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
         "--sip",
         default="127.0.0.1:5060",
         help="SIP listen address HOST:PORT, [IPv6]:PORT (default 127.0.0.1:5060)",
+    )
+    serve.add_argument(
+        "--http",
+        default="127.0.0.1:8080",
+        help="portal listen address HOST:PORT (default 127.0.0.1:8080); 'off' for none",
     )
     serve.add_argument(
         "--log-level",
@@ -94,33 +101,40 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     data = DataDir(args.data if args.data is not None else default_data_dir())
+    commands: dict[str, Callable[[argparse.Namespace, DataDir], int]] = {
+        "directory": _directory,
+        "route": _route,
+        "call": _call,
+        "recognise": _recognise,
+        "serve": _serve,
+    }
     try:
-        if args.command == "directory":
-            return _directory(args, data)
-        if args.command == "route":
-            return _route(args, data)
-        if args.command == "call":
-            return _call(args, data)
-        if args.command == "recognise":
-            from veertien.speech.cli import main as recognise  # noqa: PLC0415 (heavy, optional)
-
-            return recognise(
-                data.routing_context(),
-                data.path / "models",
-                args.wav,
-                dialled=args.dialled,
-                national=args.national,
-                as_json=args.json,
-            )
-        return _serve(args, data)
+        return commands[args.command](args, data)
     except SettingsError as exc:
         print(f"veertien: bad settings: {exc}", file=sys.stderr)
         return 2
+    except DatabaseError as exc:
+        print(f"veertien: {exc}", file=sys.stderr)
+        return 1
+
+
+def _recognise(args: argparse.Namespace, data: DataDir) -> int:
+    from veertien.speech.cli import main as recognise  # noqa: PLC0415 (heavy, optional)
+
+    return recognise(
+        _routing_context(data),
+        data.path / "models",
+        args.wav,
+        dialled=args.dialled,
+        national=args.national,
+        as_json=args.json,
+    )
 
 
 def _directory(args: argparse.Namespace, data: DataDir) -> int:
     if args.action == "show":
-        print(describe(data.load_directory(), args.query, data.load_settings().sliver_rule))
+        ctx = _routing_context(data)
+        print(describe(ctx.directory, args.query, ctx.settings.sliver_rule))
         return 0
     try:
         directory = import_directory(args.path)
@@ -140,6 +154,15 @@ def _directory(args: argparse.Namespace, data: DataDir) -> int:
     return 0
 
 
+def _routing_context(data: DataDir) -> RoutingContext:
+    """What routing uses now: the database's snapshot (with the data folder's files taken in)."""
+    storage = Storage.open(data)
+    try:
+        return storage.routing_context()
+    finally:
+        storage.close()
+
+
 def _call_time(text: str | None, ctx: RoutingContext) -> datetime:
     if text is None:
         return datetime.now(ctx.zone)
@@ -148,7 +171,7 @@ def _call_time(text: str | None, ctx: RoutingContext) -> datetime:
 
 
 def _route(args: argparse.Namespace, data: DataDir) -> int:
-    ctx = data.routing_context()
+    ctx = _routing_context(data)
     try:
         at = _call_time(args.at, ctx)
     except ValueError:
@@ -228,13 +251,14 @@ def parse_hostport(text: str) -> tuple[str, int]:
 def _serve(args: argparse.Namespace, data: DataDir) -> int:
     try:
         host, port = parse_hostport(args.sip)
+        http = None if args.http == "off" else parse_hostport(args.http)
     except ValueError as exc:
-        print(f"veertien: --sip: {exc}", file=sys.stderr)
+        print(f"veertien: --sip/--http: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(message)s")
     print(f"veertien {__version__}: data folder {data.path.resolve()}", flush=True)
     try:
-        run(serve(data, host, port, lambda line: print(line, flush=True)))
+        run(serve(data, host, port, lambda line: print(line, flush=True), http))
     except OSError as exc:
         print(f"veertien: cannot listen on {args.sip}: {exc}", file=sys.stderr)
         return 1

@@ -54,6 +54,8 @@ class Server:
     process: subprocess.Popen[str]
     port: int
     data: Path
+    http_port: int = 0  # the portal
+    password: str = ""  # the operator's one-time password (printed at first start)
 
     def records(self, where: Callable[[Record], bool], at_least: int = 1) -> list[Record]:
         """The call records matching `where`, waiting (up to 5 s) until there are `at_least`:
@@ -74,21 +76,26 @@ class Server:
 def veertien_server(data: Path, log_level: str = "INFO") -> Iterator[Server]:
     exe = Path(sys.executable).with_name("veertien")
     process = subprocess.Popen(
-        [str(exe), "--data", str(data), "serve", "--sip", "127.0.0.1:0", "--log-level", log_level],
+        [str(exe), "--data", str(data), "serve", "--sip", "127.0.0.1:0",
+         "--http", "127.0.0.1:0", "--log-level", log_level],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-    )
+    )  # fmt: skip
     assert process.stdout is not None
-    port = 0
-    for _ in range(5):
+    server = Server(process, 0, data)
+    for _ in range(40):
         line = process.stdout.readline()
-        if line.startswith("listening for SIP"):
-            port = int(line.split()[5].rsplit(":", 1)[1].rstrip(";"))
+        if line.startswith("portal on http://"):
+            server.http_port = int(line.split()[2].rstrip("/").rsplit(":", 1)[1])
+        elif "one-time password:" in line:
+            server.password = line.rsplit(":", 1)[1].strip()
+        elif line.startswith("listening for SIP"):
+            server.port = int(line.split()[5].rsplit(":", 1)[1].rstrip(";"))
             break
-    assert port, "veertien serve did not start"
+    assert server.port, "veertien serve did not start"
     try:
-        yield Server(process, port, data)
+        yield server
     finally:
         process.send_signal(signal.SIGINT)
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from veertien.speech.matcher import Action, Match, Result
-from veertien.speech.policy import Policy, combine
+from veertien.speech.policy import Policy, combine, yes_no
 from veertien.speech.recogniser import Engine
 
 W, S = Engine.WHISPER, Engine.SPHINX
@@ -49,3 +49,27 @@ def test_one_engine_alone_uses_the_solo_rules() -> None:
     assert combine({W: _heard("GM0232", 0.8, 0.8)}, POLICY).action is Action.CONFIRM
     # pocketsphinx alone never transfers without a confirmation
     assert combine({S: _heard("GM0232", 1.0, 1.0)}, POLICY).action is Action.CONFIRM
+
+
+@pytest.mark.parametrize(
+    ("whisper", "sphinx", "answer"),
+    [
+        (True, True, True),
+        (True, None, True),
+        (True, False, False),  # any "nee" is taken: it only means asking again
+        (None, True, None),  # pocketsphinx's "ja" alone does not send a call on
+        (None, False, False),
+        (False, True, False),
+        (None, None, None),
+    ],
+)
+def test_a_yes_needs_whisper_and_no_dissent(
+    whisper: bool | None, sphinx: bool | None, answer: bool | None
+) -> None:
+    assert yes_no({W: whisper, S: sphinx}) is answer
+
+
+def test_yes_no_with_one_engine() -> None:
+    assert yes_no({S: True}) is True
+    assert yes_no({W: True}) is True
+    assert yes_no({}) is None

@@ -10,7 +10,7 @@ from veertien.ivr.runner import Understood
 from veertien.media.g711 import Law, encode, silence
 from veertien.media.session import RtpSession
 from veertien.speech.matcher import Name, NameMatcher, Result, yes_or_no
-from veertien.speech.policy import Policy, combine
+from veertien.speech.policy import Policy, combine, yes_no
 from veertien.speech.pool import Heard, Listener
 from veertien.speech.recogniser import Context, from_telephone
 from veertien.speech.synthesis import Synthesiser
@@ -69,14 +69,18 @@ class Understanding:
         return Understood(result.action.value, best.municipality if best else None, _said(heard))
 
     async def yes_no(self, audio8k: bytes) -> bool | None:
-        for heard in await self._hear(audio8k, Context(YES_NO)):
-            answer = yes_or_no(heard.transcripts[0].text) if heard.transcripts else None
-            if answer is not None:
-                return answer
-        return None
+        heard = await self._hear(audio8k, Context(YES_NO))
+        return answered(heard)
 
     def _match(self, heard: Heard) -> Result:
         return self.matcher.match([(t.text, t.score) for t in heard.transcripts])
+
+
+def answered(heard: Sequence[Heard]) -> bool | None:
+    """Yes, no or unclear, from what the engines heard (speech.policy.yes_no)."""
+    return yes_no(
+        {h.engine: yes_or_no(h.transcripts[0].text) if h.transcripts else None for h in heard}
+    )
 
 
 def _said(heard: Sequence[Heard]) -> str:

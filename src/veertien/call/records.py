@@ -1,18 +1,19 @@
 """Call records: one per call, written through a `CallRecordSink`.
 
-For now the sink appends JSON lines to `calls.jsonl` in the data folder, from a writer thread so
-the event loop never waits on the disk; the storage issue replaces it with the database behind
-the same protocol.
+The service writes each record to the database (storage.calls.DatabaseSink) and appends it to
+`calls.jsonl` in the data folder, both from writer threads: the event loop never waits on a disk
+or a database.
 """
 
 from __future__ import annotations
 
 import json
-import queue
-import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Protocol
+
+from veertien.storage.calls import BatchWriter, JsonRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,40 +67,38 @@ class MemorySink:
 
 
 class JsonLinesSink:
-    """Appends one JSON object per line to a file, from a background thread.
-
-    The thread wakes every `interval` seconds and writes what has queued up in one go, so that a
-    busy server hands it the interpreter a few times a second rather than once per call. At
-    most `interval` seconds of records are in memory only; `close()` writes them all.
-    """
+    """Appends one JSON object per line to a file, from a background thread (batched every
+    `interval` seconds, see storage.calls.BatchWriter)."""
 
     def __init__(self, path: Path, interval: float = 0.1) -> None:
         self.path = path
-        self.interval = interval
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._queue: queue.SimpleQueue[CallRecord] = queue.SimpleQueue()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="call-records", daemon=True)
-        self._thread.start()
+        self._handle = path.open("a", encoding="utf-8")
+        self._writer = BatchWriter(self._append, interval, "call-records")
 
     def write(self, record: CallRecord) -> None:
-        self._queue.put(record)
+        self._writer.write(record)
 
     def close(self) -> None:
-        """Write what is queued, then stop."""
-        self._stop.set()
-        self._thread.join(timeout=10)
+        self._writer.close()
+        self._handle.close()
 
-    def _run(self) -> None:
-        with self.path.open("a", encoding="utf-8") as handle:
-            while True:
-                stopping = self._stop.wait(self.interval)
-                lines = []
-                while not self._queue.empty():
-                    record = self._queue.get()
-                    lines.append(json.dumps(record.to_json(), ensure_ascii=False))
-                if lines:
-                    handle.write("\n".join(lines) + "\n")
-                    handle.flush()
-                if stopping:
-                    return
+    def _append(self, batch: Sequence[JsonRecord]) -> None:
+        lines = [json.dumps(r.to_json(), ensure_ascii=False) for r in batch]
+        self._handle.write("\n".join(lines) + "\n")
+        self._handle.flush()
+
+
+class TeeSink:
+    """Several sinks at once (the database, and the JSON lines file for `tail -f`)."""
+
+    def __init__(self, *sinks: CallRecordSink) -> None:
+        self.sinks = sinks
+
+    def write(self, record: CallRecord) -> None:
+        for sink in self.sinks:
+            sink.write(record)
+
+    def close(self) -> None:
+        for sink in self.sinks:
+            sink.close()

@@ -9,15 +9,15 @@ import shutil
 import signal
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from veertien.call.dialogue import DialogueManager
 from veertien.call.port import PromptCache
-from veertien.call.records import CallRecordSink, JsonLinesSink
+from veertien.call.records import CallRecordSink, JsonLinesSink, TeeSink
 from veertien.call.redirect import RedirectHandler
 from veertien.routing import RoutingContext, Settings, SettingsError
 from veertien.sip.core import SipCore
@@ -26,6 +26,11 @@ from veertien.speech.pool import Listener, PoolListener, default_workers
 from veertien.speech.recogniser import Engine
 from veertien.speech.synthesis import EspeakSynthesiser
 from veertien.storage import DataDir
+from veertien.storage.calls import DatabaseSink
+from veertien.storage.store import Storage
+
+if TYPE_CHECKING:
+    from veertien.portal.server import PortalServer
 
 log = logging.getLogger("veertien")
 RECORDS = "calls.jsonl"
@@ -34,42 +39,56 @@ MODELS = "models"
 
 
 class LiveContext:
-    """The current RoutingContext; reloaded when the data folder's files change (checked at
-    most once a second, so `veertien directory import` while serving is live for later calls)."""
+    """The current RoutingContext: a snapshot of directory + settings from the database.
 
-    def __init__(self, data: DataDir, clock: Callable[[], float] = time.monotonic) -> None:
-        self.data = data
-        self.clock = clock
-        self._stamp = self._files_stamp()
-        self._checked = clock()
-        self.current = data.routing_context()
+    `watch()` checks every `interval` seconds, in a worker thread, whether the data folder's
+    files changed (they are taken into the database) or the database's revision moved (the
+    portal saved something), and swaps in the new snapshot: live for the next call, no restart.
+    The event loop never waits on the database."""
 
-    def _files_stamp(self) -> tuple[float, ...]:
-        paths = (self.data.directory_store.path, self.data.settings_path)
-        return tuple(p.stat().st_mtime if p.exists() else 0.0 for p in paths)
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        snapshot = storage.snapshot()
+        self.revision = snapshot.revision
+        self.current = snapshot.context
 
     def __call__(self) -> RoutingContext:
-        now = self.clock()
-        if now - self._checked >= 1.0:
-            self._checked = now
-            stamp = self._files_stamp()
-            if stamp != self._stamp:
-                self._stamp = stamp
-                self._reload()
         return self.current
 
-    def _reload(self) -> None:
+    @property
+    def version(self) -> str:
+        return self.current.data_version
+
+    def refresh(self) -> None:
+        """Blocking: run it in a thread."""
         try:
-            fresh = self.data.routing_context()
+            self.storage.sync_files()
         except (SettingsError, ValueError, KeyError, OSError) as exc:
+            log.error("data folder changed but cannot be loaded, not taken: %s", exc)
+        revision = self.storage.config.revision()
+        if revision == self.revision:
+            return
+        try:
+            snapshot = self.storage.snapshot()
+        except (SettingsError, ValueError, KeyError) as exc:
             log.error(
-                "data changed but cannot be loaded, keeping version %s: %s",
-                self.current.data_version,
-                exc,
+                "stored data cannot be loaded, keeping %s: %s", self.current.data_version, exc
             )
             return
-        log.info("data reloaded: version %s → %s", self.current.data_version, fresh.data_version)
-        self.current = fresh
+        log.info(
+            "data reloaded: version %s → %s",
+            self.current.data_version,
+            snapshot.context.data_version,
+        )
+        self.revision, self.current = snapshot.revision, snapshot.context
+
+    async def watch(self, interval: float = 1.0) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await asyncio.to_thread(self.refresh)
+            except Exception:  # a database hiccup must not stop reloading for good
+                log.exception("checking for changed data failed")
 
 
 @dataclass
@@ -79,14 +98,19 @@ class Service:
     address: tuple[str, int]
     context: LiveContext
     dialogues: DialogueManager | None = None
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def close(self) -> None:
         """Stop: end running dialogues (their callers get 487 or BYE-less silence, and their
         records are written), close the sockets, then write the last call records."""
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
         if self.dialogues is not None:
             await self.dialogues.stop()
         await self.endpoint.close()
-        self.records.close()
+        await asyncio.to_thread(self.records.close)
+        self.context.storage.close()
 
 
 def _dialogues(
@@ -128,8 +152,9 @@ async def start_service(
     *,
     dialogues: bool = True,
 ) -> Service:
-    context = LiveContext(data)
-    sink = records or JsonLinesSink(data.path / RECORDS)
+    storage = await asyncio.to_thread(Storage.open, data)
+    context = LiveContext(storage)
+    sink = records or TeeSink(DatabaseSink(storage.engine), JsonLinesSink(data.path / RECORDS))
     zone = ZoneInfo(context.current.settings.timezone)
     core = SipCore()
     manager = _dialogues(core, sink, data, host) if dialogues else None
@@ -142,7 +167,9 @@ async def start_service(
     address = await endpoint.start(host, port)
     if manager is not None:
         manager.attach(lambda outputs: endpoint.dispatch(outputs, endpoint.loop.time()), address)
-    return Service(endpoint, sink, address, context, manager)
+    service = Service(endpoint, sink, address, context, manager)
+    service.tasks.append(asyncio.get_running_loop().create_task(context.watch()))
+    return service
 
 
 def tune_gc() -> None:
@@ -153,9 +180,16 @@ def tune_gc() -> None:
     gc.set_threshold(50_000, 50, 100)
 
 
-async def serve(data: DataDir, host: str, port: int, ready: Callable[[str], None]) -> None:
+async def serve(
+    data: DataDir,
+    host: str,
+    port: int,
+    ready: Callable[[str], None],
+    http: tuple[str, int] | None = ("127.0.0.1", 8080),
+) -> None:
     """Run until SIGINT or SIGTERM."""
     service = await start_service(data, host, port)
+    portal = await _portal(service, http, ready)
     tune_gc()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -176,12 +210,34 @@ async def serve(data: DataDir, host: str, port: int, ready: Callable[[str], None
     )
     await stop.wait()
     log.info("stopping")
+    if portal is not None:
+        await portal.stop()
     await service.close()
     counters = service.endpoint.counters
     ready(
         f"stopped: {counters['received']} messages in, {counters['sent']} out, "
         f"{counters['dropped']} dropped"
     )
+
+
+async def _portal(
+    service: Service, http: tuple[str, int] | None, ready: Callable[[str], None]
+) -> PortalServer | None:
+    if http is None:
+        return None
+    from veertien.portal.server import PortalServer  # noqa: PLC0415
+
+    portal = PortalServer(service.context.storage, service.context, *http)
+    try:
+        password = await portal.start()
+    except (OSError, SystemExit) as exc:
+        await service.close()
+        raise OSError(f"portal cannot listen on {http[0]}:{http[1]}: {exc}") from None
+    bound = portal.address
+    ready(f"portal on http://{bound[0]}:{bound[1]}/ (status page /status)")
+    if password is not None:
+        ready(f"first start: operator account 'operator', one-time password: {password}")
+    return portal
 
 
 def run(coro: Coroutine[Any, Any, None]) -> None:

@@ -108,6 +108,7 @@ class Settings:
     speech_engines: tuple[str, ...] = ("whisper", "sphinx")  # see docs/speech.md
     speech_workers: int = 0  # recogniser processes; 0: one per CPU core
     speech_thresholds: Mapping[str, float] = field(default_factory=dict)  # policy overrides
+    status_webhook: str | None = None  # incidents are POSTed here as JSON (portal)
     version: str = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -139,6 +140,7 @@ class Settings:
             "speech_engines": list(self.speech_engines),
             "speech_workers": self.speech_workers,
             "speech_thresholds": dict(self.speech_thresholds),
+            "status_webhook": self.status_webhook,
             "sliver": {
                 "max_postcodes": self.sliver_rule.max_postcodes,
                 "max_share_of_municipality": self.sliver_rule.max_share_of_municipality,
@@ -160,6 +162,7 @@ class Settings:
             "speech_engines",
             "speech_workers",
             "speech_thresholds",
+            "status_webhook",
             "sliver",
             "municipalities",
         }
@@ -197,7 +200,16 @@ class Settings:
             handover=_handover(data.get("handover", "early_media")),
             speech=bool(data.get("speech", False)),
             **_speech(data),
+            status_webhook=_webhook(data.get("status_webhook")),
         )
+
+
+def _webhook(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")) or " " in value:
+        raise SettingsError("status_webhook must be an http:// or https:// URL")
+    return value
 
 
 ENGINES = ("whisper", "sphinx")

@@ -56,3 +56,15 @@ def _action(best: Match, other: Result | None, transcribed: bool, policy: Policy
     if agreed or best.similarity >= policy.confirm:
         return Action.CONFIRM
     return Action.RETRY
+
+
+def yes_no(answers: Mapping[Engine, bool | None]) -> bool | None:
+    """The caller's answer to "Bedoelt u ...?" from each engine's reading of it. A "ja" sends
+    the call on, so it needs Whisper's "ja" and no engine hearing "nee"; any "nee" is taken (it
+    only means asking again). pocketsphinx alone (configured without Whisper) decides alone."""
+    if Engine.WHISPER not in answers:
+        return answers.get(Engine.SPHINX)
+    heard = set(answers.values())
+    if False in heard:
+        return False
+    return True if answers[Engine.WHISPER] is True else None

@@ -1,0 +1,293 @@
+"""The portal's pages: sign-in, municipalities and their settings, area codes, import, users,
+audit log. Dutch on screen; every page checks the role it needs."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import or_, select
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from veertien.directory import DirectoryImportError, import_directory
+from veertien.directory.csvimport import (
+    MEMBERSHIP_FILES,
+    MUNICIPALITY_FILES,
+    PLACE_FILES,
+    POSTCODE_FILES,
+)
+from veertien.portal.app import portal_of
+from veertien.portal.forms import DAY_NAMES, LABELS, STATUSES, form_values, parse
+from veertien.portal.security import check_csrf, require, require_changes, require_sees
+from veertien.routing import CallFacts, DecisionKind, SettingsError, decide
+from veertien.storage.schema import audit_log
+from veertien.storage.users import Role, UserError
+
+CSV_NAMES = frozenset((*MUNICIPALITY_FILES, *MEMBERSHIP_FILES, *PLACE_FILES, *POSTCODE_FILES))
+
+
+def home(request: Request) -> Response:
+    target = "/gemeenten" if portal_of(request).user(request) else "/inloggen"
+    return RedirectResponse(target, status_code=303)
+
+
+def login_page(request: Request) -> Response:
+    return portal_of(request).render(
+        request, "login.html", next=request.query_params.get("volgende", "/gemeenten")
+    )
+
+
+async def login(request: Request) -> Response:
+    portal = portal_of(request)
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    name, password = str(form.get("username", "")), str(form.get("password", ""))
+    address = request.client.host if request.client else "?"
+    target = str(form.get("next", "/gemeenten"))
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/gemeenten"
+    if portal.limiter.blocked(name, address):
+        wait = "Te veel mislukte pogingen. Probeer het over vijf minuten."
+        return portal.render(request, "login.html", 429, next=target, error=wait)
+    user = await run_in_threadpool(portal.storage.users.verify, name, password)
+    if user is None:
+        portal.limiter.failed(name, address)
+        return portal.render(request, "login.html", 401, next=target,
+                             error="Onjuiste gebruikersnaam of wachtwoord.")  # fmt: skip
+    portal.limiter.succeeded(name)
+    request.session.clear()  # a fresh session at sign-in (no fixation)
+    request.session["uid"] = user.id
+    return RedirectResponse(target, status_code=303)
+
+
+async def logout(request: Request) -> Response:
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    request.session.clear()
+    return RedirectResponse("/inloggen", status_code=303)
+
+
+def municipalities(request: Request) -> Response:
+    portal = portal_of(request)
+    user = require(portal.user(request))
+    ctx = portal.context()
+    rows = []
+    for code, muni in sorted(ctx.directory.municipalities.items(), key=lambda i: i[1].name):
+        if not user.may_see(code):
+            continue
+        own = ctx.settings.for_municipality(code)
+        rows.append({
+            "code": code, "name": muni.name,
+            "status": (own.status or muni.status).value,
+            "destination": own.destination or muni.destination or "",
+            "calamity": own.calamity,
+        })  # fmt: skip
+    return portal.render(request, "municipalities.html", rows=rows, statuses=STATUSES)
+
+
+def _municipality_page(
+    request: Request, code: str, values: dict[str, Any] | None = None, **extra: Any
+) -> Response:
+    portal = portal_of(request)
+    user = require(portal.user(request))
+    ctx = portal.context()
+    muni = ctx.directory.municipalities.get(code)
+    if muni is None:
+        raise HTTPException(404, "Onbekende gemeente.")
+    require_sees(user, code)
+    return portal.render(
+        request, "municipality.html", muni=muni, code=code,
+        values=values or form_values(ctx.settings.for_municipality(code)),
+        labels=LABELS, statuses=STATUSES, days=DAY_NAMES, may_change=user.may_change(code),
+        areas=sorted(m.area_code for m in ctx.directory.memberships if m.municipality == code),
+        **extra,
+    )  # fmt: skip
+
+
+def municipality(request: Request) -> Response:
+    return _municipality_page(request, request.path_params["code"])
+
+
+async def save_municipality(request: Request) -> Response:
+    portal = portal_of(request)
+    code = request.path_params["code"]
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    user = require(await run_in_threadpool(portal.user, request))
+    if code not in portal.context().directory.municipalities:
+        raise HTTPException(404, "Onbekende gemeente.")
+    require_changes(user, code)
+    try:
+        new = parse(form)
+    except SettingsError as exc:
+        values = {k: form.get(k) for k in form}
+        return await run_in_threadpool(
+            _municipality_page, request, code, values, error=f"Niet opgeslagen: {exc}"
+        )
+    changed = await run_in_threadpool(_store_municipality, portal, code, new, user.username)
+    message = f"Opgeslagen ({len(changed)} wijziging(en)); geldt vanaf het volgende gesprek."
+    return await run_in_threadpool(_municipality_page, request, code, None, saved=message)
+
+
+def _store_municipality(portal: Any, code: str, new: Any, actor: str) -> list[str]:
+    store = portal.storage.config
+    settings = store.settings()
+    updated = replace(settings, municipalities={**settings.municipalities, code: new})
+    changed: list[str] = store.save_settings(updated, actor, f"settings {code}")
+    portal.changed()
+    return changed
+
+
+def area_codes(request: Request) -> Response:
+    portal = portal_of(request)
+    user = require(portal.user(request))
+    ctx = portal.context()
+    now = datetime.now(ctx.zone)
+    areas = []
+    for area in ctx.directory.area_codes():
+        decision = decide(CallFacts(f"14{area}", now), ctx)
+        members = [m for m in ctx.directory.memberships if m.area_code == area]
+        if not any(user.may_see(m.municipality) for m in members):
+            continue
+        areas.append({
+            "code": area, "kind": decision.kind.value,
+            "menu": [c.name for c in decision.candidates if c.in_menu]
+            if decision.kind is DecisionKind.IVR else [],
+            "members": sorted(
+                (ctx.directory.municipalities[m.municipality].name, m.postcodes) for m in members
+            ),
+            "reason": decision.reason,
+        })  # fmt: skip
+    return portal.render(request, "areas.html", areas=areas)
+
+
+def import_page(request: Request) -> Response:
+    portal = portal_of(request)
+    require(portal.user(request), Role.OPERATOR)
+    return portal.render(request, "import.html")
+
+
+async def import_upload(request: Request) -> Response:
+    portal = portal_of(request)
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    user = require(await run_in_threadpool(portal.user, request), Role.OPERATOR)
+    files = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
+    apply = form.get("action") == "importeren"
+    with tempfile.TemporaryDirectory(prefix="veertien-import-") as folder:
+        for upload in files:
+            name = Path(upload.filename or "").name
+            if name in CSV_NAMES:
+                (Path(folder) / name).write_bytes(await upload.read())
+        try:
+            directory = await run_in_threadpool(import_directory, Path(folder))
+        except DirectoryImportError as exc:
+            return portal.render(request, "import.html", 422, error=str(exc))
+    summary = (
+        f"{len(directory.municipalities)} gemeenten, {len(directory.places)} woonplaatsen, "
+        f"{len(directory.memberships)} netnummerkoppelingen, {len(directory.postcodes)} postcodes "
+        f"(versie {directory.version})"
+    )
+    if apply:
+        await run_in_threadpool(
+            portal.storage.config.save_directory, directory, user.username, "portal upload"
+        )
+        await run_in_threadpool(portal.changed)
+        return portal.render(request, "import.html", done=f"Geïmporteerd: {summary}.")
+    return portal.render(request, "import.html", preview=f"Klopt: {summary}. Nog niets gewijzigd.")
+
+
+def users_page(request: Request, **extra: Any) -> Response:
+    portal = portal_of(request)
+    require(portal.user(request), Role.OPERATOR)
+    return portal.render(
+        request, "users.html", users=portal.storage.users.all(), roles=list(Role), **extra
+    )
+
+
+async def create_user(request: Request) -> Response:
+    portal = portal_of(request)
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    user = require(await run_in_threadpool(portal.user, request), Role.OPERATOR)
+    try:
+        role = Role(str(form.get("role", "")))
+        municipality = str(form.get("municipality", "")).strip().upper() or None
+        await run_in_threadpool(
+            portal.storage.users.create, str(form.get("username", "")),
+            str(form.get("password", "")), role, municipality, user.username,
+        )  # fmt: skip
+    except (UserError, ValueError) as exc:
+        return await run_in_threadpool(users_page, request, error=str(exc))
+    return RedirectResponse("/gebruikers", status_code=303)
+
+
+async def set_active(request: Request) -> Response:
+    portal = portal_of(request)
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    user = require(await run_in_threadpool(portal.user, request), Role.OPERATOR)
+    target = int(request.path_params["user_id"])
+    if target == user.id:
+        raise HTTPException(400, "U kunt uzelf niet uitschakelen.")
+    active = form.get("active") == "1"
+    try:
+        await run_in_threadpool(portal.storage.users.set_active, target, active, user.username)
+    except UserError as exc:
+        raise HTTPException(404, str(exc)) from None
+    return RedirectResponse("/gebruikers", status_code=303)
+
+
+def audit_page(request: Request) -> Response:
+    portal = portal_of(request)
+    user = require(portal.user(request))
+    query = select(audit_log).order_by(audit_log.c.id.desc()).limit(200)
+    if user.role is not Role.OPERATOR:
+        if user.municipality is None:
+            raise HTTPException(403, "Dit mag uw rol niet.")
+        code = user.municipality
+        query = query.where(
+            or_(audit_log.c.target.contains(code), audit_log.c.action.contains(code))
+        )
+    with portal.storage.engine.connect() as conn:
+        entries = [
+            {"at": r.at, "actor": r.actor, "action": r.action, "target": r.target,
+             "old": _show(r.old), "new": _show(r.new)}
+            for r in conn.execute(query)
+        ]  # fmt: skip
+    return portal.render(request, "audit.html", entries=entries)
+
+
+def _show(value: str | None) -> str:
+    if value is None:
+        return "—"
+    shown = json.loads(value)
+    return shown if isinstance(shown, str) else json.dumps(shown, ensure_ascii=False)
+
+
+def page_routes() -> list[Route]:
+    return [
+        Route("/", home),
+        Route("/inloggen", login_page, methods=["GET"]),
+        Route("/inloggen", login, methods=["POST"]),
+        Route("/uitloggen", logout, methods=["POST"]),
+        Route("/gemeenten", municipalities),
+        Route("/gemeenten/{code:str}", municipality, methods=["GET"]),
+        Route("/gemeenten/{code:str}", save_municipality, methods=["POST"]),
+        Route("/netnummers", area_codes),
+        Route("/import", import_page, methods=["GET"]),
+        Route("/import", import_upload, methods=["POST"]),
+        Route("/gebruikers", users_page, methods=["GET"]),
+        Route("/gebruikers", create_user, methods=["POST"]),
+        Route("/gebruikers/{user_id:int}/actief", set_active, methods=["POST"]),
+        Route("/audit", audit_page),
+    ]

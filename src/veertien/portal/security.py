@@ -1,0 +1,98 @@
+"""Who is asking, and may they: sessions, API tokens, CSRF tokens, login rate limiting."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from veertien.storage.users import Role, User, UserStore
+
+LOGIN_WINDOW_S = 300.0
+LOGIN_FAILURES = 5  # per user name and per address within the window
+
+
+class LoginLimiter:
+    """At most LOGIN_FAILURES failed logins per name and per address in LOGIN_WINDOW_S."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._failures: dict[str, deque[float]] = {}
+
+    def _recent(self, key: str) -> deque[float]:
+        found = self._failures.setdefault(key, deque())
+        while found and self.clock() - found[0] > LOGIN_WINDOW_S:
+            found.popleft()
+        return found
+
+    def blocked(self, name: str, address: str) -> bool:
+        keys = (f"user:{name.lower()}", f"addr:{address}")
+        return any(len(self._recent(k)) >= LOGIN_FAILURES for k in keys)
+
+    def failed(self, name: str, address: str) -> None:
+        for key in (f"user:{name.lower()}", f"addr:{address}"):
+            self._recent(key).append(self.clock())
+        if len(self._failures) > 10_000:  # bounded memory under a spray of names
+            self._failures = {k: v for k, v in self._failures.items() if self._recent(k)}
+
+    def succeeded(self, name: str) -> None:
+        self._failures.pop(f"user:{name.lower()}", None)
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(24)
+        request.session["csrf"] = token
+    return token
+
+
+def check_csrf(request: Request, sent: object) -> None:
+    expected = request.session.get("csrf")
+    if not isinstance(expected, str) or not isinstance(sent, str):
+        raise HTTPException(403, "Formulier verlopen: laad de pagina opnieuw.")
+    if not hmac.compare_digest(expected, sent):
+        raise HTTPException(403, "Formulier verlopen: laad de pagina opnieuw.")
+
+
+def session_user(request: Request, users: UserStore) -> User | None:
+    user_id = request.session.get("uid")
+    if not isinstance(user_id, int):
+        return None
+    user = users.get(user_id)
+    if user is None or not user.active:
+        request.session.clear()
+        return None
+    return user
+
+
+def token_user(request: Request, users: UserStore) -> User | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return users.by_token(token.strip())
+
+
+def require(user: User | None, *roles: Role) -> User:
+    """The user, if signed in with one of `roles` (any role when none are given)."""
+    if user is None:
+        raise HTTPException(401, "Log eerst in.")
+    if roles and user.role not in roles:
+        raise HTTPException(403, "Dit mag uw rol niet.")
+    return user
+
+
+def require_sees(user: User, code: str) -> None:
+    if not user.may_see(code):
+        raise HTTPException(403, "Dit is niet uw gemeente.")
+
+
+def require_changes(user: User, code: str) -> None:
+    if not user.may_change(code):
+        raise HTTPException(403, "U mag de instellingen van deze gemeente niet wijzigen.")

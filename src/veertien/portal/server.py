@@ -1,0 +1,95 @@
+"""The portal next to the SIP service, in the same event loop (uvicorn, no extra process)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from veertien.portal.app import create_app
+from veertien.portal.status import post_webhook
+from veertien.routing import RoutingContext
+from veertien.storage.store import Storage
+from veertien.storage.users import first_operator
+
+log = logging.getLogger("veertien.portal")
+SECRET_FILE = "portal.secret"
+
+
+def session_secret(folder: Path) -> str:
+    """The key that signs session cookies: made once, kept in the data folder (mode 0600), so
+    signed-in users stay signed in across restarts."""
+    path = folder / SECRET_FILE
+    if path.is_file():
+        return path.read_text().strip()
+    folder.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+    return secret
+
+
+def _server_class() -> Any:
+    import uvicorn  # noqa: PLC0415
+
+    class Server(uvicorn.Server):
+        """uvicorn without its own signal handlers: `veertien serve` owns SIGINT/SIGTERM and
+        stops the portal itself."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+    return Server
+
+
+class PortalServer:
+    def __init__(self, storage: Storage, context: Any, host: str, port: int) -> None:
+        import uvicorn  # noqa: PLC0415
+
+        def webhook(payload: dict[str, Any]) -> None:
+            ctx: RoutingContext = context()
+            url = ctx.settings.status_webhook
+            if url:
+                post_webhook(url)(payload)
+
+        app = create_app(
+            storage,
+            context,
+            secret=session_secret(storage.data.path),
+            webhook=webhook,
+            changed=getattr(context, "refresh", None),  # live for the very next call
+        )
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", lifespan="off", access_log=False
+        )
+        self.server = _server_class()(config)
+        self.storage = storage
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> str | None:
+        """Start serving; returns the one-time operator password on a new database."""
+        password = await asyncio.to_thread(first_operator, self.storage.users)
+        self.task = asyncio.get_running_loop().create_task(self.server.serve())
+        while not self.server.started:
+            if self.task.done():
+                self.task.result()  # raises why it could not start
+            await asyncio.sleep(0.02)
+        return password
+
+    @property
+    def address(self) -> tuple[str, int]:
+        sockets = [s for server in self.server.servers for s in server.sockets]
+        host, port = sockets[0].getsockname()[:2]
+        return str(host), int(port)
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        if self.task is not None:
+            await asyncio.gather(self.task, return_exceptions=True)

@@ -1,0 +1,110 @@
+"""The database schema (SQLAlchemy Core). Changes go through an Alembic migration in
+`storage/migrations/versions/`; this module is what the code reads and writes."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# The routing snapshot: one row per document ("settings", "directory"), each a JSON body with
+# its content version; `revision` grows by one on every change of either, so a reader can tell
+# cheaply whether to reload.
+config = Table(
+    "config",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("body", Text, nullable=False),
+    Column("version", String(64), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(64), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),  # operator, admin, viewer
+    Column("municipality", String(6)),  # CBS code for admins and viewers of one municipality
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("label", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(128), nullable=False),
+    Column("old", Text),  # JSON
+    Column("new", Text),  # JSON
+    Index("ix_audit_target", "target"),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("title", String(200), nullable=False),
+    Column("status", String(20), nullable=False),  # investigating, identified, monitoring, resolved
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+incident_updates = Table(
+    "incident_updates",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("message", Text, nullable=False),
+)
+
+call_records = Table(
+    "call_records",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("call_id", String(255), nullable=False),
+    Column("started", DateTime(timezone=True), nullable=False),
+    Column("dialled", String(64), nullable=False),
+    Column("caller", String(64)),
+    Column("municipality", String(6)),
+    Column("target", String(255)),
+    Column("outcome", String(32), nullable=False),
+    Column("route", String(16), nullable=False),
+    Column("phase", String(32)),
+    Column("response", Integer, nullable=False),
+    Column("data_version", String(64), nullable=False),
+    Column("duration_ms", Float),
+    Column("body", Text, nullable=False),  # the whole record as JSON
+    Index("ix_calls_started", "started"),
+    Index("ix_calls_municipality_started", "municipality", "started"),
+)

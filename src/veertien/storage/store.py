@@ -1,0 +1,77 @@
+"""Everything the service keeps, in one place: the database and the stores on it.
+
+`settings.json` and `directory.json` in the data folder still work: a changed file is taken
+into the database once (audited as coming from the file). After that, the portal's changes and
+the file's live side by side in the database; the database is what routing reads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from veertien.directory import Directory
+from veertien.routing import RoutingContext, Settings
+from veertien.storage.config import ConfigStore, Snapshot
+from veertien.storage.datadir import DataDir
+from veertien.storage.db import database_url, open_engine
+from veertien.storage.incidents import IncidentStore
+from veertien.storage.users import UserStore
+
+log = logging.getLogger("veertien.storage")
+
+
+@dataclass
+class Storage:
+    engine: Engine
+    data: DataDir
+
+    @classmethod
+    def open(cls, data: DataDir, url: str | None = None) -> Storage:
+        storage = cls(open_engine(database_url(data.path, url)), data)
+        storage.sync_files()
+        return storage
+
+    @property
+    def config(self) -> ConfigStore:
+        return ConfigStore(self.engine)
+
+    @property
+    def users(self) -> UserStore:
+        return UserStore(self.engine)
+
+    @property
+    def incidents(self) -> IncidentStore:
+        return IncidentStore(self.engine)
+
+    def sync_files(self) -> bool:
+        """Take changed data-folder files into the database. Raises SettingsError for a bad
+        settings file (nothing is changed then)."""
+        changed = False
+        for path in (self.data.settings_path, self.data.directory_store.path):
+            if not path.is_file():
+                continue
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            if self.config.file_seen(path.name, digest):
+                continue
+            document: Settings | Directory = (
+                self.data.load_settings()
+                if path == self.data.settings_path
+                else self.data.load_directory()
+            )
+            self.config.import_file(path.name, digest, document)
+            log.info("%s taken into the database", path)
+            changed = True
+        return changed
+
+    def snapshot(self) -> Snapshot:
+        return self.config.snapshot()
+
+    def routing_context(self) -> RoutingContext:
+        return self.snapshot().context
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,120 @@
+"""The portal end to end, on a real `veertien serve`: a destination changed in the portal is
+live for the very next SIP call (SIPp checks the 302), and a headless Chromium (Debian's, driven
+by Playwright) signs in, switches a calamity on and finds it on the public status page. The
+browser test also saves screenshots of the main pages (docs/screenshots/ when
+VEERTIEN_SCREENSHOTS names that folder)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.e2e.peers import Server, scenario, sipp, sipp_errors, veertien_server, xml_attr
+
+pytestmark = pytest.mark.e2e
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    with veertien_server(tmp_path / "data") as running:
+        assert running.http_port and running.password
+        yield running
+
+
+def _signed_in(server: Server) -> httpx.Client:
+    client = httpx.Client(base_url=f"http://127.0.0.1:{server.http_port}")
+    token = _csrf(client.get("/inloggen").text)
+    answer = client.post(
+        "/inloggen", data={"username": "operator", "password": server.password, "csrf": token}
+    )
+    assert answer.status_code == 303
+    return client
+
+
+def _csrf(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def _expect_302(folder: Path, target: str) -> Path:
+    contact = re.escape(f"<{target}>")
+    diversion = re.escape("<tel:+31140320>;reason=unconditional;counter=1")
+    return scenario(
+        "uac_302.xml",
+        folder,
+        CONTACT_REGEXP=xml_attr(f"^ *{contact}$"),
+        DIVERSION_REGEXP=xml_attr(f"^ *{diversion}$"),
+    )
+
+
+def test_a_destination_changed_in_the_portal_is_live_for_the_next_call(
+    server: Server, tmp_path: Path
+) -> None:
+    before = sipp(_expect_302(tmp_path, "sip:+31320000001@127.0.0.1:5080"), "-s", "140320",
+                  f"127.0.0.1:{server.port}", "-m", "1")  # fmt: skip
+    assert before.returncode == 0, sipp_errors(tmp_path)
+    client = _signed_in(server)
+    new = "sip:kcc@lelystad.example:5080"
+    form = {"csrf": _csrf(client.get("/gemeenten/GM0995").text), "destination": new,
+            "always_open": "on"}  # fmt: skip
+    saved = client.post("/gemeenten/GM0995", data=form)
+    assert "Opgeslagen" in saved.text
+    after = sipp(_expect_302(tmp_path, new), "-s", "140320", f"127.0.0.1:{server.port}",
+                 "-m", "1")  # fmt: skip
+    assert after.returncode == 0, sipp_errors(tmp_path)
+    records = server.records(lambda r: r["dialled"] == "140320", 2)
+    assert records[-1]["target"] == new
+    assert records[-1]["data_version"] != records[0]["data_version"]  # each names its data
+
+
+def _browser() -> object:
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing (scripts/install installs it)")
+        pytest.skip("chromium is missing")
+    return playwright
+
+
+def test_a_browser_switches_a_calamity_on_and_sees_it_on_the_status_page(
+    server: Server, tmp_path: Path
+) -> None:
+    sync_api = _browser()
+    shots = Path(os.environ.get("VEERTIEN_SCREENSHOTS") or tmp_path / "shots")
+    shots.mkdir(parents=True, exist_ok=True)
+    base = f"http://127.0.0.1:{server.http_port}"
+    with sync_api.sync_playwright() as p:  # type: ignore[attr-defined]
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{base}/gemeenten")  # redirected to the sign-in page
+        page.screenshot(path=str(shots / "inloggen.png"))
+        page.fill("#username", "operator")
+        page.fill("#password", server.password)
+        page.click("button[type=submit] >> text=Inloggen")
+        page.wait_for_url(f"{base}/gemeenten")
+        page.screenshot(path=str(shots / "gemeenten.png"), full_page=True)
+        page.click("text=Goes")
+        page.check("#calamity")
+        page.fill("#calamity_message", "Door een storing is het gemeentehuis vandaag gesloten.")
+        page.click("button >> text=Opslaan")
+        page.wait_for_selector("text=Opgeslagen")
+        page.screenshot(path=str(shots / "gemeente-instellingen.png"), full_page=True)
+        page.goto(f"{base}/netnummers")
+        page.screenshot(path=str(shots / "netnummers.png"), full_page=True)
+        page.goto(f"{base}/audit")
+        page.screenshot(path=str(shots / "logboek.png"), full_page=True)
+        public = browser.new_page(viewport={"width": 1280, "height": 900})  # not signed in
+        public.goto(f"{base}/status")
+        assert public.is_visible("text=Door een storing is het gemeentehuis vandaag gesloten.")
+        assert public.is_visible("#calamiteit-GM0664")
+        public.screenshot(path=str(shots / "status.png"), full_page=True)
+        browser.close()
+    assert (shots / "status.png").stat().st_size > 10_000

@@ -1,0 +1,150 @@
+"""Every page and every role: who may see and change what, CSRF, sign-in limits, the audit log,
+the import preview, and the public status page with its Atom feed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.portal.conftest import PASSWORD, Site
+
+PAGES = ["/gemeenten", "/gemeenten/GM0664", "/netnummers", "/import", "/gebruikers", "/audit"]
+# (user, page) → status: operators everything; admins their own; viewers read-only
+ACCESS = {
+    "ops": {p: 200 for p in PAGES},
+    "goes": {**{p: 200 for p in PAGES}, "/import": 403, "/gebruikers": 403},
+    "kapelle": {**{p: 200 for p in PAGES}, "/gemeenten/GM0664": 403, "/import": 403,
+                "/gebruikers": 403},
+    "lezer": {**{p: 200 for p in PAGES}, "/import": 403, "/gebruikers": 403, "/audit": 403},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("user", sorted(ACCESS))
+def test_every_page_checks_the_role(site: Site, user: str) -> None:
+    client = site.login(user)
+    for page, status in ACCESS[user].items():
+        assert client.get(page).status_code == status, (user, page)
+
+
+def test_pages_need_a_sign_in(site: Site) -> None:
+    for page in PAGES:
+        answer = site.client.get(page, follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/inloggen")
+    assert site.client.get("/status").status_code == 200  # public
+
+
+def test_an_admin_sees_only_their_own_municipality(site: Site) -> None:
+    page = site.login("goes").get("/gemeenten").text
+    assert "Goes" in page and "Kapelle" not in page and "Reimerswaal" not in page
+
+
+def _settings_form(csrf: str, **fields: str) -> dict[str, str]:
+    return {"csrf": csrf, "always_open": "on", **fields}
+
+
+def test_an_admin_changes_own_settings_live_and_audited(site: Site) -> None:
+    client = site.login("goes")
+    form = _settings_form(site.csrf(), destination="sip:kcc@goes.example", calamity="on")
+    page = client.post("/gemeenten/GM0664", data=form)
+    assert page.status_code == 200 and "Opgeslagen" in page.text
+    own = site.context().settings.for_municipality("GM0664")
+    assert own.destination == "sip:kcc@goes.example" and own.calamity
+    audit = client.get("/audit").text
+    assert "municipalities.GM0664" in audit and "goes" in audit
+
+
+def test_an_admin_cannot_change_another_municipality(site: Site) -> None:
+    client = site.login("kapelle")
+    answer = client.post("/gemeenten/GM0664", data=_settings_form(site.csrf(), calamity="on"))
+    assert answer.status_code == 403
+    assert not site.context().settings.for_municipality("GM0664").calamity
+    viewer = site.login("lezer")
+    assert viewer.post("/gemeenten/GM0664", data=_settings_form(site.csrf())).status_code == 403
+
+
+def test_forms_need_their_csrf_token(site: Site) -> None:
+    client = site.login("ops")
+    answer = client.post("/gemeenten/GM0664", data=_settings_form("forged", calamity="on"))
+    assert answer.status_code == 403
+    assert not site.context().settings.for_municipality("GM0664").calamity
+
+
+def test_bad_settings_are_refused_with_the_reason_and_change_nothing(site: Site) -> None:
+    client = site.login("ops")
+    before = site.context().data_version
+    page = client.post(
+        "/gemeenten/GM0664", data=_settings_form(site.csrf(), destination="http://nope")
+    )
+    assert "Niet opgeslagen" in page.text and "not a sip:" in page.text
+    assert site.context().data_version == before
+
+
+def test_opening_hours_from_the_form(site: Site) -> None:
+    client = site.login("ops")
+    form = {"csrf": site.csrf(), "hours_mon": "08:30-12:00, 13:00-17:00", "holidays": "2026-12-24"}
+    assert "Opgeslagen" in client.post("/gemeenten/GM0664", data=form).text
+    hours = site.context().settings.for_municipality("GM0664").hours
+    assert hours is not None and len(hours.weekly[0]) == 2 and hours.weekly[6] == ()
+
+
+def test_sign_in_is_rate_limited(site: Site) -> None:
+    for _ in range(5):
+        site.login("ops", "wrong password")
+    site.login("ops")  # the right password, but too late
+    assert site.client.get("/gemeenten", follow_redirects=False).status_code == 303
+
+
+def test_users_are_created_by_the_operator(site: Site) -> None:
+    client = site.login("ops")
+    form = {"csrf": site.csrf(), "username": "nieuw", "password": PASSWORD, "role": "admin",
+            "municipality": "gm0678"}  # fmt: skip
+    assert client.post("/gebruikers", data=form).status_code == 200
+    assert "nieuw" in client.get("/gebruikers").text
+    short = {**form, "username": "kort", "password": "kort"}
+    assert "minstens 12" in client.post("/gebruikers", data=short).text
+
+
+def test_import_preview_then_import(site: Site) -> None:
+    client = site.login("ops")
+    demo = Path(__file__).resolve().parents[2] / "src" / "veertien" / "directory" / "demo"
+    files = [("files", (p.name, p.read_bytes(), "text/csv")) for p in sorted(demo.glob("*.csv"))]
+    preview = client.post("/import", data={"csrf": site.csrf(), "action": "controleren"},
+                          files=files)  # fmt: skip
+    assert "Klopt" in preview.text and "Nog niets gewijzigd" in preview.text
+    bad = [(f, (n, b.replace(b"GM0664", b"GM06X4"), t)) for f, (n, b, t) in files]
+    refused = client.post("/import", data={"csrf": site.csrf(), "action": "importeren"},
+                          files=bad)  # fmt: skip
+    assert (
+        refused.status_code == 422 and "line" in refused.text and "niets gewijzigd" in refused.text
+    )
+    done = client.post("/import", data={"csrf": site.csrf(), "action": "importeren"}, files=files)
+    assert "Geïmporteerd" in done.text
+
+
+def test_the_status_page_incidents_calamities_and_atom(site: Site) -> None:
+    client = site.login("ops")
+    form = {"csrf": site.csrf("/status"), "title": "Storing 14 0113", "message": "Geen verbinding.",
+            "status": "investigating"}  # fmt: skip
+    assert client.post("/status", data=form).status_code == 200
+    client.post("/gemeenten/GM0664", data=_settings_form(site.csrf(), calamity="on",
+                calamity_message="Gemeentehuis gesloten wegens brand."))  # fmt: skip
+    public = site.client.get("/status").text
+    assert "Storing 14 0113" in public and "Gemeentehuis gesloten wegens brand." in public
+    assert site.posted and site.posted[0]["title"] == "Storing 14 0113"  # the webhook
+    feed = site.client.get("/status.atom")
+    assert feed.headers["content-type"].startswith("application/atom+xml")
+    assert "<title>Storing 14 0113 — Wordt onderzocht</title>" in feed.text
+
+
+def test_only_the_operator_posts_incidents(site: Site) -> None:
+    client = site.login("goes")
+    form = {"csrf": site.csrf("/status"), "title": "x", "message": "y", "status": "investigating"}
+    assert client.post("/status", data=form).status_code == 403
+
+
+def test_security_headers_and_cookie(site: Site) -> None:
+    page = site.client.get("/inloggen")
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "samesite=strict" in page.headers["set-cookie"].lower()
+    assert "httponly" in page.headers["set-cookie"].lower()
