@@ -85,11 +85,15 @@ class SecurityHeaders:
 def _error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if request.url.path.startswith("/api/"):
-        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+        return JSONResponse(
+            {"error": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
     if exc.status_code == 401:
         return RedirectResponse(f"/inloggen?volgende={request.url.path}", status_code=303)
     portal = portal_of(request)
-    return portal.render(request, "error.html", exc.status_code, message=exc.detail)
+    page = portal.render(request, "error.html", exc.status_code, message=exc.detail)
+    page.headers.update(exc.headers or {})
+    return page
 
 
 def create_app(

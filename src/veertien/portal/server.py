@@ -19,6 +19,7 @@ from veertien.storage.users import first_operator
 
 log = logging.getLogger("veertien.portal")
 SECRET_FILE = "portal.secret"
+HTTPS_ENV = "VEERTIEN_PORTAL_HTTPS"  # "1" behind a TLS proxy: session cookies marked Secure
 
 
 def session_secret(folder: Path) -> str:
@@ -65,6 +66,7 @@ class PortalServer:
             secret=session_secret(storage.data.path),
             webhook=webhook,
             changed=getattr(context, "refresh", None),  # live for the very next call
+            https_only=os.environ.get(HTTPS_ENV, "") == "1",
         )
         config = uvicorn.Config(
             app, host=host, port=port, log_level="warning", lifespan="off", access_log=False
