@@ -23,9 +23,10 @@ from veertien.speech.recogniser import Engine
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    agree_accept: float = 0.70  # both engines agree: accept at or above this similarity
-    solo_accept: float = 0.95  # one engine: accept at or above this confidence
-    confirm: float = 0.60  # confirm at or above this similarity; below, ask again
+    # Chosen by bench/speech_eval.py on its calibration half (docs/speech_eval.json).
+    agree_accept: float = 1.0  # both engines agree: accept at or above this similarity
+    solo_accept: float = 0.8  # Whisper alone (pocketsphinx silent): accept at this confidence
+    confirm: float = 0.85  # confirm at or above this similarity; below, ask again
 
     def to_json(self) -> dict[str, float]:
         return {
