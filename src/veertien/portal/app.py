@@ -85,9 +85,7 @@ class SecurityHeaders:
 def _error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if request.url.path.startswith("/api/"):
-        return JSONResponse(
-            {"error": exc.detail}, status_code=exc.status_code, headers=exc.headers
-        )
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
     if exc.status_code == 401:
         return RedirectResponse(f"/inloggen?volgende={request.url.path}", status_code=303)
     portal = portal_of(request)
