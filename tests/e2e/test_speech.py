@@ -1,5 +1,6 @@
 """Speech end to end: SIPp streams a spoken municipality name into the menu (early media) and
-the call ends with the 302 to that municipality. The voice is espeak-ng's: synthetic."""
+the call ends with the 302 to that municipality (after "Bedoelt u ...?" "ja" when the policy
+wants a confirmation). The voice is espeak-ng's: synthetic."""
 
 from __future__ import annotations
 
@@ -38,7 +39,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def test_a_spoken_name_is_routed(
     server: Server, tmp_path: Path, said: str, dialled: str, target: str
 ) -> None:
-    speech = EspeakSynthesiser(tmp_path).render(said) + b"\0\0" * 8000  # then a second of quiet
+    # The name, a pause, then "ja": the platform either transfers at once or asks "Bedoelt u
+    # ...?", and the "ja" (kept while the question plays) confirms it.
+    voice = EspeakSynthesiser(tmp_path)
+    quiet = b"\0\0" * 8000
+    speech = voice.render(said) + quiet + voice.render("ja") + quiet + quiet
     audio = tmp_path / "said.ulaw"
     audio.write_bytes(encode(speech, Law.PCMU))
     path = scenario(
