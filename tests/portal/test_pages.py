@@ -148,3 +148,14 @@ def test_security_headers_and_cookie(site: Site) -> None:
     assert page.headers["x-frame-options"] == "DENY"
     assert "samesite=strict" in page.headers["set-cookie"].lower()
     assert "httponly" in page.headers["set-cookie"].lower()
+
+
+def test_departments_from_the_form(site: Site) -> None:
+    client = site.login("goes")
+    lines = "Burgerzaken | sip:bz@goes.example\nBelastingen | sip:bel@goes.example\n"
+    page = client.post("/gemeenten/GM0664", data=_settings_form(site.csrf(), departments=lines))
+    assert "Opgeslagen" in page.text and "Burgerzaken | sip:bz@goes.example" in page.text
+    own = site.context().settings.for_municipality("GM0664")
+    assert [d.name for d in own.departments] == ["Burgerzaken", "Belastingen"]
+    bad = client.post("/gemeenten/GM0664", data=_settings_form(site.csrf(), departments="X |"))
+    assert "Niet opgeslagen" in bad.text

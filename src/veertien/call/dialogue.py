@@ -20,7 +20,7 @@ from veertien.call.bridge import OutboundLeg, new_session_id
 from veertien.call.port import PromptCache, RtpIvrPort, Understanding
 from veertien.call.records import CallRecord, CallRecordSink
 from veertien.call.redirect import caller_of, redirect_headers
-from veertien.ivr.area import area_flow
+from veertien.ivr.area import area_flow, department_flow
 from veertien.ivr.flow import Flow
 from veertien.ivr.runner import EventKind, IvrEvent, Outcome, OutcomeKind, run_flow
 from veertien.media.g711 import Law
@@ -193,6 +193,8 @@ class DialogueManager:
         return RtpIvrPort(session, self.prompts, understanding)
 
     def _flow(self, call: _Call) -> Flow:
+        if call.decision.departments:  # straight to one municipality: its departments' menu
+            return department_flow(call.decision, call.ctx.settings.key_timeout_s)
         return area_flow(
             call.decision,
             lambda code: decide_municipality(code, call.facts, call.ctx),

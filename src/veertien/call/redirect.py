@@ -137,7 +137,8 @@ class RedirectHandler:
         caller = caller_of(request.header("From"), request.header("P-Asserted-Identity"))
         facts = CallFacts(dialled, at, caller)
         decision = decide(facts, ctx)
-        if decision.kind is DecisionKind.IVR and decision.candidates and self.dialogues:
+        menu = (decision.kind is DecisionKind.IVR and decision.candidates) or decision.departments
+        if menu and self.dialogues:
             taken = self.dialogues.start(event, decision, facts, ctx, now)
             if taken is not None:
                 return taken

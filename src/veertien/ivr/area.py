@@ -60,7 +60,9 @@ def area_flow(
         "default": Transfer(decision.target) if decision.target else Announce(NO_DEFAULT, "bye"),
     }
     for candidate in reachable:
-        steps[f"choice-{candidate.code}"] = _choice(choose(candidate.code))
+        chosen = choose(candidate.code)
+        steps[f"choice-{candidate.code}"] = _choice(chosen)
+        steps.update(department_steps(chosen, timeout_s))
     if speech:
         again = f"{AGAIN} {SAY_OR_PRESS} {menu}"
         steps["repeat"] = _gather(
@@ -82,6 +84,42 @@ def area_flow(
                     speech=True,
                 )
     return Flow("menu", steps)
+
+
+STAY = "Voor andere vragen blijft u aan de lijn."
+
+
+def department_flow(decision: RoutingDecision, timeout_s: float = 5.0) -> Flow:
+    """The menu of a municipality's departments, for a call routed straight to it."""
+    steps = department_steps(decision, timeout_s, greeting=f"{GREETING} ")
+    return Flow(f"choice-{decision.municipality}", {**steps, "bye": Hangup()})
+
+
+def department_steps(
+    chosen: RoutingDecision, timeout_s: float, greeting: str = ""
+) -> dict[str, Step]:
+    """For a municipality with departments: "Voor Burgerzaken, toets 1. ... Voor andere vragen
+    blijft u aan de lijn." A key → that department; no key → the municipality's main line;
+    a wrong key → the menu once more, then the main line. Empty without departments."""
+    if chosen.kind is not DecisionKind.REDIRECT or not chosen.departments or not chosen.target:
+        return {}
+    code = chosen.municipality
+    offered = chosen.departments[:MAX_KEYS]
+    menu = " ".join(f"Voor {d.name}, toets {n}." for n, d in enumerate(offered, start=1))
+    choices = {str(n): f"dept-{code}-{n}" for n in range(1, len(offered) + 1)}
+    steps: dict[str, Step] = {
+        f"choice-{code}": Gather(
+            f"{greeting}{menu} {STAY}", choices, f"dept-{code}-main", f"dept-{code}-again",
+            timeout_s,
+        ),
+        f"dept-{code}-again": Gather(
+            f"{AGAIN} {menu} {STAY}", choices, f"dept-{code}-main", f"dept-{code}-main", timeout_s
+        ),
+        f"dept-{code}-main": Transfer(chosen.target, code),
+    }  # fmt: skip
+    for n, department in enumerate(offered, start=1):
+        steps[f"dept-{code}-{n}"] = Transfer(department.destination, code)
+    return steps
 
 
 def _confirms(candidates: list[Candidate], round_: str) -> dict[str, str]:

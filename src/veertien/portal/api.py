@@ -122,6 +122,16 @@ _SETTINGS = {
         "calamity_message": {"type": "string"},
         "overflow_destination": {"type": "string"},
         "keep_transcripts": {"type": "boolean"},
+        "departments": {
+            "type": "array",
+            "maxItems": 9,
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["name", "destination"],
+                "properties": {"name": {"type": "string"}, "destination": {"type": "string"}},
+            },
+        },
     },
 }
 _MUNICIPALITY = {

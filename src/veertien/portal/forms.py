@@ -32,6 +32,7 @@ LABELS = {
     "closed_destination": "Bestemming buiten openingstijden",
     "overflow_destination": "Overloopbestemming (bij bezet of geen antwoord)",
     "keep_transcripts": "Bewaar wat bellers zeiden in de gespreksgegevens (AVG: alleen met reden)",
+    "departments": "Afdelingen met een eigen lijn, één per regel: naam | bestemming (max. 9)",
 }
 STATUSES = {
     "": "zoals in de gemeentelijst",
@@ -54,6 +55,15 @@ def settings_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
     status = str(form.get("status", ""))
     if status:
         data["status"] = status
+    departments = [
+        {"name": name.strip(), "destination": destination.strip()}
+        for name, _, destination in (
+            line.partition("|") for line in str(form.get("departments", "")).splitlines()
+        )
+        if name.strip() or destination.strip()
+    ]
+    if departments:
+        data["departments"] = departments
     if form.get("always_open") not in ("on", "1", "true"):
         hours: dict[str, Any] = {
             day: [r.strip() for r in str(form.get(f"hours_{day}", "")).split(",") if r.strip()]
@@ -71,6 +81,9 @@ def form_values(settings: MunicipalitySettings) -> dict[str, Any]:
     values: dict[str, Any] = {k: data.get(k, "") for k in (*URI_FIELDS, *TEXT_FIELDS)}
     values.update({k: bool(data.get(k)) for k in FLAGS})
     values["status"] = data.get("status", "")
+    values["departments"] = "\n".join(
+        f"{d['name']} | {d['destination']}" for d in data.get("departments", [])
+    )
     hours = data.get("hours")
     values["always_open"] = hours is None
     hours = hours or {}

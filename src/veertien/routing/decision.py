@@ -63,6 +63,18 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
+class Department:
+    """A part of a municipality with its own line ("Burgerzaken"), offered by key after the
+    municipality is known."""
+
+    name: str
+    destination: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"name": self.name, "destination": self.destination}
+
+
+@dataclass(frozen=True, slots=True)
 class RoutingDecision:
     kind: DecisionKind
     rule: Rule
@@ -77,6 +89,7 @@ class RoutingDecision:
     candidates: tuple[Candidate, ...] = ()
     scope: Scope | None = None  # IVR only
     caller_area: str | None = None  # the caller's own area code, when known
+    departments: tuple[Department, ...] = ()  # REDIRECT: a key menu first; target if none chosen
 
     def named_codes(self) -> list[str]:
         """The municipalities a caller may name for this call: the candidates, or the one."""
@@ -98,4 +111,5 @@ class RoutingDecision:
             "candidates": [c.to_json() for c in self.candidates],
             "scope": self.scope.value if self.scope else None,
             "caller_area": self.caller_area,
+            "departments": [d.to_json() for d in self.departments],
         }

@@ -13,7 +13,14 @@ from zoneinfo import ZoneInfo
 
 from veertien.directory import ConnectionStatus, Directory, Membership, Municipality
 from veertien.numbering import AreaCodePlan, DialKind, dutch_area_codes, parse_dialled, to_national
-from veertien.routing.decision import Candidate, DecisionKind, RoutingDecision, Rule, Scope
+from veertien.routing.decision import (
+    Candidate,
+    DecisionKind,
+    Department,
+    RoutingDecision,
+    Rule,
+    Scope,
+)
 from veertien.routing.settings import MunicipalitySettings, Settings
 
 
@@ -165,6 +172,7 @@ class _Outcome:
         target: str | None = None,
         fallback: str | None = None,
         message: str | None = None,
+        departments: tuple[Department, ...] = (),
     ) -> RoutingDecision:
         return RoutingDecision(
             kind,
@@ -175,6 +183,7 @@ class _Outcome:
             target=target,
             fallback=fallback,
             message=message,
+            departments=departments,
         )
 
 
@@ -214,12 +223,14 @@ def decide_municipality(
             f"{muni.name} has no destination configured",
             message=no_destination_message(muni),
         )
+    menu = f" after a menu of {len(conf.departments)} departments" if conf.departments else ""
     return out(
         DecisionKind.REDIRECT,
         rule,
-        f"redirect to {destination}",
+        f"redirect to {destination}{menu}",
         target=destination,
         fallback=conf.overflow_destination,
+        departments=conf.departments,
     )
 
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from veertien.directory import ConnectionStatus, SliverRule
 from veertien.numbering import NumberingConfig, dutch_area_codes, to_national
+from veertien.routing.decision import Department
 from veertien.routing.hours import OpeningHours, SettingsError
 
 _URI_SCHEMES = ("sip:", "sips:", "tel:")
@@ -50,13 +51,16 @@ class MunicipalitySettings:
     calamity_message: str | None = None
     overflow_destination: str | None = None
     keep_transcripts: bool = False  # what callers said, kept in the call records (AVG: opt in)
+    departments: tuple[Department, ...] = ()  # offered by key before the transfer (max 9)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if value is None or value is False:
+            if value is None or value is False or value == ():
                 continue
+            if f.name == "departments":
+                value = [d.to_json() for d in value]
             if isinstance(value, ConnectionStatus):
                 value = value.value
             elif isinstance(value, OpeningHours):
@@ -84,11 +88,28 @@ class MunicipalitySettings:
             hours=OpeningHours.from_json(hours) if hours is not None else None,
             calamity=bool(data.get("calamity", False)),
             keep_transcripts=bool(data.get("keep_transcripts", False)),
+            departments=_departments(data.get("departments", [])),
             **{k: _check_uri(k, data.get(k)) for k in uris},
             **{k: _check_text(k, data.get(k)) for k in texts},
         )
 
 
+def _departments(value: object) -> tuple[Department, ...]:
+    if not isinstance(value, list) or len(value) > MAX_DEPARTMENTS:
+        raise SettingsError(f"departments must be a list of at most {MAX_DEPARTMENTS}")
+    out = []
+    for n, item in enumerate(value, start=1):
+        if not isinstance(item, Mapping) or set(item) != {"name", "destination"}:
+            raise SettingsError(f"departments[{n}] needs exactly a name and a destination")
+        name = _check_text(f"departments[{n}].name", item["name"])
+        destination = _check_uri(f"departments[{n}].destination", item["destination"])
+        if not name or destination is None:
+            raise SettingsError(f"departments[{n}] needs a name and a destination")
+        out.append(Department(name.strip(), destination))
+    return tuple(out)
+
+
+MAX_DEPARTMENTS = 9
 DEFAULT = MunicipalitySettings()
 
 
