@@ -117,6 +117,18 @@ def scenario(name: str, folder: Path, **values: str) -> Path:
     return path
 
 
+def expect_302(folder: Path, target: str, dialled: str = "140320") -> Path:
+    """The uac_302 scenario asserting exactly this Contact and the Diversion for `dialled`."""
+    contact = re.escape(f"<{target}>")
+    diversion = re.escape(f"<tel:+31{dialled}>;reason=unconditional;counter=1")
+    return scenario(
+        "uac_302.xml",
+        folder,
+        CONTACT_REGEXP=xml_attr(f"^ *{contact}$"),
+        DIVERSION_REGEXP=xml_attr(f"^ *{diversion}$"),
+    )
+
+
 def sipp(path: Path, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
     """Run SIPp headless in the scenario's folder; exit code 0 means every call succeeded."""
     # a port of its own, so a late retransmission for one test never reaches the next

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.peers import Server, scenario, sipp, sipp_errors, veertien_server, xml_attr
+from tests.e2e.peers import Server, expect_302, sipp, sipp_errors, veertien_server
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = "/usr/bin/chromium"
@@ -44,21 +44,10 @@ def _csrf(page: str) -> str:
     return found.group(1)
 
 
-def _expect_302(folder: Path, target: str) -> Path:
-    contact = re.escape(f"<{target}>")
-    diversion = re.escape("<tel:+31140320>;reason=unconditional;counter=1")
-    return scenario(
-        "uac_302.xml",
-        folder,
-        CONTACT_REGEXP=xml_attr(f"^ *{contact}$"),
-        DIVERSION_REGEXP=xml_attr(f"^ *{diversion}$"),
-    )
-
-
 def test_a_destination_changed_in_the_portal_is_live_for_the_next_call(
     server: Server, tmp_path: Path
 ) -> None:
-    before = sipp(_expect_302(tmp_path, "sip:+31320000001@127.0.0.1:5080"), "-s", "140320",
+    before = sipp(expect_302(tmp_path, "sip:+31320000001@127.0.0.1:5080"), "-s", "140320",
                   f"127.0.0.1:{server.port}", "-m", "1")  # fmt: skip
     assert before.returncode == 0, sipp_errors(tmp_path)
     client = _signed_in(server)
@@ -67,7 +56,7 @@ def test_a_destination_changed_in_the_portal_is_live_for_the_next_call(
             "always_open": "on"}  # fmt: skip
     saved = client.post("/gemeenten/GM0995", data=form)
     assert "Opgeslagen" in saved.text
-    after = sipp(_expect_302(tmp_path, new), "-s", "140320", f"127.0.0.1:{server.port}",
+    after = sipp(expect_302(tmp_path, new), "-s", "140320", f"127.0.0.1:{server.port}",
                  "-m", "1")  # fmt: skip
     assert after.returncode == 0, sipp_errors(tmp_path)
     records = server.records(lambda r: r["dialled"] == "140320", 2)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,12 +13,12 @@ from tests.e2e.peers import (
     Baresip,
     FakeMunicipality,
     Server,
+    expect_302,
     free_port,
     scenario,
     sipp,
     sipp_errors,
     veertien_server,
-    xml_attr,
 )
 
 pytestmark = pytest.mark.e2e
@@ -49,7 +48,7 @@ def _check(result: subprocess.CompletedProcess[str], folder: Path) -> None:
 def test_sipp_gets_302_with_the_exact_contact(
     server: Server, muni_port: int, tmp_path: Path, transport: str
 ) -> None:
-    path = _expect_302(tmp_path, f"sip:+31320000001@127.0.0.1:{muni_port}")
+    path = expect_302(tmp_path, f"sip:+31320000001@127.0.0.1:{muni_port}")
     result = sipp(
         path, "-s", "140320", f"127.0.0.1:{server.port}", "-t", transport, "-m", "20", "-r", "50"
     )
@@ -58,20 +57,9 @@ def test_sipp_gets_302_with_the_exact_contact(
     assert len(mine) >= 20 and all(r["response"] == 302 for r in mine)
 
 
-def _expect_302(folder: Path, target: str) -> Path:
-    contact = re.escape(f"<{target}>")
-    diversion = re.escape("<tel:+31140320>;reason=unconditional;counter=1")
-    return scenario(
-        "uac_302.xml",
-        folder,
-        CONTACT_REGEXP=xml_attr(f"^ *{contact}$"),
-        DIVERSION_REGEXP=xml_attr(f"^ *{diversion}$"),
-    )
-
-
 def test_sipp_check_fails_on_a_wrong_contact(server: Server, tmp_path: Path) -> None:
     """The Contact assertion bites: expecting another target makes SIPp fail the call."""
-    path = _expect_302(tmp_path, "sip:+31320000002@127.0.0.1:5080")
+    path = expect_302(tmp_path, "sip:+31320000002@127.0.0.1:5080")
     result = sipp(path, "-s", "140320", f"127.0.0.1:{server.port}", "-m", "1")
     assert result.returncode != 0
     assert "Failed regexp match" in sipp_errors(tmp_path)
