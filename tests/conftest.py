@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,6 +16,15 @@ REPO = Path(__file__).resolve().parent.parent
 AMS = ZoneInfo("Europe/Amsterdam")
 # A Tuesday morning in office hours, not a holiday.
 TUESDAY_MORNING = datetime(2026, 11, 24, 10, 0, tzinfo=AMS)
+
+
+@pytest.fixture
+def voices() -> None:
+    """espeak-ng and sox (prompts, synthetic callers): a failure in CI, a skip elsewhere."""
+    if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
+        if os.environ.get("CI"):
+            pytest.fail("espeak-ng and sox are missing (scripts/install installs them)")
+        pytest.skip("espeak-ng and sox are missing")
 
 
 def national_data_path() -> Path:

@@ -5,8 +5,6 @@ what a caller said is kept only where the municipality allows it."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -44,14 +42,6 @@ class Heerde(Listener):
             Heard(Engine.WHISPER, (Transcript(text, 0.9),), 0.0),
             Heard(Engine.SPHINX, (Transcript(text, 0.9),), 0.0),
         ]
-
-
-@pytest.fixture
-def voices() -> None:
-    if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
-        if os.environ.get("CI"):
-            pytest.fail("espeak-ng and sox are missing (scripts/install installs them)")
-        pytest.skip("espeak-ng and sox are missing")
 
 
 async def _call(data: Path, settings: dict[str, object]) -> tuple[Sequence[str], MemorySink]:

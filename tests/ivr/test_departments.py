@@ -4,8 +4,6 @@ area menu; settings validation; and a real call through the service pressing a d
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from functools import partial
 from pathlib import Path
 
@@ -97,9 +95,7 @@ def test_departments_round_trip() -> None:
     assert MunicipalitySettings.from_json(own.to_json()) == own
 
 
-@pytest.mark.skipif(
-    not os.environ.get("CI") and shutil.which("espeak-ng") is None, reason="needs espeak-ng"
-)
+@pytest.mark.usefixtures("voices")
 async def test_a_real_call_presses_a_department_key(tmp_path: Path) -> None:
     departments = [d.to_json() for d in (BURGERZAKEN, BELASTINGEN)]
     settings = {"key_timeout_s": 3, "municipalities": {"GM0995": {"departments": departments}}}

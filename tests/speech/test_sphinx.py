@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -38,15 +37,7 @@ def test_tokens_and_grammar() -> None:
     assert "( goes | kapelle )" in text and "<carrier>*" in text
 
 
-@pytest.fixture(scope="module")
-def espeak() -> None:
-    if shutil.which("espeak-ng") is None:
-        if os.environ.get("CI"):
-            pytest.fail("espeak-ng is missing")
-        pytest.skip("espeak-ng is missing")
-
-
-@pytest.mark.usefixtures("espeak")
+@pytest.mark.usefixtures("voices")
 def test_espeak_gives_one_pronunciation_per_name() -> None:
     names = ["Epe", "Nuenen, Gerwen en Nederwetten", "Bergen (NH)", "'s-Gravenhage"]
     assert len(espeak_ipa(names)) == len(names)
@@ -60,7 +51,7 @@ def test_a_missing_espeak_is_said_clearly(monkeypatch: pytest.MonkeyPatch) -> No
         espeak_ipa(["Epe"])
 
 
-@pytest.mark.usefixtures("espeak")
+@pytest.mark.usefixtures("voices")
 def test_sphinx_hears_a_name_through_the_telephone(tmp_path: Path) -> None:
     """A smoke test of the real engine (the evaluation benchmark measures its quality)."""
     sphinx = SphinxRecogniser()

@@ -16,6 +16,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -23,10 +25,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from veertien.portal.security import LoginLimiter, csrf_token, session_user
+from veertien.portal.security import LoginLimiter, check_csrf, csrf_token, require, session_user
 from veertien.routing import RoutingContext
 from veertien.storage.store import Storage
-from veertien.storage.users import User
+from veertien.storage.users import Role, User
 
 log = logging.getLogger("veertien.portal")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -67,6 +69,16 @@ class Portal:
 def portal_of(request: Request) -> Portal:
     found: Portal = request.app.state.portal
     return found
+
+
+async def posted_form(request: Request, *roles: Role) -> tuple[Portal, FormData, User]:
+    """A submitted form from a signed-in user with one of `roles` (any when none): its CSRF
+    token checked, the user looked up off the event loop."""
+    portal = portal_of(request)
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    user = require(await run_in_threadpool(portal.user, request), *roles)
+    return portal, form, user
 
 
 class SecurityHeaders:

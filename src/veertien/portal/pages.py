@@ -25,7 +25,7 @@ from veertien.directory.csvimport import (
     PLACE_FILES,
     POSTCODE_FILES,
 )
-from veertien.portal.app import portal_of
+from veertien.portal.app import portal_of, posted_form
 from veertien.portal.forms import DAY_NAMES, LABELS, STATUSES, form_values, parse
 from veertien.portal.security import check_csrf, require, require_changes, require_sees
 from veertien.routing import CallFacts, DecisionKind, SettingsError, decide
@@ -118,11 +118,8 @@ def municipality(request: Request) -> Response:
 
 
 async def save_municipality(request: Request) -> Response:
-    portal = portal_of(request)
     code = request.path_params["code"]
-    form = await request.form()
-    check_csrf(request, form.get("csrf"))
-    user = require(await run_in_threadpool(portal.user, request))
+    portal, form, user = await posted_form(request)
     if code not in portal.context().directory.municipalities:
         raise HTTPException(404, "Onbekende gemeente.")
     require_changes(user, code)
@@ -177,10 +174,7 @@ def import_page(request: Request) -> Response:
 
 
 async def import_upload(request: Request) -> Response:
-    portal = portal_of(request)
-    form = await request.form()
-    check_csrf(request, form.get("csrf"))
-    user = require(await run_in_threadpool(portal.user, request), Role.OPERATOR)
+    portal, form, user = await posted_form(request, Role.OPERATOR)
     files = [f for f in form.getlist("files") if isinstance(f, UploadFile)]
     apply = form.get("action") == "importeren"
     with tempfile.TemporaryDirectory(prefix="veertien-import-") as folder:
@@ -215,10 +209,7 @@ def users_page(request: Request, **extra: Any) -> Response:
 
 
 async def create_user(request: Request) -> Response:
-    portal = portal_of(request)
-    form = await request.form()
-    check_csrf(request, form.get("csrf"))
-    user = require(await run_in_threadpool(portal.user, request), Role.OPERATOR)
+    portal, form, user = await posted_form(request, Role.OPERATOR)
     try:
         role = Role(str(form.get("role", "")))
         municipality = str(form.get("municipality", "")).strip().upper() or None
@@ -232,10 +223,7 @@ async def create_user(request: Request) -> Response:
 
 
 async def set_active(request: Request) -> Response:
-    portal = portal_of(request)
-    form = await request.form()
-    check_csrf(request, form.get("csrf"))
-    user = require(await run_in_threadpool(portal.user, request), Role.OPERATOR)
+    portal, form, user = await posted_form(request, Role.OPERATOR)
     target = int(request.path_params["user_id"])
     if target == user.id:
         raise HTTPException(400, "U kunt uzelf niet uitschakelen.")

@@ -21,8 +21,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from veertien.portal.app import Portal, portal_of
-from veertien.portal.security import check_csrf, require
+from veertien.portal.app import Portal, portal_of, posted_form
 from veertien.storage.incidents import Incident, IncidentError, IncidentStatus
 from veertien.storage.users import Role
 
@@ -53,10 +52,7 @@ def status_page(request: Request) -> Response:
 
 
 async def post_incident(request: Request) -> Response:
-    portal = portal_of(request)
-    form = await request.form()
-    check_csrf(request, form.get("csrf"))
-    user = require(await run_in_threadpool(portal.user, request), Role.OPERATOR)
+    portal, form, user = await posted_form(request, Role.OPERATOR)
     try:
         status = IncidentStatus(str(form.get("status", "investigating")))
         existing = form.get("incident")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
@@ -28,6 +28,7 @@ log = logging.getLogger("veertien.storage")
 class Storage:
     engine: Engine
     data: DataDir
+    _stats: dict[str, tuple[float, int]] = field(default_factory=dict)  # files already looked at
 
     @classmethod
     def open(cls, data: DataDir, url: str | None = None) -> Storage:
@@ -54,8 +55,12 @@ class Storage:
         for path in (self.data.settings_path, self.data.directory_store.path):
             if not path.is_file():
                 continue
+            stat = path.stat()
+            if self._stats.get(path.name) == (stat.st_mtime, stat.st_size):
+                continue  # unchanged since the last look: no need to read and hash it again
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             if self.config.file_seen(path.name, digest):
+                self._stats[path.name] = (stat.st_mtime, stat.st_size)
                 continue
             document: Settings | Directory = (
                 self.data.load_settings()
@@ -63,6 +68,7 @@ class Storage:
                 else self.data.load_directory()
             )
             self.config.import_file(path.name, digest, document)
+            self._stats[path.name] = (stat.st_mtime, stat.st_size)
             log.info("%s taken into the database", path)
             changed = True
         return changed
