@@ -48,6 +48,7 @@ class AnsweredLeg:
         self.transfer_result: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._responses: dict[TxnKey, asyncio.Future[Response]] = {}
         self._sdp_version = 1
+        self.referred = False  # the caller accepted our REFER
         self.notes: list[tuple[str, str]] = []  # for the call record: re-INVITEs, NOTIFYs
 
     @property
@@ -167,6 +168,7 @@ class AnsweredLeg:
         )
         if response.status >= 300:
             return response.status
+        self.referred = True
         try:
             return await asyncio.wait_for(asyncio.shield(self.transfer_result), wait_s)
         except TimeoutError:

@@ -11,17 +11,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from veertien.call.answered import AnsweredLeg, OurMedia
 from veertien.call.bridge import OutboundLeg, new_session_id
 from veertien.call.port import PromptCache, RtpIvrPort, Understanding
 from veertien.call.records import CallRecord, CallRecordSink
-from veertien.call.redirect import caller_of, redirect_headers
+from veertien.call.redirect import caller_of, masked, redirect_headers
+from veertien.call.summary import Phase, Stage, phase_of, stages
 from veertien.ivr.area import area_flow, department_flow
-from veertien.ivr.flow import Flow
+from veertien.ivr.flow import Flow, opening_prompts
 from veertien.ivr.runner import EventKind, IvrEvent, Outcome, OutcomeKind, run_flow
 from veertien.media.g711 import Law
 from veertien.media.session import PacingStats, RtpSession
@@ -41,6 +43,7 @@ from veertien.speech.matcher import matcher_for_codes
 from veertien.speech.policy import Policy
 from veertien.speech.pool import Listener
 from veertien.speech.synthesis import SynthesisError
+from veertien.storage.samples import AudioSamples
 
 log = logging.getLogger("veertien.call")
 Send = Callable[[list[Output]], None]
@@ -56,6 +59,7 @@ class _Call:
     started: float
     offer: SessionDescription  # the caller's SDP, parsed once
     choice: AudioChoice  # the codec and DTMF type taken from it
+    audio: list[bytes] = field(default_factory=list)  # utterances, for sampling where allowed
 
 
 class DialogueManager:
@@ -79,6 +83,7 @@ class DialogueManager:
         self.legs: dict[DialogId, AnsweredLeg] = {}
         self.pacing = PacingStats()  # of all dialogues' RTP, for benchmarks and metrics
         self.outbound: list[OutboundLeg] = []  # our calls to municipalities, when bridging
+        self.samples: AudioSamples | None = None  # where kept utterances go (audio_sampling)
 
     def attach(self, send: Send, sip_address: tuple[str, int]) -> None:
         """Where outputs produced later (183, 302, REFER ...) go (the endpoint's dispatch), and
@@ -164,7 +169,9 @@ class DialogueManager:
                 return
             self._respond(call, 183, None, [("Content-Type", "application/sdp")], sdp.to_bytes())
             first_answer_us = (self.clock() - call.started) * 1e6
-            outcome = await run_flow(self._flow(call), self._port(call, session), events)
+            flow = self._flow(call)
+            self.prompts.prefetch(opening_prompts(flow), law)
+            outcome = await run_flow(flow, self._port(call, session), events)
             self._finish(call, outcome, session, first_answer_us)
         except asyncio.CancelledError:
             # the caller's CANCEL (the core has answered 487), or the server stopping: then the
@@ -189,7 +196,7 @@ class DialogueManager:
             matcher = matcher_for_codes(call.ctx.directory, call.decision.named_codes())
             names = sorted({n.text for n in matcher.names if n.kind != "place"})
             policy = Policy(**settings.speech_thresholds)
-            understanding = Understanding(self.listener, matcher, names, policy)
+            understanding = Understanding(self.listener, matcher, names, policy, keep=call.audio)
         return RtpIvrPort(session, self.prompts, understanding)
 
     def _flow(self, call: _Call) -> Flow:
@@ -226,10 +233,9 @@ class DialogueManager:
             if not await leg.answer(sdp):
                 self._write(call, 200, "no ACK", _ended(events), first_us)
                 return
-            outcome = await _unless_hung_up(
-                leg,
-                run_flow(self._flow(call), self._port(call, session), events),
-            )
+            flow = self._flow(call)
+            self.prompts.prefetch(opening_prompts(flow), session.law)
+            outcome = await _unless_hung_up(leg, run_flow(flow, self._port(call, session), events))
             if outcome is None:
                 ended = _ended(events)
                 self._write(
@@ -239,7 +245,7 @@ class DialogueManager:
                     ended,
                     first_us,
                     handover="refer",
-                    phase=_phase(ended.events),
+                    phase=phase_of(ended.events).value,
                 )
                 return
             await self._hand_over(call, leg, session, outcome, first_us)
@@ -262,9 +268,13 @@ class DialogueManager:
         if outcome.kind is OutcomeKind.TRANSFER and outcome.target:
             heard = session.heard_at
             key_ms = (self.clock() - heard) * 1000 if heard is not None else None
-            status = await leg.refer(outcome.target)
+            status = await _unless_hung_up(leg, leg.refer(outcome.target))
             await leg.bye()
-            result = "transferred" if 200 <= status < 300 else f"transfer failed ({status})"
+            if status is None:
+                result, status, hung_up = "caller hung up", 200, Phase.TRANSFER.value
+            else:
+                ok = 200 <= status < 300
+                result, hung_up = ("transferred" if ok else f"transfer failed ({status})"), None
             self._write(
                 call,
                 status,
@@ -273,7 +283,9 @@ class DialogueManager:
                 first_us,
                 key_ms=key_ms,
                 handover="refer",
+                phase=hung_up,
                 notes=tuple(leg.notes),
+                reached=_handed_over(leg.referred, result),
             )
             return
         await leg.bye()
@@ -326,6 +338,7 @@ class DialogueManager:
                 first_us,
                 handover="bridge",
                 notes=(("bridge", outcome.target), ("answered", str(status))),
+                reached=_handed_over(True, result),
             )
         finally:
             other.close()
@@ -349,7 +362,10 @@ class DialogueManager:
             )
             heard = session.heard_at
             key_ms = (self.clock() - heard) * 1000 if heard is not None else None
-            self._write(call, 302, "transferred", outcome, first_us, key_ms=key_ms)
+            self._write(
+                call, 302, "transferred", outcome, first_us, key_ms=key_ms,
+                reached=(Stage.TRANSFERRED,),
+            )  # fmt: skip
             return
         self._respond(call, 480, "Announcement Played")
         self._write(call, 480, "announced", outcome, first_us)
@@ -381,10 +397,13 @@ class DialogueManager:
         handover: str = "302",
         phase: str | None = None,
         notes: tuple[tuple[str, str], ...] = (),
+        reached: tuple[Stage, ...] = (),
     ) -> None:
         request, decision, events = call.event.request, call.decision, outcome.events
         if phase is None and result == "cancelled":
-            phase = _phase(events)
+            phase = phase_of(events).value
+        speech = call.ctx.settings.speech and self.listener is not None
+        funnel = (*stages(events, speech=speech), *reached)
         record = CallRecord(
             call_id=request.header("Call-ID") or "",
             started=call.facts.at.isoformat(timespec="milliseconds"),
@@ -407,18 +426,37 @@ class DialogueManager:
             handover=handover,
             duration_ms=round((self.clock() - call.started) * 1000, 1),
             key_to_transfer_ms=round(key_ms, 2) if key_ms is not None else None,
+            area_code=decision.area_code,
+            final_rule=_final_rule(call, outcome.municipality),
+            stages=tuple(s.value for s in Stage if s in funnel),
         )
         self.records.write(record)
+        self._sample(call, outcome.municipality)
         log.info(
             "call %s from %s %s → %d %s (dialogue: %s) %.0f ms",
             call.facts.dialled,
-            record.caller or "anonymous",
+            masked(record.caller),
             call.event.peer,
             status,
             outcome.target or result,
             " ".join(f"{k}={d}" if k == "key" else k for k, d in record.dialogue),
             record.duration_ms or 0,
         )
+
+    def _sample(self, call: _Call, code: str | None) -> None:
+        """Keep the call's utterances where its municipality samples audio for tuning."""
+        if self.samples is None or code is None or not call.audio:
+            return
+        share = call.ctx.settings.for_municipality(code).audio_sampling
+        if share <= 0 or random.random() >= share:
+            return
+        task = asyncio.to_thread(self.samples.save, code, list(call.audio), call.facts.at.date())
+        asyncio.ensure_future(task).add_done_callback(_logged)
+
+
+def _logged(done: asyncio.Future[Any]) -> None:
+    if not done.cancelled() and done.exception() is not None:
+        log.error("could not keep audio samples: %s", done.exception())
 
 
 def _handover_of(call: _Call) -> str:
@@ -430,12 +468,12 @@ def _handover_of(call: _Call) -> str:
     return "refer" if allow is None or "REFER" in allow.upper() else "bridge"
 
 
-async def _unless_hung_up(
-    leg: AnsweredLeg,
-    dialogue: Coroutine[Any, Any, Outcome],
-) -> Outcome | None:
-    """The dialogue's outcome, or None when the caller hangs up first."""
-    task = asyncio.ensure_future(dialogue)
+T = TypeVar("T")
+
+
+async def _unless_hung_up(leg: AnsweredLeg, work: Coroutine[Any, Any, T]) -> T | None:
+    """What `work` (the dialogue, a REFER) comes to, or None when the caller hangs up first."""
+    task = asyncio.ensure_future(work)
     hangup = asyncio.ensure_future(leg.ended.wait())
     done, _ = await asyncio.wait({task, hangup}, return_when=asyncio.FIRST_COMPLETED)
     for pending in (task, hangup):
@@ -457,13 +495,21 @@ def _ended(events: list[IvrEvent]) -> Outcome:
     return Outcome(OutcomeKind.HANGUP, None, None, tuple(events))
 
 
-def _phase(events: tuple[IvrEvent, ...]) -> str:
-    """Where the caller was when they hung up, from the step of the last prompt: before the
-    greeting, in the menu (or its repeat), at a confirmation question, or in an announcement."""
-    prompts = [e for e in events if e.kind is EventKind.PROMPT]
-    if not prompts:
-        return "greeting"
-    step = prompts[-1].step
-    if step in ("menu", "again"):
-        return "menu"
-    return "confirmation" if step.startswith("confirm-") else "announcement"
+def _final_rule(call: _Call, municipality: str | None) -> str:
+    """The rule behind where the call went: the chosen municipality's (closed, calamity, ...)
+    when the caller chose one, else the call's own."""
+    if municipality is None or call.decision.municipality == municipality:
+        return call.decision.rule.value
+    return decide_municipality(municipality, call.facts, call.ctx).rule.value
+
+
+def _handed_over(accepted: bool, result: str) -> tuple[Stage, ...]:
+    """Funnel stages of an answered call's hand-over: REFER accepted (or our INVITE sent), and
+    whether the municipality answered, which REFER and bridge let the platform know."""
+    if result == "caller hung up":  # during the transfer: whether it was answered is unknown
+        return (Stage.TRANSFERRED,) if accepted else ()
+    if not accepted:  # REFER refused: not handed over, and so not answered
+        return (Stage.ANSWER_KNOWN,)
+    if result in ("transferred", "bridged"):
+        return (Stage.TRANSFERRED, Stage.ANSWER_KNOWN, Stage.ANSWERED)
+    return (Stage.TRANSFERRED, Stage.ANSWER_KNOWN)

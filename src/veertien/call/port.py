@@ -25,14 +25,41 @@ class PromptCache:
     def __init__(self, synthesiser: Synthesiser) -> None:
         self.synthesiser = synthesiser
         self._audio: dict[tuple[Law, str], bytes] = {}
+        self._making: dict[tuple[Law, str], asyncio.Future[bytes]] = {}
 
     async def audio(self, text: str, law: Law) -> bytes:
         found = self._audio.get((law, text))
-        if found is None:
+        if found is not None:
+            return found
+        making = self._making.get((law, text))
+        if making is None:  # one synthesis per prompt, however many calls ask at once
+            making = asyncio.ensure_future(self._make(text, law))
+            self._making[(law, text)] = making
+        return await asyncio.shield(making)
+
+    async def _make(self, text: str, law: Law) -> bytes:
+        try:
             pcm = await asyncio.to_thread(self.synthesiser.render, text)
             found = encode(pcm, law) + silence(law, 1600)  # 200 ms to breathe after it
             self._audio[(law, text)] = found
-        return found
+            return found
+        finally:
+            self._making.pop((law, text), None)
+
+    def prefetch(self, texts: Sequence[str], law: Law) -> None:
+        """Start making prompts that will be needed soon (the menu while the greeting plays), so
+        no silence opens between them on a cold cache."""
+        for text in texts:
+            if (law, text) not in self._audio and (law, text) not in self._making:
+                making = asyncio.ensure_future(self._make(text, law))
+                self._making[(law, text)] = making
+                making.add_done_callback(_quiet)
+
+
+def _quiet(done: asyncio.Future[bytes]) -> None:
+    """A prefetch that failed is tried again (and reported) when the prompt is played."""
+    if not done.cancelled():
+        done.exception()
 
 
 class Understanding:
@@ -46,8 +73,10 @@ class Understanding:
         matcher: NameMatcher,
         names: Sequence[str],
         policy: Policy | None = None,
+        keep: list[bytes] | None = None,
     ) -> None:
         self.listener = listener
+        self.keep = keep  # every utterance is added here when given (audio sampling)
         self.matcher = matcher
         self.names = tuple(names)
         self.vocabulary = tuple(sorted({n.text for n in matcher.names}))
@@ -58,6 +87,8 @@ class Understanding:
     ) -> list[Heard]:
         if self.listener is None or not audio8k:
             return []
+        if self.keep is not None:
+            self.keep.append(audio8k)
         return await self.listener.hear(from_telephone(audio8k), context, names)
 
     async def understand(self, audio8k: bytes) -> Understood:

@@ -8,8 +8,11 @@ or a database.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass, fields
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -39,6 +42,9 @@ class CallRecord:
     duration_ms: float | None = None  # INVITE → final response, for dialogues
     key_to_transfer_ms: float | None = None  # the caller's last key → the transfer sent
     handover: str = "302"  # "302" (redirect, also after early media) or "refer"
+    area_code: str | None = None  # the area code dialled (14 + area code, or its access number)
+    final_rule: str | None = None  # the rule behind where the call went in the end
+    stages: tuple[str, ...] = ()  # funnel stages reached (call.summary.Stage values)
 
     def to_json(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in RECORD_FIELDS}
@@ -74,6 +80,7 @@ class JsonLinesSink:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._handle = path.open("a", encoding="utf-8")
+        self._lock = threading.Lock()  # the writer thread appends; purge() rewrites
         self._writer = BatchWriter(self._append, interval, "call-records")
 
     def write(self, record: CallRecord) -> None:
@@ -85,8 +92,37 @@ class JsonLinesSink:
 
     def _append(self, batch: Sequence[JsonRecord]) -> None:
         lines = [json.dumps(r.to_json(), ensure_ascii=False) for r in batch]
-        self._handle.write("\n".join(lines) + "\n")
-        self._handle.flush()
+        with self._lock:
+            self._handle.write("\n".join(lines) + "\n")
+            self._handle.flush()
+
+    def purge(self, before: datetime) -> int:
+        """Drop the lines of calls that started before `before` (retention); the file is
+        replaced in one step. A line that cannot be read is kept, not silently lost."""
+        with self._lock:
+            self._handle.close()
+            try:
+                kept, gone = [], 0
+                for line in self.path.read_text(encoding="utf-8").splitlines():
+                    started = _started(line)
+                    if started is not None and started < before:
+                        gone += 1
+                    else:
+                        kept.append(line)
+                if gone:
+                    spare = self.path.with_suffix(".jsonl.tmp")
+                    spare.write_text("".join(f"{k}\n" for k in kept), encoding="utf-8")
+                    os.replace(spare, self.path)
+            finally:
+                self._handle = self.path.open("a", encoding="utf-8")
+        return gone
+
+
+def _started(line: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(json.loads(line)["started"])
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 class TeeSink:
@@ -102,3 +138,18 @@ class TeeSink:
     def close(self) -> None:
         for sink in self.sinks:
             sink.close()
+
+
+class HashingSink:
+    """Passes records on with the caller's number hashed (storage.privacy.CallerHasher): the
+    database and calls.jsonl never see the number itself."""
+
+    def __init__(self, inner: CallRecordSink, hasher: Callable[[str | None], str | None]) -> None:
+        self.inner = inner
+        self.hasher = hasher
+
+    def write(self, record: CallRecord) -> None:
+        self.inner.write(replace(record, caller=self.hasher(record.caller)))
+
+    def close(self) -> None:
+        self.inner.close()

@@ -41,6 +41,13 @@ def user_part(uri: str) -> str | None:
         return None
 
 
+def masked(caller: str | None) -> str:
+    """A caller's number for the log: its first four digits only (the records keep a hash)."""
+    if not caller:
+        return "anonymous"
+    return caller if len(caller) <= 4 else caller[:4] + "…"
+
+
 def caller_of(request_from: str | None, asserted: str | None) -> str | None:
     """The caller's number: P-Asserted-Identity if present, else the From URI's user."""
     for value in (asserted, request_from):
@@ -161,6 +168,9 @@ class RedirectHandler:
             response=status,
             outcome="redirected" if status == 302 else "refused",
             pdd_us=round(pdd_us, 1),
+            area_code=decision.area_code,
+            final_rule=decision.rule.value,
+            stages=("transferred",) if status == 302 else (),
         )
         self.records.write(record)
         if log.isEnabledFor(logging.INFO):
@@ -168,7 +178,7 @@ class RedirectHandler:
             log.info(
                 "call %s from %s %s → %d%s (%s: %s) %.2f ms",
                 dialled or "?",
-                caller or "anonymous",
+                masked(caller),
                 event.peer,
                 status,
                 where,

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from veertien.call.dialogue import DialogueManager
 from veertien.call.port import PromptCache
-from veertien.call.records import CallRecordSink, JsonLinesSink, TeeSink
+from veertien.call.records import CallRecordSink, HashingSink, JsonLinesSink, TeeSink
 from veertien.call.redirect import RedirectHandler
 from veertien.routing import RoutingContext, Settings, SettingsError
 from veertien.sip.core import SipCore
@@ -27,6 +27,9 @@ from veertien.speech.recogniser import Engine
 from veertien.speech.synthesis import EspeakSynthesiser
 from veertien.storage import DataDir
 from veertien.storage.calls import DatabaseSink
+from veertien.storage.privacy import CallerHasher
+from veertien.storage.retention import INTERVAL_S, Retention
+from veertien.storage.samples import AudioSamples
 from veertien.storage.store import Storage
 
 if TYPE_CHECKING:
@@ -36,6 +39,7 @@ log = logging.getLogger("veertien")
 RECORDS = "calls.jsonl"
 PROMPTS = "prompts"
 MODELS = "models"
+SAMPLES = "samples"
 
 
 class LiveContext:
@@ -154,12 +158,23 @@ async def start_service(
 ) -> Service:
     storage = await asyncio.to_thread(Storage.open, data)
     context = LiveContext(storage)
-    sink = records or TeeSink(DatabaseSink(storage.engine), JsonLinesSink(data.path / RECORDS))
-    zone = ZoneInfo(context.current.settings.timezone)
+    settings = context.current.settings
+    hasher = CallerHasher(storage.engine, settings.caller_salt_days)
+    journal = JsonLinesSink(data.path / RECORDS) if records is None else None
+    retention = Retention(storage.engine, lambda: context.current.settings, hasher, journal=journal)
+    retention.samples = AudioSamples(data.path / SAMPLES)
+    await asyncio.to_thread(retention.run)
+    if records is None and journal is not None:
+        records = HashingSink(TeeSink(DatabaseSink(storage.engine), journal), hasher)
+    sink = records
+    assert sink is not None
+    zone = ZoneInfo(settings.timezone)
     core = SipCore()
     manager = _dialogues(core, sink, data, host) if dialogues else None
-    if manager is not None and context.current.settings.speech:
-        manager.listener = await _listener(data, context.current.settings)
+    if manager is not None:
+        manager.samples = retention.samples
+    if manager is not None and settings.speech:
+        manager.listener = await _listener(data, settings)
     handler = RedirectHandler(
         core, context, sink, time.perf_counter, lambda: datetime.now(zone), dialogues=manager
     )
@@ -168,8 +183,20 @@ async def start_service(
     if manager is not None:
         manager.attach(lambda outputs: endpoint.dispatch(outputs, endpoint.loop.time()), address)
     service = Service(endpoint, sink, address, context, manager)
-    service.tasks.append(asyncio.get_running_loop().create_task(context.watch()))
+    loop = asyncio.get_running_loop()
+    service.tasks.append(loop.create_task(context.watch()))
+    service.tasks.append(loop.create_task(_purge_every(retention, INTERVAL_S)))
     return service
+
+
+async def _purge_every(retention: Retention, interval: float) -> None:
+    """The retention purge, every `interval` seconds (it ran once at start)."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await asyncio.to_thread(retention.run)
+        except Exception:  # a database hiccup must not stop the purge for good
+            log.exception("retention purge failed")
 
 
 def tune_gc() -> None:

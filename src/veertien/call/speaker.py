@@ -57,9 +57,11 @@ def reply_to(heard: str, text: str, first: bool = False) -> str | None:
     """What a truthful caller who wants `text` answers to `heard` (None: nothing). The first
     turn is the greeting: a caller says what they want after it, whatever was heard of it."""
     folded = normalise_name(heard)
+    if first:  # the greeting: whatever Whisper made of it (it can dream up a question)
+        return text
     if any(sign in folded for sign in YES_NO_QUESTION):
         return "ja" if _same(_asked(folded), text) else "nee"
-    if first or "naam" in folded or "verstaan" in folded:
+    if "naam" in folded or "verstaan" in folded:
         return text
     return None
 

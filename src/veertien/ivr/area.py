@@ -1,6 +1,6 @@
 """The shared-area dialogue: greet, offer the municipalities by key, hand over.
 
-Greeting and menu ("Voor Goes, toets 1. ...") → a key → that municipality (or its announcement
+Greeting, then the menu ("Voor Goes, toets 1. ...") → a key → that municipality (or its announcement
 when it is not connected, closed, ...). No key or a wrong one → the menu once more → the area's
 default destination (the region's main contact centre).
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from veertien.ivr.flow import Announce, Confirm, Flow, Gather, Hangup, Step, Transfer
+from veertien.ivr.flow import Announce, Confirm, Flow, Gather, Hangup, Play, Step, Transfer
 from veertien.routing import Candidate, DecisionKind, RoutingDecision
 
 GREETING = "Welkom bij het telefoonnummer van uw gemeente."
@@ -44,11 +44,12 @@ def area_flow(
     choices = {str(n): f"choice-{c.code}" for n, c in enumerate(offered, start=1)}
     reachable = list(decision.candidates) if speech else offered
     spoken = {c.code: f"choice-{c.code}" for c in reachable} if speech else {}
-    greeting = f"{GREETING} {SAY_OR_PRESS} {menu}" if speech else f"{GREETING} {menu}"
+    first = f"{SAY_OR_PRESS} {menu}" if speech else menu
     retry = "repeat" if speech else "again"
     steps: dict[str, Step] = {
+        "greeting": Play(GREETING, "menu"),
         "menu": _gather(
-            greeting,
+            first,
             choices,
             retry,
             timeout_s=timeout_s,
@@ -83,7 +84,7 @@ def area_flow(
                     timeout_s,
                     speech=True,
                 )
-    return Flow("menu", steps)
+    return Flow("greeting", steps)
 
 
 STAY = "Voor andere vragen blijft u aan de lijn."
@@ -91,13 +92,12 @@ STAY = "Voor andere vragen blijft u aan de lijn."
 
 def department_flow(decision: RoutingDecision, timeout_s: float = 5.0) -> Flow:
     """The menu of a municipality's departments, for a call routed straight to it."""
-    steps = department_steps(decision, timeout_s, greeting=f"{GREETING} ")
-    return Flow(f"choice-{decision.municipality}", {**steps, "bye": Hangup()})
+    steps = department_steps(decision, timeout_s)
+    greeting = Play(GREETING, f"choice-{decision.municipality}")
+    return Flow("greeting", {"greeting": greeting, **steps, "bye": Hangup()})
 
 
-def department_steps(
-    chosen: RoutingDecision, timeout_s: float, greeting: str = ""
-) -> dict[str, Step]:
+def department_steps(chosen: RoutingDecision, timeout_s: float) -> dict[str, Step]:
     """For a municipality with departments: "Voor Burgerzaken, toets 1. ... Voor andere vragen
     blijft u aan de lijn." A key → that department; no key → the municipality's main line;
     a wrong key → the menu once more, then the main line. Empty without departments."""
@@ -109,7 +109,7 @@ def department_steps(
     choices = {str(n): f"dept-{code}-{n}" for n in range(1, len(offered) + 1)}
     steps: dict[str, Step] = {
         f"choice-{code}": Gather(
-            f"{greeting}{menu} {STAY}", choices, f"dept-{code}-main", f"dept-{code}-again",
+            f"{menu} {STAY}", choices, f"dept-{code}-main", f"dept-{code}-again",
             timeout_s,
         ),
         f"dept-{code}-again": Gather(

@@ -166,3 +166,19 @@ def flow_from_json(data: Mapping[str, object]) -> Flow:
         except TypeError as exc:
             raise FlowError(f"step {name!r}: {exc}") from None
     return Flow(str(data["start"]), steps)
+
+
+def opening_prompts(flow: Flow, steps: int = 2) -> list[str]:
+    """The texts of the first `steps` prompts a caller will hear (to synthesise ahead)."""
+    texts, name = [], flow.start
+    for _ in range(steps):
+        step = flow.steps.get(name)
+        if isinstance(step, Play):
+            texts.append(step.text)
+            name = step.next
+        elif isinstance(step, Gather):
+            texts.append(step.prompt)
+            break
+        else:
+            break
+    return texts

@@ -45,6 +45,7 @@ class IvrPort(Protocol):
 
 class EventKind(Enum):
     PROMPT = "prompt"
+    HEARD = "heard"  # an utterance arrived; what it means is not known yet
     SPEECH = "speech"
     INTERRUPTED = "interrupted"
     KEY = "key"
@@ -125,6 +126,7 @@ class _Run:
         return step.on_invalid
 
     async def spoken(self, name: str, step: Gather, audio: bytes) -> str:
+        self.note(EventKind.HEARD, name)
         understood = await self.port.understand(audio)
         self.note(EventKind.SPEECH, name, understood.transcript)
         code = understood.municipality or ""
@@ -152,6 +154,7 @@ class _Run:
             self.note(EventKind.TIMEOUT, name)
             return step.on_timeout
         if isinstance(answer, bytes):
+            self.note(EventKind.HEARD, name)
             yes = await self.port.yes_no(answer)
             self.note(EventKind.SPEECH, name, {True: "ja", False: "nee", None: "?"}[yes])
             key = {True: "1", False: "2", None: ""}[yes]

@@ -166,7 +166,7 @@ class RtpSession(asyncio.DatagramProtocol):
         self.speech.clear()
         start = loop.time()
         for n, offset in enumerate(range(0, len(audio), FRAME)):
-            if barge_in and (not self.keys.empty() or self.speech.is_set()):
+            if barge_in and self._interrupted():
                 return True
             due = start + n * PTIME
             delay = due - loop.time()
@@ -175,6 +175,15 @@ class RtpSession(asyncio.DatagramProtocol):
             self.stats.lateness.append(max(0.0, loop.time() - due))
             self._send(audio[offset : offset + FRAME].ljust(FRAME, audio[-1:]), marker=n == 0)
         return False
+
+    def _interrupted(self) -> bool:
+        """A key is waiting, or the caller is speaking (perhaps since an earlier prompt)."""
+        return (
+            not self.keys.empty()
+            or self.speech.is_set()
+            or self._utterance is not None
+            or not self.utterances.empty()
+        )
 
     def _send(self, payload: bytes, marker: bool) -> None:
         self._send_raw(self.law.payload_type, self.timestamp, payload, marker)

@@ -117,10 +117,11 @@ def create_app(
 ) -> Starlette:
     from veertien.portal.api import api_routes  # noqa: PLC0415 (they import this module)
     from veertien.portal.pages import page_routes  # noqa: PLC0415
+    from veertien.portal.reports import report_routes  # noqa: PLC0415
     from veertien.portal.status import status_routes  # noqa: PLC0415
 
     app = Starlette(
-        routes=[*page_routes(), *status_routes(), *api_routes()],
+        routes=[*page_routes(), *report_routes(), *status_routes(), *api_routes()],
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(

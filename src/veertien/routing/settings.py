@@ -52,12 +52,14 @@ class MunicipalitySettings:
     overflow_destination: str | None = None
     keep_transcripts: bool = False  # what callers said, kept in the call records (AVG: opt in)
     departments: tuple[Department, ...] = ()  # offered by key before the transfer (max 9)
+    audio_sampling: float = 0.0  # share of speech calls whose utterances are kept for tuning
+    audio_retention_days: int = 30  # how long kept utterances stay (storage.samples)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if value is None or value is False or value == ():
+            if value is None or value is False or value == () or value == DEFAULTS.get(f.name):
                 continue
             if f.name == "departments":
                 value = [d.to_json() for d in value]
@@ -89,6 +91,10 @@ class MunicipalitySettings:
             calamity=bool(data.get("calamity", False)),
             keep_transcripts=bool(data.get("keep_transcripts", False)),
             departments=_departments(data.get("departments", [])),
+            audio_sampling=_share("audio_sampling", data.get("audio_sampling", 0.0)),
+            audio_retention_days=_days(
+                "audio_retention_days", data.get("audio_retention_days", 30)
+            ),
             **{k: _check_uri(k, data.get(k)) for k in uris},
             **{k: _check_text(k, data.get(k)) for k in texts},
         )
@@ -110,6 +116,21 @@ def _departments(value: object) -> tuple[Department, ...]:
 
 
 MAX_DEPARTMENTS = 9
+DEFAULTS: dict[str, Any] = {"audio_sampling": 0.0, "audio_retention_days": 30}
+
+
+def _share(key: str, value: object) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
+        raise SettingsError(f"{key} must be a number from 0 to 1")
+    return float(value)
+
+
+def _days(key: str, value: object, most: int = 3650) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
+        raise SettingsError(f"{key} must be a whole number of days from 1 to {most}")
+    return value
+
+
 DEFAULT = MunicipalitySettings()
 
 
@@ -130,6 +151,8 @@ class Settings:
     speech_workers: int = 0  # recogniser processes; 0: one per CPU core
     speech_thresholds: Mapping[str, float] = field(default_factory=dict)  # policy overrides
     status_webhook: str | None = None  # incidents are POSTed here as JSON (portal)
+    record_retention_days: int = 90  # call records older than this are deleted (AVG)
+    caller_salt_days: int = 1  # callers' numbers are hashed under a salt this long, then unlinkable
     version: str = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -162,6 +185,8 @@ class Settings:
             "speech_workers": self.speech_workers,
             "speech_thresholds": dict(self.speech_thresholds),
             "status_webhook": self.status_webhook,
+            "record_retention_days": self.record_retention_days,
+            "caller_salt_days": self.caller_salt_days,
             "sliver": {
                 "max_postcodes": self.sliver_rule.max_postcodes,
                 "max_share_of_municipality": self.sliver_rule.max_share_of_municipality,
@@ -184,6 +209,8 @@ class Settings:
             "speech_workers",
             "speech_thresholds",
             "status_webhook",
+            "record_retention_days",
+            "caller_salt_days",
             "sliver",
             "municipalities",
         }
@@ -222,6 +249,10 @@ class Settings:
             speech=bool(data.get("speech", False)),
             **_speech(data),
             status_webhook=_webhook(data.get("status_webhook")),
+            record_retention_days=_days(
+                "record_retention_days", data.get("record_retention_days", 90)
+            ),
+            caller_salt_days=_days("caller_salt_days", data.get("caller_salt_days", 1), 90),
         )
 
 

@@ -8,16 +8,15 @@ seconds of records are in memory only; `close()` writes them all.
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
-from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, insert
 
+from veertien.storage.callcolumns import row
 from veertien.storage.schema import call_records
 
 log = logging.getLogger("veertien.storage")
@@ -65,25 +64,6 @@ class BatchWriter:
                     log.exception("could not write %d call records", len(batch))
             if stopping:
                 return
-
-
-def row(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The columns of one call record (the whole record also goes in `body`)."""
-    return {
-        "call_id": str(record.get("call_id", ""))[:255],
-        "started": datetime.fromisoformat(str(record["started"])),
-        "dialled": str(record.get("dialled", ""))[:64],
-        "caller": record.get("caller"),
-        "municipality": record.get("municipality"),
-        "target": record.get("target"),
-        "outcome": str(record.get("outcome", "")),
-        "route": str(record.get("route", "direct")),
-        "phase": record.get("phase"),
-        "response": int(record.get("response", 0)),
-        "data_version": str(record.get("data_version", "")),
-        "duration_ms": record.get("duration_ms"),
-        "body": json.dumps(record, ensure_ascii=False),
-    }
 
 
 class DatabaseSink:

@@ -72,9 +72,14 @@ class ConfigStore:
         self.engine = engine
 
     def revision(self) -> int:
+        """The sum of the settings' and the directory's revisions (as `snapshot()` counts)."""
         with self.engine.connect() as conn:
             return int(
-                conn.execute(select(func.coalesce(func.sum(config.c.revision), 0))).scalar_one()
+                conn.execute(
+                    select(func.coalesce(func.sum(config.c.revision), 0)).where(
+                        config.c.name.in_((SETTINGS, DIRECTORY))
+                    )
+                ).scalar_one()
             )
 
     def snapshot(self) -> Snapshot:

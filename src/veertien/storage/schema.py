@@ -12,10 +12,14 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
+    false,
 )
+
+from veertien.storage.callcolumns import STAGE_COLUMNS
 
 metadata = MetaData()
 
@@ -105,6 +109,28 @@ call_records = Table(
     Column("data_version", String(64), nullable=False),
     Column("duration_ms", Float),
     Column("body", Text, nullable=False),  # the whole record as JSON
+    # what the reports count by (storage.callcolumns; migration 0002)
+    Column("rule", String(32)),
+    Column("final_rule", String(32)),
+    Column("area_code", String(5)),
+    Column("handover", String(8)),
+    Column("day", String(10)),  # local date, YYYY-MM-DD
+    Column("hour_of_week", SmallInteger),  # local: Monday 0-1 h is 0, Sunday 23-24 h is 167
+    Column("pdd_us", Float),
+    Column("pdd_bucket", Integer),
+    *(Column(name, Boolean, nullable=False, server_default=false()) for name in STAGE_COLUMNS),
     Index("ix_calls_started", "started"),
     Index("ix_calls_municipality_started", "municipality", "started"),
+    Index("ix_calls_day", "day"),
+    Index("ix_calls_municipality_day", "municipality", "day"),
+    Index("ix_calls_area_day", "area_code", "day"),
+)
+
+# The salt that hashes callers' numbers in one period (storage.privacy); a period's salt is
+# deleted when the period is over, so its hashes can no longer be tied to a number.
+caller_salts = Table(
+    "caller_salts",
+    metadata,
+    Column("period", Integer, primary_key=True),
+    Column("salt", String(64), nullable=False),
 )

@@ -1,0 +1,106 @@
+"""What a call's dialogue amounted to, for its record and the reports: the stages of the funnel
+it reached and, for a caller who hung up, the phase they were in.
+
+Both come from the dialogue's events (ivr.runner.IvrEvent), so they are pure and tested
+without a call. The funnel, in order:
+
+    prompted → understood (first answer) → confirm_asked → confirmed → repeated → keypad
+    → transferred → answered (where the platform can know it: REFER and bridge)
+
+plus `spoke` (the caller said something in a menu) and `corrected` (the caller said "nee" to a
+"Bedoelt u ...?": a misroute prevented).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import Enum
+
+from veertien.ivr.runner import EventKind, IvrEvent
+
+
+class Stage(Enum):
+    PROMPTED = "prompted"  # heard at least the start of a prompt
+    SPOKE = "spoke"  # said something at a menu
+    UNDERSTOOD = "understood"  # the first answer at the menu was understood (key or name)
+    CONFIRM_ASKED = "confirm_asked"  # was asked "Bedoelt u ...?"
+    CONFIRMED = "confirmed"  # said (or pressed) yes to it
+    CORRECTED = "corrected"  # said (or pressed) no: the recognition was wrong
+    REPEATED = "repeated"  # was asked again
+    KEYPAD = "keypad"  # speech did not work out: the keypad menu
+    TRANSFERRED = "transferred"  # the platform handed the call over
+    ANSWER_KNOWN = "answer_known"  # the platform learnt whether the municipality answered
+    ANSWERED = "answered"  # ... and it did
+
+
+class Phase(Enum):
+    """Where a caller who hung up was."""
+
+    GREETING = "greeting"  # before or during the greeting
+    MENU = "menu"  # at a menu (municipalities or departments), or its repeat
+    AFTER_NAME = "after_name"  # had said a name: being recognised, or asked to confirm it
+    ANNOUNCEMENT = "announcement"  # hearing a message (not connected, closed, ...)
+    TRANSFER = "transfer"  # handed over, the municipality not yet reached
+
+
+MENU_STEPS = ("menu", "repeat", "again")
+
+
+def stages(events: Sequence[IvrEvent], *, speech: bool) -> tuple[Stage, ...]:
+    """The funnel stages the dialogue reached (transfer and answer are added by the caller of
+    this, who knows how the hand-over went). `speech`: names could be said in this dialogue."""
+    reached: set[Stage] = set()
+    if any(e.kind is EventKind.PROMPT for e in events):
+        reached.add(Stage.PROMPTED)
+    if _first_understood(events):
+        reached.add(Stage.UNDERSTOOD)
+    for event in events:
+        if event.kind is EventKind.HEARD and event.step in MENU_STEPS:
+            reached.add(Stage.SPOKE)
+        elif event.kind is EventKind.PROMPT and event.step.startswith("confirm"):
+            reached.add(Stage.CONFIRM_ASKED)
+        elif event.kind is EventKind.CONFIRMED:
+            reached.add(Stage.CONFIRMED)
+        elif event.kind is EventKind.DENIED and event.step.startswith("confirm"):
+            reached.add(Stage.CORRECTED)
+        elif event.kind is EventKind.PROMPT and event.step in ("repeat", "again"):
+            reached.add(Stage.REPEATED)
+            if speech and event.step == "again":
+                reached.add(Stage.KEYPAD)
+    return tuple(s for s in Stage if s in reached)
+
+
+def _first_understood(events: Sequence[IvrEvent]) -> bool:
+    """Whether the caller's first answer at the menu led somewhere: a key that is a choice, or
+    a name accepted or put to confirmation (no "invalid" or time-out right after it)."""
+    at_menu = [e for e in events if e.step == "menu"]
+    answers = [e for e in at_menu if e.kind in (EventKind.KEY, EventKind.SPEECH, EventKind.TIMEOUT)]
+    if not answers or answers[0].kind is EventKind.TIMEOUT:
+        return False
+    return not any(e.kind is EventKind.INVALID for e in at_menu)
+
+
+def phase_of(events: Sequence[IvrEvent]) -> Phase:
+    """The phase of a caller who hung up after `events` (once the dialogue has noted its
+    transfer, a hang-up is one during the transfer: a REFER not yet reported done, say)."""
+    if any(e.kind is EventKind.TRANSFER for e in events):
+        return Phase.TRANSFER
+    current = Phase.GREETING
+    announcing = False
+    for event in events:
+        if event.kind is EventKind.ANNOUNCE:
+            announcing = True
+        elif event.kind is EventKind.PROMPT:
+            current = _phase_of_prompt(event.step, announcing)
+            announcing = False
+        elif event.kind is EventKind.HEARD and event.step in MENU_STEPS:
+            current = Phase.AFTER_NAME
+    return current
+
+
+def _phase_of_prompt(step: str, announcing: bool) -> Phase:
+    if announcing:
+        return Phase.ANNOUNCEMENT
+    if step == "greeting":
+        return Phase.GREETING
+    return Phase.AFTER_NAME if step.startswith("confirm") else Phase.MENU

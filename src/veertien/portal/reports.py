@@ -1,0 +1,96 @@
+"""The report pages: /rapporten lists them; /rapporten/NAME shows one as HTML with its chart,
+or as CSV or JSON (`?formaat=csv|json`) from the same result, so the three always agree.
+
+Parameters: `van` and `tot` (dates, default the last 30 days), `gemeente` (CBS code) and
+`netnummer`. Signed in with the portal session or an API token. A user bound to a municipality
+sees only calls that ended there, whatever the parameters ask.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from veertien.portal.app import Portal, portal_of
+from veertien.portal.security import require, token_user
+from veertien.reports import REPORTS, ReportError, ReportParams, ReportTimeout, run_report
+from veertien.reports.charts import svg
+from veertien.reports.export import shown, to_csv
+from veertien.storage.users import User
+
+
+def _user(request: Request, portal: Portal) -> User:
+    return require(token_user(request, portal.storage.users) or portal.user(request))
+
+
+def _params(request: Request, portal: Portal, user: User) -> ReportParams:
+    query = request.query_params
+    zone = ZoneInfo(portal.context().settings.timezone)
+    try:
+        params = ReportParams.parse(
+            query.get("van"), query.get("tot"), query.get("gemeente"), query.get("netnummer"),
+            datetime.now(zone).date(),
+        )  # fmt: skip
+    except ReportError as exc:
+        raise HTTPException(400, str(exc)) from None
+    if user.municipality is not None:  # bound to one municipality: only its calls
+        if params.municipality not in (None, user.municipality):
+            raise HTTPException(403, "Dit is niet uw gemeente.")
+        params = ReportParams(params.first, params.last, user.municipality, params.area_code)
+    return params
+
+
+def reports_index(request: Request) -> Response:
+    portal = portal_of(request)
+    user = _user(request, portal)
+    params = _params(request, portal, user)
+    return portal.render(
+        request, "reports.html", reports=list(REPORTS.values()), params=params,
+        query=request.url.query, names=_names(portal),
+    )  # fmt: skip
+
+
+def report_page(request: Request) -> Response:
+    portal = portal_of(request)
+    user = _user(request, portal)
+    name = request.path_params["name"]
+    if name not in REPORTS:
+        raise HTTPException(404, "Dit rapport bestaat niet.")
+    params = _params(request, portal, user)
+    try:
+        result = run_report(portal.storage.engine, name, params, _names(portal))
+    except ReportTimeout:
+        raise HTTPException(504, "Het rapport duurde te lang. Kies een kortere periode.") from None
+    kind = request.query_params.get("formaat", "html")
+    if kind == "json":
+        return JSONResponse(result.to_json())
+    if kind == "csv":
+        filename = f"{name}-{params.first}-{params.last}.csv"
+        return Response(
+            to_csv(result),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="{filename}"'},
+        )
+    if kind != "html":
+        raise HTTPException(400, "Formaat moet html, csv of json zijn.")
+    return portal.render(
+        request, "report.html", result=result, report=REPORTS[name], chart=svg(result),
+        shown=shown, query=request.url.query, names=_names(portal), params=params,
+    )  # fmt: skip
+
+
+def _names(portal: Portal) -> dict[str, str]:
+    directory = portal.context().directory
+    return {code: m.name for code, m in directory.municipalities.items()}
+
+
+def report_routes() -> list[Route]:
+    return [
+        Route("/rapporten", reports_index),
+        Route("/rapporten/{name:str}", report_page),
+    ]

@@ -1,0 +1,77 @@
+"""The scheduled purge (AVG): call records past `record_retention_days`, kept utterances past
+their municipality's `audio_retention_days`, caller salts of periods that are over.
+
+`Retention.run()` is blocking; the service runs it in a thread at start and every hour.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import Engine, delete
+
+from veertien.routing import Settings
+from veertien.storage.privacy import CallerHasher
+from veertien.storage.samples import AudioSamples
+from veertien.storage.schema import call_records
+
+log = logging.getLogger("veertien.storage")
+INTERVAL_S = 3600.0
+
+
+class Purgeable(Protocol):
+    """A file of records that can drop those before a time (calls.jsonl)."""
+
+    def purge(self, before: datetime) -> int: ...
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    records: int
+    lines: int
+    samples: int
+
+
+def purge_records(engine: Engine, before: datetime) -> int:
+    with engine.begin() as conn:
+        done = conn.execute(delete(call_records).where(call_records.c.started < before))
+        return int(done.rowcount)
+
+
+@dataclass
+class Retention:
+    engine: Engine
+    settings: Callable[[], Settings]
+    hasher: CallerHasher | None = None
+    samples: AudioSamples | None = None
+    journal: Purgeable | None = None
+    clock: Callable[[], float] = time.time
+
+    def run(self) -> PurgeResult:
+        settings = self.settings()
+        now = self.clock()
+        before = datetime.fromtimestamp(now, UTC) - timedelta(days=settings.record_retention_days)
+        records = purge_records(self.engine, before)
+        lines = self.journal.purge(before) if self.journal is not None else 0
+        samples = 0
+        if self.samples is not None:
+            days = {c: m.audio_retention_days for c, m in settings.municipalities.items()}
+            samples = self.samples.purge(days, 30, now)
+        if self.hasher is not None:
+            self.hasher.days = settings.caller_salt_days
+            self.hasher.prepare()
+        if records or lines or samples:
+            log.info(
+                "retention: deleted %d call records and %d journal lines from before %s, "
+                "%d audio samples",
+                records,
+                lines,
+                before.date().isoformat(),
+                samples,
+            )
+        return PurgeResult(records, lines, samples)
