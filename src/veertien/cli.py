@@ -82,6 +82,22 @@ def _parser() -> argparse.ArgumentParser:
         "--key-after", type=float, default=1.5, help="seconds of menu before each key (default 1.5)"
     )
 
+    traffic = sub.add_parser("traffic", help="drive a known mix of real calls into a server")
+    traffic.add_argument("--server", default="127.0.0.1:5060", help="HOST:PORT of veertien serve")
+    traffic.add_argument("--calls", type=int, default=None, help="calls in all (the mix scaled)")
+    traffic.add_argument(
+        "--mix",
+        default="direct=4,keys=3,invalid=1,refused=1,hangup-greeting=1,hangup-menu=1",
+        help="kinds and counts: direct, refused, keys, invalid, timeout, hangup-greeting, "
+        "hangup-menu, speech, hangup-name (e.g. direct=4,keys=3)",
+    )
+    traffic.add_argument("--concurrency", type=int, default=10, help="calls at once (default 10)")
+    traffic.add_argument("--shared", default="140113", help="a shared area's 14 number")
+    traffic.add_argument("--single", default="140320", help="a single municipality's 14 number")
+    traffic.add_argument("--key", default="2", help="the menu key the keys kinds press")
+    traffic.add_argument("--name", default="Goes", help="the name the speech kinds say")
+    traffic.add_argument("--verbose", action="store_true", help="print every call's steps")
+
     recognise = sub.add_parser("recognise", help="recognise a spoken name in a WAV recording")
     recognise.add_argument("wav", type=Path, help="mono 16-bit WAV, any sample rate")
     recognise.add_argument("--dialled", default=None, help="the 14 number: its candidates")
@@ -105,6 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "directory": _directory,
         "route": _route,
         "call": _call,
+        "traffic": _traffic,
         "recognise": _recognise,
         "serve": _serve,
     }
@@ -238,6 +255,36 @@ def _call(args: argparse.Namespace, data: DataDir) -> int:
     else:
         print(f"ended: {final.status} {final.reason}")
     return 1 if result.timed_out else 0
+
+
+def _traffic(args: argparse.Namespace, data: DataDir) -> int:
+    from veertien.call.traffic import (  # noqa: PLC0415
+        Numbers,
+        TrafficError,
+        parse_mix,
+        plans,
+        run_traffic,
+        scaled,
+        summary,
+    )  # fmt: skip
+    from veertien.speech.synthesis import EspeakSynthesiser  # noqa: PLC0415
+
+    try:
+        host, port = parse_hostport(args.server)
+        mix = scaled(parse_mix(args.mix), args.calls)
+    except (ValueError, TrafficError) as exc:
+        print(f"veertien: traffic: {exc}", file=sys.stderr)
+        return 2
+    numbers = Numbers(args.shared, args.single, key=args.key, name=args.name)
+    voice = EspeakSynthesiser(data.path / "prompts")
+    show = print if args.verbose else (lambda line: None)
+    outcomes = asyncio.run(
+        run_traffic(plans(mix, numbers, voice.render), (host, port),
+                    concurrency=args.concurrency, show=show)
+    )  # fmt: skip
+    result = summary(outcomes)
+    print(json.dumps(result, indent=2))
+    return 0 if not result["unexpected"] else 1
 
 
 def parse_hostport(text: str) -> tuple[str, int]:

@@ -30,7 +30,13 @@ async def _until(sock: socket.socket, status: bytes) -> bytes:
             return data
 
 
-async def test_cancel_during_the_menu_is_answered_and_recorded(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("after_s", "phase"), [(0.5, "greeting"), (5.0, "menu")])
+async def test_cancel_in_the_dialogue_is_answered_and_recorded_with_its_phase(
+    tmp_path: Path, after_s: float, phase: str
+) -> None:
+    """The greeting lasts about 2.5 s and the menu of 14 0113's five municipalities some 10 s
+    after it: a CANCEL half a second in is one during the greeting, five seconds in one at the
+    menu."""
     if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
         if os.environ.get("CI"):
             pytest.fail("espeak-ng and sox are missing")
@@ -53,7 +59,7 @@ async def test_cancel_during_the_menu_is_answered_and_recorded(tmp_path: Path) -
             )
             await loop.sock_sendto(sock, data, server)
             assert b"m=audio" in await _until(sock, b"183")
-            await asyncio.sleep(0.5)  # in the menu
+            await asyncio.sleep(after_s)
             cancel = request("CANCEL", "140113", branch="z9hG4bK-menu", port=port)
             await loop.sock_sendto(sock, cancel, server)
             assert b"CSeq: 1 CANCEL" in await _until(sock, b"200")
@@ -62,5 +68,6 @@ async def test_cancel_during_the_menu_is_answered_and_recorded(tmp_path: Path) -
         finally:
             await service.close()
     (record,) = sink.records
-    assert (record.outcome, record.phase, record.response) == ("cancelled", "menu", 487)
-    assert record.dialogue[0][0] == "prompt"
+    assert (record.outcome, record.phase, record.response) == ("cancelled", phase, 487)
+    assert record.dialogue[0] == ("prompt", "Welkom bij het telefoonnummer van uw gemeente.")
+    assert ("prompted" in record.stages, "transferred" in record.stages) == (True, False)

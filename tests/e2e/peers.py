@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -329,3 +330,20 @@ class FakeMunicipality:
         assert self.process.returncode == 0, (
             f"fake municipality: {sipp_errors(self.folder)}\n{context}"
         )
+
+
+def csrf_of(page: str) -> str:
+    """The CSRF token in a portal page's form."""
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found is not None
+    return found.group(1)
+
+
+def signed_in(server: Server, username: str = "operator", password: str = "") -> httpx.Client:
+    """An HTTP client signed in to the server's portal (the operator by default)."""
+    client = httpx.Client(base_url=f"http://127.0.0.1:{server.http_port}")
+    token = csrf_of(client.get("/inloggen").text)
+    form = {"username": username, "password": password or server.password, "csrf": token}
+    answer = client.post("/inloggen", data=form)
+    assert answer.status_code == 303, answer.text
+    return client

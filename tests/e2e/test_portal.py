@@ -7,15 +7,21 @@ VEERTIEN_SCREENSHOTS names that folder)."""
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.e2e.peers import Server, expect_302, sipp, sipp_errors, veertien_server
+from tests.e2e.peers import (
+    Server,
+    csrf_of,
+    expect_302,
+    signed_in,
+    sipp,
+    sipp_errors,
+    veertien_server,
+)
 
 pytestmark = pytest.mark.e2e
 CHROMIUM = "/usr/bin/chromium"
@@ -28,31 +34,15 @@ def server(tmp_path: Path) -> Iterator[Server]:
         yield running
 
 
-def _signed_in(server: Server) -> httpx.Client:
-    client = httpx.Client(base_url=f"http://127.0.0.1:{server.http_port}")
-    token = _csrf(client.get("/inloggen").text)
-    answer = client.post(
-        "/inloggen", data={"username": "operator", "password": server.password, "csrf": token}
-    )
-    assert answer.status_code == 303
-    return client
-
-
-def _csrf(page: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert found is not None
-    return found.group(1)
-
-
 def test_a_destination_changed_in_the_portal_is_live_for_the_next_call(
     server: Server, tmp_path: Path
 ) -> None:
     before = sipp(expect_302(tmp_path, "sip:+31320000001@127.0.0.1:5080"), "-s", "140320",
                   f"127.0.0.1:{server.port}", "-m", "1")  # fmt: skip
     assert before.returncode == 0, sipp_errors(tmp_path)
-    client = _signed_in(server)
+    client = signed_in(server)
     new = "sip:kcc@lelystad.example:5080"
-    form = {"csrf": _csrf(client.get("/gemeenten/GM0995").text), "destination": new,
+    form = {"csrf": csrf_of(client.get("/gemeenten/GM0995").text), "destination": new,
             "always_open": "on"}  # fmt: skip
     saved = client.post("/gemeenten/GM0995", data=form)
     assert "Opgeslagen" in saved.text

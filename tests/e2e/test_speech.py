@@ -78,7 +78,9 @@ def test_the_built_in_caller_speaks_and_answers_truthfully(server: Server, tmp_p
     assert done.returncode == 0, done.stdout + done.stderr
     assert "→ says: 'Heerde'" in done.stdout
     assert "ended: transferred to" in done.stdout
-    (record,) = server.records(lambda r: r["caller"] == "0612345678" and r["dialled"] == "140578")
+    (record,) = server.records(
+        lambda r: str(r["call_id"]).endswith("@veertien-caller") and r["dialled"] == "140578"
+    )
     events = record["dialogue"]
     assert isinstance(events, list)
     assert any(kind == "speech" for kind, _ in events)

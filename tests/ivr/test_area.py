@@ -34,9 +34,8 @@ async def test_key_two_on_0113_goes_to_goes() -> None:
         OutcomeKind.TRANSFER,
         "sip:+31113000001@127.0.0.1:5080",
     )
-    assert port.heard[0].startswith(
-        "Welkom bij het telefoonnummer van uw gemeente. Voor Borsele, toets 1. Voor Goes, toets 2."
-    )
+    assert port.heard[0] == "Welkom bij het telefoonnummer van uw gemeente."
+    assert port.heard[1].startswith("Voor Borsele, toets 1. Voor Goes, toets 2.")
 
 
 async def test_no_key_twice_goes_to_the_area_default() -> None:

@@ -62,7 +62,7 @@ async def test_the_department_menu(answers: tuple[str | None, ...], target: str)
     port = FakePort(*answers)
     outcome = await run_flow(department_flow(decision), port)
     assert outcome.target == target and outcome.municipality == "GM0995"
-    assert port.heard[0].startswith("Welkom") and "Voor Burgerzaken, toets 1." in port.heard[0]
+    assert port.heard[0].startswith("Welkom") and "Voor Burgerzaken, toets 1." in port.heard[1]
 
 
 async def test_departments_after_the_area_menu() -> None:
@@ -72,7 +72,7 @@ async def test_departments_after_the_area_menu() -> None:
     port = FakePort("2", "1")  # Goes, then Burgerzaken
     outcome = await run_flow(flow, port)
     assert outcome.target == BURGERZAKEN.destination
-    assert port.heard[1].startswith("Voor Burgerzaken, toets 1. Voor Belastingen, toets 2.")
+    assert port.heard[2].startswith("Voor Burgerzaken, toets 1. Voor Belastingen, toets 2.")
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ async def test_a_sure_answer_is_transferred_at_once() -> None:
     port = FakePort(b"goes", meanings={b"goes": Understood("accept", "GM0664", "Goes.")})
     outcome = await run_flow(_flow("140113"), port)
     assert outcome.target == "sip:+31113000001@127.0.0.1:5080"
-    assert SAY_OR_PRESS in port.heard[0]
+    assert SAY_OR_PRESS in port.heard[1]
     assert (EventKind.SPEECH, "Goes.") in [(e.kind, e.detail) for e in outcome.events]
 
 
@@ -38,7 +38,7 @@ async def test_an_unsure_answer_is_confirmed_by_voice_or_key() -> None:
     yes = FakePort(b"eep", b"ja", meanings=meanings)
     outcome = await run_flow(_flow("140578"), yes)
     assert outcome.target == "sip:+31578000001@127.0.0.1:5080"
-    assert yes.heard[1].startswith("Bedoelt u Epe?")
+    assert yes.heard[2].startswith("Bedoelt u Epe?")
     by_key = await run_flow(_flow("140578"), FakePort(b"eep", "1", meanings=meanings))
     assert by_key.target == "sip:+31578000001@127.0.0.1:5080"
     no_then_key = await run_flow(_flow("140578"), FakePort(b"eep", b"nee", "2", meanings=meanings))
@@ -54,7 +54,7 @@ async def test_a_no_lets_the_caller_say_it_again() -> None:
     port = FakePort(b"eep", b"nee", b"heerde", meanings=meanings)
     outcome = await run_flow(_flow("140578"), port)
     assert outcome.target == "sip:+31578000002@127.0.0.1:5080"
-    assert port.heard[2].startswith(f"Dat heb ik niet goed verstaan. {SAY_OR_PRESS}")
+    assert port.heard[3].startswith(f"Dat heb ik niet goed verstaan. {SAY_OR_PRESS}")
 
 
 async def test_two_wrong_guesses_end_at_the_keypad() -> None:
@@ -72,8 +72,8 @@ async def test_not_understood_twice_falls_back_to_the_keypad_then_the_default() 
     port = FakePort(b"?", b"?", None, meanings={b"?": Understood("retry", None, "euh")})
     outcome = await run_flow(_flow("140113"), port)
     assert outcome.target == "sip:+31113000004@127.0.0.1:5080"  # the area's default
-    assert port.heard[1].startswith(f"Dat heb ik niet goed verstaan. {SAY_OR_PRESS}")
-    assert port.heard[2].startswith("Dat heb ik niet goed verstaan. Voor Borsele, toets 1.")
+    assert port.heard[2].startswith(f"Dat heb ik niet goed verstaan. {SAY_OR_PRESS}")
+    assert port.heard[3].startswith("Dat heb ik niet goed verstaan. Voor Borsele, toets 1.")
 
 
 async def test_a_sliver_can_be_named() -> None:

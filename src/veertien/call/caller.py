@@ -40,6 +40,16 @@ class Speaker:
 
 
 @dataclass(frozen=True, slots=True)
+class Script:
+    """A caller that does not listen: plays `audio` (G.711 µ-law) `say_after_s` into the early
+    media, and hangs up (CANCEL) `hang_up_after_s` into it (None: never)."""
+
+    audio: bytes = b""
+    say_after_s: float = 1.0
+    hang_up_after_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CallResult:
     responses: tuple[Response, ...]
     timed_out: bool
@@ -86,6 +96,16 @@ def build_invite(
     )
 
 
+def build_cancel(invite: Request) -> Request:
+    """The CANCEL for a pending INVITE (RFC 3261 9.1): same Request-URI, Via, From, To and
+    Call-ID, CSeq number with method CANCEL."""
+    keep = ("Via", "From", "To", "Call-ID")
+    headers = [(name, invite.header(name) or "") for name in keep]
+    number = (invite.header("CSeq") or "1").split()[0]
+    headers += [("CSeq", f"{number} CANCEL"), ("Max-Forwards", "70")]
+    return Request("CANCEL", invite.uri, Headers(headers), b"")
+
+
 class _Call:
     def __init__(
         self,
@@ -94,19 +114,27 @@ class _Call:
         key_after_s: float,
         show: Callable[[str], None],
         talk: Callable[[], Coroutine[Any, Any, None]] | None = None,
+        *,
+        script: Script | None = None,
     ) -> None:
         self.media = media
         self.keys = keys
         self.key_after_s = key_after_s
         self.show = show
         self.talk = talk
+        self.script = script or Script()
         self.responses: list[Response] = []
         self.done = asyncio.Event()
         self.pressing: asyncio.Task[None] | None = None
+        self.hanging_up: asyncio.Task[None] | None = None
+        self.cancel: Callable[[], None] = lambda: None
 
     def handle(self, event: Output, now: float) -> list[Output]:
         if isinstance(event, Deliver):
             response = event.response
+            if not (response.header("CSeq") or "").upper().endswith("INVITE"):
+                self.show(f"← {response.status} {response.reason} (to our CANCEL)")
+                return []
             self.responses.append(response)
             self.show(_describe(response))
             if response.status == 183 and response.body and self.pressing is None:
@@ -128,9 +156,22 @@ class _Call:
         if audio is not None and address is not None:
             self.media.remote = (address, audio.port)
             work = self.talk() if self.talk is not None else self._press()
-            self.pressing = asyncio.get_running_loop().create_task(work)
+            loop = asyncio.get_running_loop()
+            self.pressing = loop.create_task(work)
+            if self.script.hang_up_after_s is not None:
+                self.hanging_up = loop.create_task(self._hang_up(self.script.hang_up_after_s))
+
+    async def _hang_up(self, after_s: float) -> None:
+        await asyncio.sleep(after_s)
+        if not self.done.is_set():
+            self.show(f"→ CANCEL (hangs up {after_s:g} s into the early media)")
+            self.cancel()
 
     async def _press(self) -> None:
+        if self.script.audio:
+            await asyncio.sleep(self.script.say_after_s)
+            self.show(f"→ speaks {len(self.script.audio) / 8000:.1f} s of audio")
+            await self.media.play(self.script.audio, barge_in=False)
         for digit in self.keys:
             await asyncio.sleep(self.key_after_s)
             self.show(f"→ key {digit}")
@@ -148,6 +189,7 @@ async def place_call(
     key_after_s: float = 1.0,
     show: Callable[[str], None] = print,
     speaker: Speaker | None = None,
+    script: Script | None = None,
 ) -> CallResult:
     family_host = "::1" if ":" in host else "127.0.0.1"
     media = ListeningSession(Law.PCMU, DTMF_PT, (host, 9))
@@ -157,20 +199,28 @@ async def place_call(
     if speaker is not None:
         conversation = Conversation(media, speaker.text, speaker.voice, speaker.transcribe, show)
         talk = conversation.run
-    call = _Call(media, keys, key_after_s, show, talk)
+    call = _Call(media, keys, key_after_s, show, talk, script=script)
     core = SipCore()
     endpoint = SipEndpoint(core, call.handle)
     local = await endpoint.start(family_host, 0)
     invite = build_invite(core, dialled, (host, port), local, caller=caller, rtp_port=rtp_port)
     show(f"→ INVITE {invite.uri} from {caller}")
-    _, out = core.send_request(invite, Peer(Transport.UDP, host, port), endpoint.loop.time())
+    server = Peer(Transport.UDP, host, port)
+    _, out = core.send_request(invite, server, endpoint.loop.time())
     endpoint.dispatch(out, endpoint.loop.time())
+
+    def cancel() -> None:
+        _, sent = core.send_request(build_cancel(invite), server, endpoint.loop.time())
+        endpoint.dispatch(sent, endpoint.loop.time())
+
+    call.cancel = cancel
     try:
         await asyncio.wait_for(call.done.wait(), timeout)
     except TimeoutError:
         show(f"no final response within {timeout:g} s")
-    if call.pressing is not None:
-        call.pressing.cancel()
+    for task in (call.pressing, call.hanging_up):
+        if task is not None:
+            task.cancel()
     await asyncio.sleep(0.05)  # let the ACK for a 3xx-6xx leave
     await endpoint.close()
     media.close()

@@ -21,7 +21,7 @@ from veertien.call.bridge import OutboundLeg, new_session_id
 from veertien.call.port import PromptCache, RtpIvrPort, Understanding
 from veertien.call.records import CallRecord, CallRecordSink
 from veertien.call.redirect import caller_of, masked, redirect_headers
-from veertien.call.summary import Phase, Stage, phase_of, stages
+from veertien.call.summary import Phase, Stage, phase_durations, phase_of, stages
 from veertien.ivr.area import area_flow, department_flow
 from veertien.ivr.flow import Flow, opening_prompts
 from veertien.ivr.runner import EventKind, IvrEvent, Outcome, OutcomeKind, run_flow
@@ -171,7 +171,7 @@ class DialogueManager:
             first_answer_us = (self.clock() - call.started) * 1e6
             flow = self._flow(call)
             self.prompts.prefetch(opening_prompts(flow), law)
-            outcome = await run_flow(flow, self._port(call, session), events)
+            outcome = await run_flow(flow, self._port(call, session), events, self.clock)
             self._finish(call, outcome, session, first_answer_us)
         except asyncio.CancelledError:
             # the caller's CANCEL (the core has answered 487), or the server stopping: then the
@@ -235,7 +235,8 @@ class DialogueManager:
                 return
             flow = self._flow(call)
             self.prompts.prefetch(opening_prompts(flow), session.law)
-            outcome = await _unless_hung_up(leg, run_flow(flow, self._port(call, session), events))
+            dialogue = run_flow(flow, self._port(call, session), events, self.clock)
+            outcome = await _unless_hung_up(leg, dialogue)
             if outcome is None:
                 ended = _ended(events)
                 self._write(
@@ -429,6 +430,7 @@ class DialogueManager:
             area_code=decision.area_code,
             final_rule=_final_rule(call, outcome.municipality),
             stages=tuple(s.value for s in Stage if s in funnel),
+            phase_ms=phase_durations(events),
         )
         self.records.write(record)
         self._sample(call, outcome.municipality)
@@ -487,7 +489,8 @@ def _route(events: Sequence[IvrEvent]) -> str:
     confirmed with key 1) decided."""
     if any(e.kind is EventKind.KEY and not e.step.startswith("confirm") for e in events):
         return "keys"
-    return "speech" if any(e.kind is EventKind.SPEECH for e in events) else "keys"
+    spoken = (EventKind.SPEECH, EventKind.HEARD)
+    return "speech" if any(e.kind in spoken for e in events) else "keys"
 
 
 def _ended(events: list[IvrEvent]) -> Outcome:

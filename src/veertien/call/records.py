@@ -45,6 +45,7 @@ class CallRecord:
     area_code: str | None = None  # the area code dialled (14 + area code, or its access number)
     final_rule: str | None = None  # the rule behind where the call went in the end
     stages: tuple[str, ...] = ()  # funnel stages reached (call.summary.Stage values)
+    phase_ms: tuple[tuple[str, float], ...] = ()  # (phase, ms): greeting, menu, recognition, ...
 
     def to_json(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in RECORD_FIELDS}
@@ -89,6 +90,10 @@ class JsonLinesSink:
     def close(self) -> None:
         self._writer.close()
         self._handle.close()
+
+    @property
+    def depth(self) -> int:
+        return self._writer.depth
 
     def _append(self, batch: Sequence[JsonRecord]) -> None:
         lines = [json.dumps(r.to_json(), ensure_ascii=False) for r in batch]

@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from prometheus_client import CollectorRegistry
+
 from veertien.call.dialogue import DialogueManager
+from veertien.call.metrics import CallMetrics, LiveFigures
 from veertien.call.port import PromptCache
 from veertien.call.records import CallRecordSink, HashingSink, JsonLinesSink, TeeSink
 from veertien.call.redirect import RedirectHandler
@@ -103,6 +106,7 @@ class Service:
     context: LiveContext
     dialogues: DialogueManager | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    metrics: CallMetrics | None = None
 
     async def close(self) -> None:
         """Stop: end running dialogues (their callers get 487 or BYE-less silence, and their
@@ -164,10 +168,15 @@ async def start_service(
     retention = Retention(storage.engine, lambda: context.current.settings, hasher, journal=journal)
     retention.samples = AudioSamples(data.path / SAMPLES)
     await asyncio.to_thread(retention.run)
+    metrics = CallMetrics(CollectorRegistry())
     if records is None and journal is not None:
-        records = HashingSink(TeeSink(DatabaseSink(storage.engine), journal), hasher)
-    sink = records
-    assert sink is not None
+        database = DatabaseSink(storage.engine)
+        records = HashingSink(TeeSink(database, journal), hasher)
+        queues: list[DatabaseSink | JsonLinesSink] = [database, journal]
+    else:
+        queues = []
+    assert records is not None
+    sink = TeeSink(records, metrics)
     zone = ZoneInfo(settings.timezone)
     core = SipCore()
     manager = _dialogues(core, sink, data, host) if dialogues else None
@@ -182,11 +191,43 @@ async def start_service(
     address = await endpoint.start(host, port)
     if manager is not None:
         manager.attach(lambda outputs: endpoint.dispatch(outputs, endpoint.loop.time()), address)
-    service = Service(endpoint, sink, address, context, manager)
+    service = Service(endpoint, sink, address, context, manager, metrics=metrics)
+    metrics.registry.register(_live_figures(service, queues))
     loop = asyncio.get_running_loop()
     service.tasks.append(loop.create_task(context.watch()))
     service.tasks.append(loop.create_task(_purge_every(retention, INTERVAL_S)))
     return service
+
+
+def _live_figures(service: Service, queues: list[DatabaseSink | JsonLinesSink]) -> LiveFigures:
+    counters = service.endpoint.counters
+    manager = service.dialogues
+
+    def speech_queue() -> float:
+        listener = manager.listener if manager is not None else None
+        return float(getattr(listener, "pending", 0))
+
+    return LiveFigures(
+        {
+            "veertien_dialogues_active": (
+                "Dialogues running now",
+                lambda: float(len(manager.tasks) if manager else 0),
+            ),
+            "veertien_record_queue_depth": (
+                "Call records waiting for the database and calls.jsonl",
+                lambda: float(sum(q.depth for q in queues)),
+            ),
+            "veertien_speech_queue_depth": ("Utterances waiting for a recogniser", speech_queue),
+        },
+        {
+            f"veertien_sip_messages_{name}": (f"SIP messages {name}", _reader(counters, name))
+            for name in ("received", "sent", "dropped")
+        },
+    )
+
+
+def _reader(counters: dict[str, int], name: str) -> Callable[[], float]:
+    return lambda: float(counters[name])
 
 
 async def _purge_every(retention: Retention, interval: float) -> None:
@@ -254,7 +295,8 @@ async def _portal(
         return None
     from veertien.portal.server import PortalServer  # noqa: PLC0415
 
-    portal = PortalServer(service.context.storage, service.context, *http)
+    metrics = service.metrics.exposition if service.metrics is not None else None
+    portal = PortalServer(service.context.storage, service.context, *http, metrics=metrics)
     try:
         password = await portal.start()
     except (OSError, SystemExit) as exc:

@@ -104,3 +104,40 @@ def _phase_of_prompt(step: str, announcing: bool) -> Phase:
     if step == "greeting":
         return Phase.GREETING
     return Phase.AFTER_NAME if step.startswith("confirm") else Phase.MENU
+
+
+ANSWERS = (EventKind.KEY, EventKind.HEARD, EventKind.TIMEOUT)
+DECIDED = (EventKind.CONFIRMED, EventKind.DENIED, EventKind.TIMEOUT)
+
+
+def phase_durations(events: Sequence[IvrEvent]) -> tuple[tuple[str, float], ...]:
+    """How long each phase of the dialogue took, in ms, from the events' times: `greeting`
+    (its prompt to the menu's), `menu` (a menu prompt to the caller's answer or the time-out),
+    `recognition` (an utterance arrived to what it meant) and `confirmation` (the question to
+    the caller's yes or no). Phases the caller left unfinished are not counted."""
+    out: list[tuple[str, float]] = []
+    opened: dict[str, float] = {}
+    for event in events:
+        if event.kind is EventKind.PROMPT:
+            if "greeting" in opened and event.step != "greeting":
+                out.append(("greeting", event.at - opened.pop("greeting")))
+            name = _timed_phase(event.step)
+            if name is not None:
+                opened[name] = event.at
+        elif event.kind is EventKind.HEARD:
+            opened["recognition"] = event.at
+        elif event.kind is EventKind.SPEECH and "recognition" in opened:
+            out.append(("recognition", event.at - opened.pop("recognition")))
+        if event.kind in ANSWERS and "menu" in opened and event.step in MENU_STEPS:
+            out.append(("menu", event.at - opened.pop("menu")))
+        if event.kind in DECIDED and "confirmation" in opened:
+            out.append(("confirmation", event.at - opened.pop("confirmation")))
+    return tuple((name, round(seconds * 1000, 1)) for name, seconds in out)
+
+
+def _timed_phase(step: str) -> str | None:
+    if step == "greeting":
+        return "greeting"
+    if step in MENU_STEPS:
+        return "menu"
+    return "confirmation" if step.startswith("confirm") else None

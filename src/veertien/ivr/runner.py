@@ -3,6 +3,7 @@ fake port and no clock."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
@@ -63,6 +64,7 @@ class IvrEvent:
     kind: EventKind
     step: str
     detail: str = ""
+    at: float = 0.0  # when, on the clock given to run_flow (seconds; 0 without one)
 
 
 class OutcomeKind(Enum):
@@ -79,13 +81,16 @@ class Outcome:
 
 
 class _Run:
-    def __init__(self, flow: Flow, port: IvrPort, events: list[IvrEvent]) -> None:
+    def __init__(
+        self, flow: Flow, port: IvrPort, events: list[IvrEvent], clock: Callable[[], float]
+    ) -> None:
         self.flow = flow
         self.port = port
         self.events = events
+        self.clock = clock
 
     def note(self, kind: EventKind, step: str, detail: str = "") -> None:
-        self.events.append(IvrEvent(kind, step, detail))
+        self.events.append(IvrEvent(kind, step, detail, self.clock()))
 
     async def say(self, name: str, text: str, barge_in: bool) -> None:
         self.note(EventKind.PROMPT, name, text)
@@ -168,11 +173,16 @@ class _Run:
         return step.on_no
 
 
-async def run_flow(flow: Flow, port: IvrPort, events: list[IvrEvent] | None = None) -> Outcome:
+async def run_flow(
+    flow: Flow,
+    port: IvrPort,
+    events: list[IvrEvent] | None = None,
+    clock: Callable[[], float] = lambda: 0.0,
+) -> Outcome:
     """Run `flow` to its end: a transfer or a hang-up (also after `MAX_STEPS`, as a guard).
     `events`, if given, is filled as the dialogue goes (so a caller who hangs up midway still
-    leaves a record of how far they got)."""
-    run = _Run(flow, port, events if events is not None else [])
+    leaves a record of how far they got); each event carries the time `clock` gave."""
+    run = _Run(flow, port, events if events is not None else [], clock)
     name = flow.start
     for _ in range(MAX_STEPS):
         result = await run.step(name, flow.steps[name])

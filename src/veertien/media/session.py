@@ -21,6 +21,7 @@ from veertien.media.rtp import DTMF_EVENTS, DtmfReceiver, RtpError, RtpPacket, T
 
 log = logging.getLogger("veertien.media")
 FRAME = 160  # samples (and G.711 bytes) per 20 ms
+MAX_UTTERANCE_S = 10.0  # an answer's time-out waits this long at most for an utterance
 PTIME = 0.020
 
 
@@ -134,7 +135,8 @@ class RtpSession(asyncio.DatagramProtocol):
                 watch.cancel()
 
     async def _watch_silence(self, timeout: float) -> None:
-        for _ in range(int(timeout / 0.1) + 20):  # bounded: the answer's time and a margin
+        # bounded: the answer's time, an utterance that runs past it, and a margin
+        for _ in range(int((timeout + MAX_UTTERANCE_S) / 0.1) + 20):
             await asyncio.sleep(0.1)
             self.flush_utterance()
 
@@ -151,6 +153,11 @@ class RtpSession(asyncio.DatagramProtocol):
         done, pending = await asyncio.wait(
             waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
         )
+        if not done and said is not None and self._utterance is not None:
+            # the caller is speaking as the time runs out: let them finish (bounded)
+            done, pending = await asyncio.wait(
+                waits, timeout=MAX_UTTERANCE_S, return_when=asyncio.FIRST_COMPLETED
+            )
         for task in pending:
             task.cancel()
         if key in done:

@@ -48,6 +48,7 @@ class Portal:
     context: Callable[[], RoutingContext]  # the live routing snapshot
     webhook: Callable[[dict[str, Any]], None] | None = None  # incident news, if configured
     changed: Callable[[], None] = lambda: None  # data saved: make it live now (blocking)
+    metrics: Callable[[], bytes] | None = None  # Prometheus text for /metrics
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
     env: Environment = field(
         default_factory=lambda: Environment(
@@ -114,6 +115,7 @@ def create_app(
     https_only: bool = False,
     webhook: Callable[[dict[str, Any]], None] | None = None,
     changed: Callable[[], None] | None = None,
+    metrics: Callable[[], bytes] | None = None,
 ) -> Starlette:
     from veertien.portal.api import api_routes  # noqa: PLC0415 (they import this module)
     from veertien.portal.pages import page_routes  # noqa: PLC0415
@@ -135,7 +137,7 @@ def create_app(
         ],
         exception_handlers={HTTPException: _error},
     )
-    app.state.portal = Portal(storage, context, webhook)
+    app.state.portal = Portal(storage, context, webhook, metrics=metrics)
     if changed is not None:
         app.state.portal.changed = changed
     return app

@@ -89,8 +89,18 @@ def _names(portal: Portal) -> dict[str, str]:
     return {code: m.name for code, m in directory.municipalities.items()}
 
 
+def metrics(request: Request) -> Response:
+    """Prometheus exposition (no personal data in it; keep the portal's address internal, or
+    scrape through a proxy that checks who asks)."""
+    exposition = portal_of(request).metrics
+    if exposition is None:
+        raise HTTPException(404, "Geen metrics in deze opstelling.")
+    return Response(exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
 def report_routes() -> list[Route]:
     return [
         Route("/rapporten", reports_index),
         Route("/rapporten/{name:str}", report_page),
+        Route("/metrics", metrics),
     ]

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,14 @@ def _server_class() -> Any:
 
 
 class PortalServer:
-    def __init__(self, storage: Storage, context: Any, host: str, port: int) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        context: Any,
+        host: str,
+        port: int,
+        metrics: Callable[[], bytes] | None = None,
+    ) -> None:
         import uvicorn  # noqa: PLC0415
 
         def webhook(payload: dict[str, Any]) -> None:
@@ -67,6 +74,7 @@ class PortalServer:
             webhook=webhook,
             changed=getattr(context, "refresh", None),  # live for the very next call
             https_only=os.environ.get(HTTPS_ENV, "") == "1",
+            metrics=metrics,
         )
         config = uvicorn.Config(
             app, host=host, port=port, log_level="warning", lifespan="off", access_log=False

@@ -7,7 +7,7 @@ dictionary look-ups. Rules, in order, are described in docs/routing.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -121,7 +121,8 @@ def _decide_area(
     if len(munis) == 1 or (ctx.settings.direct_when_single_participant and len(taking_part) == 1):
         only = taking_part[0] if taking_part else munis[0]
         why = f"{label} has one municipality taking part: {only.name}"
-        return decide_municipality(only.code, facts, ctx, Rule.SINGLE_MUNICIPALITY, why)
+        chosen = decide_municipality(only.code, facts, ctx, Rule.SINGLE_MUNICIPALITY, why)
+        return replace(chosen, area_code=code)  # the reports count calls by area code
     candidates = tuple(_candidate(ctx, m, True) for m in munis) + tuple(
         _candidate(ctx, ctx.directory.municipalities[s.municipality], False) for s in area.slivers
     )

@@ -124,6 +124,7 @@ class PoolListener(Listener):
     def __init__(self, engines: Sequence[Engine], cache: Path, workers: int) -> None:
         self.engines = tuple(engines)
         self.workers = workers
+        self.pending = 0  # utterances handed to the workers and not yet heard (metrics)
         self._pool = ProcessPoolExecutor(
             workers,
             mp_context=multiprocessing.get_context("spawn"),  # no forked event loop or sockets
@@ -147,7 +148,11 @@ class PoolListener(Listener):
         self, pcm16k: bytes, context: Context, names: tuple[Name, ...] | None = None
     ) -> list[Heard]:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, _worker_hear, pcm16k, context, names)
+        self.pending += 1
+        try:
+            return await loop.run_in_executor(self._pool, _worker_hear, pcm16k, context, names)
+        finally:
+            self.pending -= 1
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

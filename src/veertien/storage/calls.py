@@ -79,6 +79,10 @@ class DatabaseSink:
     def close(self) -> None:
         self._writer.close()
 
+    @property
+    def depth(self) -> int:
+        return self._writer.depth
+
     def _insert(self, batch: Sequence[JsonRecord]) -> None:
         with self.engine.begin() as conn:
             conn.execute(insert(call_records), [row(r.to_json()) for r in batch])
