@@ -86,3 +86,24 @@ async def test_an_utterance_is_cut_out_with_its_onset() -> None:
         platform.close()
     assert isinstance(said, bytes)
     assert 0.5 <= len(said) / 16000 <= 1.2  # the tone, its onset and the quiet that ended it
+
+
+async def test_an_answers_time_out_waits_for_a_caller_still_speaking() -> None:
+    """The menu's time-out runs out while the caller is mid-sentence: the answer is the whole
+    utterance, not a time-out."""
+    caller = RtpSession(Law.PCMU, 101, ("127.0.0.1", 9))
+    platform = RtpSession(Law.PCMU, 101, ("127.0.0.1", 9))
+    caller_port, platform_port = await caller.open("127.0.0.1"), await platform.open("127.0.0.1")
+    caller.remote, platform.remote = ("127.0.0.1", platform_port), ("127.0.0.1", caller_port)
+    tone = struct.pack(
+        "<1600h", *(int(8000 * math.sin(2 * math.pi * 440 * n / 8000)) for n in range(1600))
+    )
+    speech = encode(tone * 6, Law.PCMU)  # 1.2 s of sound
+    try:
+        talking = asyncio.ensure_future(caller.play(speech, barge_in=False))
+        answer = await platform.answer(0.5, speech=True)  # runs out 0.5 s into it
+        await talking
+        assert isinstance(answer, bytes) and len(answer) > 16000  # more than a second of it
+    finally:
+        caller.close()
+        platform.close()

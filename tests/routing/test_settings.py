@@ -66,9 +66,30 @@ def test_round_trip_and_version() -> None:
         ({"access_numbers": {"0113000140": "0999"}}, "'0999' is not a Dutch area code"),
         ({"national_numbers": ["veertien"]}, "is not a telephone number"),
         ({"sliver": {"size": 1}}, "sliver takes"),
+        ({"record_retention_days": 0}, "record_retention_days must be a whole number"),
+        ({"caller_salt_days": 365}, "caller_salt_days must be a whole number of days from 1 to 90"),
+        ({"municipalities": {"GM0664": {"audio_sampling": 1.5}}}, "audio_sampling must be"),
+        ({"municipalities": {"GM0664": {"audio_retention_days": "30"}}}, "audio_retention_days"),
     ],
 )
 def test_bad_settings_are_refused_with_a_reason(data: dict[str, Any], message: str) -> None:
     with pytest.raises(SettingsError) as info:
         Settings.from_json(data)
     assert message in str(info.value)
+
+
+def test_privacy_settings_have_defaults_and_round_trip() -> None:
+    assert (Settings().record_retention_days, Settings().caller_salt_days) == (90, 1)
+    data = {
+        "record_retention_days": 30,
+        "caller_salt_days": 7,
+        "municipalities": {"GM0664": {"audio_sampling": 0.1, "audio_retention_days": 14}},
+    }
+    settings = Settings.from_json(data)
+    goes = settings.for_municipality("GM0664")
+    assert (goes.audio_sampling, goes.audio_retention_days) == (0.1, 14)
+    assert Settings.from_json(settings.to_json()) == settings
+    assert (
+        "audio_sampling"
+        not in Settings().with_municipality("GM0664").to_json()["municipalities"]["GM0664"]
+    )

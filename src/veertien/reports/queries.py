@@ -92,7 +92,7 @@ def _grouped(
         select(key, func.count(), count_if(c.c.transferred))
         .where(where(params))
         .group_by(key)
-        .order_by(func.count().desc(), key)
+        .order_by(func.count().desc(), key.is_(None), key)  # "none" last on every database
     )
     return [(k, int(n), int(t)) for k, n, t in conn.execute(query)]
 
@@ -191,7 +191,7 @@ def _per_municipality(
         select(c.c.municipality, func.count(), *sums)
         .where(where(params), condition)
         .group_by(c.c.municipality)
-        .order_by(func.count().desc(), c.c.municipality)
+        .order_by(func.count().desc(), c.c.municipality.is_(None), c.c.municipality)
     )
     return [(code or "—", names.get(code or "", "geen gemeente gekozen"), *map(int, rest))
             for code, *rest in conn.execute(query)]  # fmt: skip

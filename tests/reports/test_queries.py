@@ -1,0 +1,169 @@
+"""Every report over a known set of call records, on SQLite and PostgreSQL: exact figures."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+
+from tests.callrecords import dialogue, record, store
+from veertien.reports import REPORTS, ReportError, ReportParams, ReportTimeout, run_report
+from veertien.reports.charts import svg
+from veertien.reports.export import to_csv
+from veertien.reports.model import limited
+from veertien.storage.store import Storage
+
+NAMES = {"GM0664": "Goes", "GM0995": "Lelystad", "GM0678": "Kapelle"}
+TUE = "2026-11-24T10:15:00.000+01:00"  # Tuesday 10-11 h: hour of week 34
+WED = "2026-11-25T21:40:00.000+01:00"  # Wednesday 21-22 h: 69
+ALL = ReportParams(date(2026, 11, 1), date(2026, 11, 30))
+
+
+@pytest.fixture
+def calls(storage: Storage) -> Storage:
+    store(storage.engine, [
+        record(started=TUE, pdd_us=200.0),
+        record(started=TUE, pdd_us=400.0),
+        record(started=WED, final_rule="calamity", pdd_us=800.0),
+        record(started=WED, dialled="140116", area_code=None, municipality=None, target=None,
+               response=404, outcome="refused", stages=(), rule="unknown_number",
+               final_rule="unknown_number"),
+        dialogue(("understood", "transferred"), started=TUE),
+        dialogue(("spoke", "understood", "confirm_asked", "confirmed", "transferred"),
+                 route="speech", started=TUE),
+        dialogue(("spoke", "understood", "confirm_asked", "corrected", "repeated",
+                  "transferred"), route="speech", municipality="GM0678", started=WED),
+        dialogue(("spoke",), route="speech", municipality="GM0678", started=WED,
+                 final_rule="closed", outcome="announced", response=480),
+        dialogue((), municipality=None, outcome="cancelled", phase="greeting", started=WED),
+        dialogue(("repeated", "keypad", "transferred", "answer_known", "answered"),
+                 municipality=None, handover="refer", started=TUE),
+        dialogue(("transferred",), rule="national", route="speech", started=TUE,
+                 phase="transfer", outcome="caller hung up"),
+        record(started="2026-10-31T23:30:00.000+01:00"),  # before the period
+    ])  # fmt: skip
+    return storage
+
+
+def rows(storage: Storage, name: str, params: ReportParams = ALL) -> list[tuple[object, ...]]:
+    return list(run_report(storage.engine, name, params, NAMES).rows)
+
+
+def test_volume(calls: Storage) -> None:
+    assert rows(calls, "volume-per-dag") == [("2026-11-24", 6), ("2026-11-25", 5)]
+    assert rows(calls, "volume-per-uur") == [("dinsdag", 10, 6), ("woensdag", 21, 5)]
+    one_day = ReportParams(date(2026, 11, 25), date(2026, 11, 25))
+    assert rows(calls, "volume-per-dag", one_day) == [("2026-11-25", 5)]
+
+
+def test_by_area_and_municipality(calls: Storage) -> None:
+    assert rows(calls, "netnummers") == [("0113", 7, 5), ("0320", 3, 3), ("—", 1, 0)]
+    assert rows(calls, "gemeenten") == [
+        ("GM0664", "Goes", 3, 3), ("GM0995", "Lelystad", 3, 3),
+        ("—", "geen gemeente gekozen", 3, 1), ("GM0678", "Kapelle", 2, 1),
+    ]  # fmt: skip
+    goes = ReportParams(ALL.first, ALL.last, "GM0664")
+    assert rows(calls, "gemeenten", goes) == [("GM0664", "Goes", 3, 3)]
+    area = ReportParams(ALL.first, ALL.last, None, "0320")
+    assert rows(calls, "netnummers", area) == [("0320", 3, 3)]
+
+
+def test_routes_funnel_and_hangups(calls: Storage) -> None:
+    assert rows(calls, "routes") == [
+        ("direct", "direct", 4, round(4 / 11, 4)), ("keys", "toetsen", 3, round(3 / 11, 4)),
+        ("speech", "spraak", 3, round(3 / 11, 4)),
+        ("national", "landelijk nummer", 1, round(1 / 11, 4)),
+    ]  # fmt: skip
+    funnel = {r[0]: r[2:] for r in rows(calls, "trechter")}
+    assert funnel == {
+        "prompted": (7, 1.0), "understood": (3, round(3 / 7, 4)),
+        "confirm_asked": (2, round(2 / 7, 4)), "confirmed": (1, round(1 / 7, 4)),
+        "repeated": (2, round(2 / 7, 4)), "keypad": (1, round(1 / 7, 4)),
+        "transferred": (5, round(5 / 7, 4)), "answered": (1, 1.0),
+    }  # fmt: skip
+    hangups = {r[0]: r[2] for r in rows(calls, "ophangen")}
+    assert hangups == {"greeting": 1, "menu": 0, "after_name": 0, "announcement": 0,
+                       "transfer": 1}  # fmt: skip
+
+
+def test_misroutes_and_recognition(calls: Storage) -> None:
+    assert rows(calls, "misroutes") == [
+        ("GM0664", "Goes", 1, 0, 0.0),
+        ("GM0678", "Kapelle", 1, 1, 1.0),
+    ]
+    assert rows(calls, "herkenning") == [
+        ("GM0678", "Kapelle", 2, 1, 1, 0.5),
+        ("GM0664", "Goes", 1, 1, 0, 1.0),
+    ]
+
+
+def test_post_dial_delay_percentiles_are_exact_to_one_percent(calls: Storage) -> None:
+    direct, dialogues = rows(calls, "kiesvertraging")
+    assert direct[:3] == ("direct", "direct (302)", 4)
+    p50, _, _, p99 = direct[3:]
+    assert p50 == pytest.approx(0.25, rel=0.01) and p99 == pytest.approx(0.8, rel=0.01)
+    assert dialogues[2] == 7 and dialogues[3] == pytest.approx(0.9, rel=0.01)
+
+
+def test_calamity_and_closed_hours(calls: Storage) -> None:
+    assert rows(calls, "calamiteit-gesloten") == [
+        ("GM0678", "Kapelle", 1, 0, 1),
+        ("GM0995", "Lelystad", 1, 1, 0),
+    ]
+
+
+def test_every_report_has_csv_and_a_chart(calls: Storage) -> None:
+    for name in REPORTS:
+        result = run_report(calls.engine, name, ALL, NAMES)
+        lines = to_csv(result).splitlines()
+        assert lines[0].split(";") == [c.key for c in result.columns]
+        assert len(lines) == len(result.rows) + 1
+        drawn = svg(result)
+        assert drawn.startswith("<svg") if result.rows else drawn == ""
+
+
+def test_an_empty_period_gives_empty_reports(storage: Storage) -> None:
+    for name in REPORTS:
+        result = run_report(storage.engine, name, ALL, NAMES)
+        assert all(v in (0, None) for k, v in result.totals.items()), (name, result.totals)
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "muni", "area", "why"),
+    [
+        ("2026-13-01", None, None, None, "JJJJ-MM-DD"),
+        ("2026-11-30", "2026-11-01", None, None, "na de einddatum"),
+        ("2000-01-01", "2026-11-01", None, None, "hoogstens"),
+        (None, None, "GM'0664", None, "gemeentecode"),
+        (None, None, None, "01x3", "netnummer"),
+    ],
+)
+def test_bad_parameters_are_refused_with_a_reason(
+    first: str | None, last: str | None, muni: str | None, area: str | None, why: str
+) -> None:
+    with pytest.raises(ReportError, match=why):
+        ReportParams.parse(first, last, muni, area, date(2026, 12, 1))
+
+
+def test_default_period_is_the_last_30_days() -> None:
+    params = ReportParams.parse(None, "", "", None, date(2026, 12, 1))
+    assert (params.first, params.last) == (date(2026, 11, 2), date(2026, 12, 1))
+
+
+def test_a_query_past_its_time_limit_is_stopped(storage: Storage) -> None:
+    slow = (
+        "SELECT pg_sleep(2)"
+        if storage.engine.dialect.name == "postgresql"
+        else "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000000)"
+        " SELECT count(*) FROM n"
+    )
+    with pytest.raises(ReportTimeout), limited(storage.engine, 0.2) as conn:
+        conn.execute(text(slow))
+    with limited(storage.engine, 0.2) as conn:  # the connection is usable again after it
+        assert conn.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_an_unknown_report_is_refused(storage: Storage) -> None:
+    with pytest.raises(ReportError):
+        run_report(storage.engine, "nope", ALL, NAMES)
