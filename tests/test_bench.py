@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.reports import run as run_reports
 from bench.routing import run
 from bench.sip_redirect import _counts, _latencies_ms
 
@@ -40,3 +41,11 @@ def test_sip_bench_reads_sipp_screens_and_message_traces(tmp_path: Path) -> None
     )
     (tmp_path / "s_1_messages.log").write_text(log)
     assert _latencies_ms(tmp_path) == [pytest.approx(1.25)]
+
+
+def test_reports_benchmark_times_every_report(tmp_path: Path) -> None:
+    result = run_reports(f"sqlite:///{tmp_path / 'bench.db'}", 3000)
+    assert result["records"] == 3000
+    timings = result["reports_ms"]
+    assert len(timings) == 33 and all(t["median_ms"] <= t["max_ms"] for t in timings.values())
+    assert isinstance(result["all_under_1s"], bool)

@@ -84,3 +84,15 @@ async def test_transcripts_are_kept_where_the_municipality_allows_it(tmp_path: P
     _, sink = await _call(tmp_path, {"municipalities": {"GM0246": {"keep_transcripts": True}}})
     (record,) = sink.records
     assert ("speech", "gemeente Heerde") in record.dialogue
+
+
+@pytest.mark.usefixtures("voices")
+async def test_audio_is_kept_only_where_the_municipality_samples_it(tmp_path: Path) -> None:
+    await _call(tmp_path, {})
+    assert not list(tmp_path.glob("samples/**/*.wav")), "no audio kept by default"
+    sampling = {"municipalities": {"GM0246": {"audio_sampling": 1.0}}}
+    (tmp_path / "sampling").mkdir()
+    await _call(tmp_path / "sampling", sampling)
+    kept = sorted((tmp_path / "sampling" / "samples" / "GM0246").glob("*.wav"))
+    assert kept, "every speech call to Heerde is sampled at 1.0"
+    assert all("0612345678" not in p.name and "@" not in p.name for p in kept)

@@ -159,3 +159,18 @@ def test_departments_from_the_form(site: Site) -> None:
     assert [d.name for d in own.departments] == ["Burgerzaken", "Belastingen"]
     bad = client.post("/gemeenten/GM0664", data=_settings_form(site.csrf(), departments="X |"))
     assert "Niet opgeslagen" in bad.text
+
+
+def test_audio_sampling_from_the_form(site: Site) -> None:
+    """A municipality turns sampling on in percent; the settings keep a share."""
+    client = site.login("goes")
+    form = _settings_form(site.csrf(), audio_sampling="2,5", audio_retention_days="14")
+    page = client.post("/gemeenten/GM0664", data=form)
+    assert "Opgeslagen" in page.text and 'value="2.5"' in page.text
+    own = site.context().settings.for_municipality("GM0664")
+    assert (own.audio_sampling, own.audio_retention_days) == (0.025, 14)
+    for bad in ({"audio_sampling": "veel"}, {"audio_sampling": "150"},
+                {"audio_retention_days": "0"}):  # fmt: skip
+        page = client.post("/gemeenten/GM0664", data=_settings_form(site.csrf(), **bad))
+        assert "Niet opgeslagen" in page.text, bad
+    assert site.context().settings.for_municipality("GM0664").audio_sampling == 0.025

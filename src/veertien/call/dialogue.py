@@ -84,6 +84,7 @@ class DialogueManager:
         self.pacing = PacingStats()  # of all dialogues' RTP, for benchmarks and metrics
         self.outbound: list[OutboundLeg] = []  # our calls to municipalities, when bridging
         self.samples: AudioSamples | None = None  # where kept utterances go (audio_sampling)
+        self.saving: set[asyncio.Future[Any]] = set()  # samples being written (awaited at stop)
 
     def attach(self, send: Send, sip_address: tuple[str, int]) -> None:
         """Where outputs produced later (183, 302, REFER ...) go (the endpoint's dispatch), and
@@ -145,6 +146,7 @@ class DialogueManager:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*self.saving, return_exceptions=True)
         if self.listener is not None:
             await asyncio.to_thread(self.listener.close)
             self.listener = None
@@ -452,8 +454,12 @@ class DialogueManager:
         share = call.ctx.settings.for_municipality(code).audio_sampling
         if share <= 0 or random.random() >= share:
             return
-        task = asyncio.to_thread(self.samples.save, code, list(call.audio), call.facts.at.date())
-        asyncio.ensure_future(task).add_done_callback(_logged)
+        saving = asyncio.ensure_future(
+            asyncio.to_thread(self.samples.save, code, list(call.audio), call.facts.at.date())
+        )
+        self.saving.add(saving)
+        saving.add_done_callback(self.saving.discard)
+        saving.add_done_callback(_logged)
 
 
 def _logged(done: asyncio.Future[Any]) -> None:

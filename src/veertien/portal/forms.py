@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from veertien.routing.hours import DAYS
+from veertien.routing.hours import DAYS, SettingsError
 from veertien.routing.settings import MunicipalitySettings
 
 URI_FIELDS = ("destination", "closed_destination", "calamity_destination", "overflow_destination")
@@ -33,6 +33,9 @@ LABELS = {
     "overflow_destination": "Overloopbestemming (bij bezet of geen antwoord)",
     "keep_transcripts": "Bewaar wat bellers zeiden in de gespreksgegevens (AVG: alleen met reden)",
     "departments": "Afdelingen met een eigen lijn, één per regel: naam | bestemming (max. 9)",
+    "audio_sampling": "Bewaar de opnamen van dit percentage spraakgesprekken om de herkenning te "
+    "verbeteren (0: geen)",
+    "audio_retention_days": "Bewaartermijn van die opnamen (dagen)",
 }
 STATUSES = {
     "": "zoals in de gemeentelijst",
@@ -55,6 +58,7 @@ def settings_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
     status = str(form.get("status", ""))
     if status:
         data["status"] = status
+    data.update(_sampling(form))
     departments = [
         {"name": name.strip(), "destination": destination.strip()}
         for name, _, destination in (
@@ -75,12 +79,28 @@ def settings_from_form(form: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _sampling(form: Mapping[str, Any]) -> dict[str, Any]:
+    """Audio sampling: a percentage on screen, a share in the settings."""
+    out: dict[str, Any] = {}
+    share, days = (str(form.get(k, "")).strip() for k in ("audio_sampling", "audio_retention_days"))
+    try:
+        if share:
+            out["audio_sampling"] = float(share.replace(",", ".")) / 100
+        if days:
+            out["audio_retention_days"] = int(days)
+    except ValueError:
+        raise SettingsError("opnamen: een percentage van 0 tot 100 en een aantal dagen") from None
+    return out
+
+
 def form_values(settings: MunicipalitySettings) -> dict[str, Any]:
     """What the form shows for these settings."""
     data = settings.to_json()
     values: dict[str, Any] = {k: data.get(k, "") for k in (*URI_FIELDS, *TEXT_FIELDS)}
     values.update({k: bool(data.get(k)) for k in FLAGS})
     values["status"] = data.get("status", "")
+    values["audio_sampling"] = f"{settings.audio_sampling * 100:g}"
+    values["audio_retention_days"] = str(settings.audio_retention_days)
     values["departments"] = "\n".join(
         f"{d['name']} | {d['destination']}" for d in data.get("departments", [])
     )

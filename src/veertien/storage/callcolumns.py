@@ -26,6 +26,12 @@ STAGE_COLUMNS = (
     "answer_known",
     "answered",
 )
+# What the reports read, in one index that starts with the day: a report over a month scans
+# this index alone (SQLite and PostgreSQL alike), never the records' wide JSON bodies.
+REPORT_INDEX = (
+    "day", "municipality", "area_code", "route", "rule", "final_rule", "phase",
+    "hour_of_week", "pdd_bucket", *STAGE_COLUMNS,
+)  # fmt: skip
 PDD_BASE = 1.01  # post-dial delay buckets 1 % wide: percentiles are exact to 1 %
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import (
     false,
 )
 
-from veertien.storage.callcolumns import STAGE_COLUMNS
+from veertien.storage.callcolumns import REPORT_INDEX, STAGE_COLUMNS
 
 metadata = MetaData()
 
@@ -121,9 +121,7 @@ call_records = Table(
     *(Column(name, Boolean, nullable=False, server_default=false()) for name in STAGE_COLUMNS),
     Index("ix_calls_started", "started"),
     Index("ix_calls_municipality_started", "municipality", "started"),
-    Index("ix_calls_day", "day"),
-    Index("ix_calls_municipality_day", "municipality", "day"),
-    Index("ix_calls_area_day", "area_code", "day"),
+    Index("ix_calls_report", *REPORT_INDEX),
 )
 
 # The salt that hashes callers' numbers in one period (storage.privacy); a period's salt is

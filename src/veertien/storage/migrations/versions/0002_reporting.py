@@ -14,7 +14,7 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-from veertien.storage.callcolumns import STAGE_COLUMNS, derived, hash_number
+from veertien.storage.callcolumns import REPORT_INDEX, STAGE_COLUMNS, derived, hash_number
 
 revision = "0002"
 down_revision = "0001"
@@ -37,9 +37,7 @@ def upgrade() -> None:
             batch.add_column(sa.Column(name, kind))
         for name in STAGE_COLUMNS:
             batch.add_column(sa.Column(name, sa.Boolean, nullable=False, server_default=sa.false()))
-    op.create_index("ix_calls_day", "call_records", ["day"])
-    op.create_index("ix_calls_municipality_day", "call_records", ["municipality", "day"])
-    op.create_index("ix_calls_area_day", "call_records", ["area_code", "day"])
+    op.create_index("ix_calls_report", "call_records", list(REPORT_INDEX))
     op.create_table(
         "caller_salts",
         sa.Column("period", sa.Integer, primary_key=True),
@@ -68,8 +66,7 @@ def _backfill() -> None:
 
 def downgrade() -> None:
     op.drop_table("caller_salts")
-    for index in ("ix_calls_day", "ix_calls_municipality_day", "ix_calls_area_day"):
-        op.drop_index(index, "call_records")
+    op.drop_index("ix_calls_report", "call_records")
     with op.batch_alter_table("call_records") as batch:
         for name in ("rule", "final_rule", "area_code", "handover", "day", "hour_of_week",
                      "pdd_us", "pdd_bucket", *STAGE_COLUMNS):  # fmt: skip
