@@ -90,7 +90,7 @@ async def test_transcripts_are_kept_where_the_municipality_allows_it(tmp_path: P
 async def test_audio_is_kept_only_where_the_municipality_samples_it(tmp_path: Path) -> None:
     await _call(tmp_path, {})
     assert not list(tmp_path.glob("samples/**/*.wav")), "no audio kept by default"
-    sampling = {"municipalities": {"GM0246": {"audio_sampling": 1.0}}}
+    sampling: dict[str, object] = {"municipalities": {"GM0246": {"audio_sampling": 1.0}}}
     (tmp_path / "sampling").mkdir()
     await _call(tmp_path / "sampling", sampling)
     kept = sorted((tmp_path / "sampling" / "samples" / "GM0246").glob("*.wav"))
