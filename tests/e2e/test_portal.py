@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,16 +65,26 @@ def _browser() -> object:
     return playwright
 
 
+@contextmanager
+def browser_page(folder: Path) -> Iterator[tuple[Any, Any, Path]]:
+    """Headless Chromium (Debian's, driven by Playwright): the browser, a page, and the folder
+    for screenshots (VEERTIEN_SCREENSHOTS, else one under `folder`)."""
+    sync_api: Any = _browser()
+    shots = Path(os.environ.get("VEERTIEN_SCREENSHOTS") or folder / "shots")
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield browser, browser.new_page(viewport={"width": 1280, "height": 900}), shots
+        finally:
+            browser.close()
+
+
 def test_a_browser_switches_a_calamity_on_and_sees_it_on_the_status_page(
     server: Server, tmp_path: Path
 ) -> None:
-    sync_api = _browser()
-    shots = Path(os.environ.get("VEERTIEN_SCREENSHOTS") or tmp_path / "shots")
-    shots.mkdir(parents=True, exist_ok=True)
     base = f"http://127.0.0.1:{server.http_port}"
-    with sync_api.sync_playwright() as p:  # type: ignore[attr-defined]
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+    with browser_page(tmp_path) as (browser, page, shots):
         page.goto(f"{base}/gemeenten")  # redirected to the sign-in page
         page.screenshot(path=str(shots / "inloggen.png"))
         page.fill("#username", "operator")
@@ -95,5 +107,4 @@ def test_a_browser_switches_a_calamity_on_and_sees_it_on_the_status_page(
         assert public.is_visible("text=Door een storing is het gemeentehuis vandaag gesloten.")
         assert public.is_visible("#calamiteit-GM0664")
         public.screenshot(path=str(shots / "status.png"), full_page=True)
-        browser.close()
     assert (shots / "status.png").stat().st_size > 10_000

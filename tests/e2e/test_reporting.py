@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import subprocess
 import sys
@@ -37,7 +36,7 @@ from tests.e2e.peers import (
     veertien_server,
     xml_attr,
 )
-from tests.e2e.test_portal import CHROMIUM, _browser
+from tests.e2e.test_portal import browser_page
 from tests.media.pcap import sipp_pcap
 from veertien.reports import REPORTS
 from veertien.storage import DataDir
@@ -216,13 +215,8 @@ def test_metrics_and_records_keep_no_number(early: Server, traffic: dict[str, An
 def test_the_report_pages_in_a_browser(
     early: Server, traffic: dict[str, Any], tmp_path: Path
 ) -> None:
-    sync_api = _browser()
-    shots = Path(os.environ.get("VEERTIEN_SCREENSHOTS") or tmp_path / "shots")
-    shots.mkdir(parents=True, exist_ok=True)
     base = f"http://127.0.0.1:{early.http_port}"
-    with sync_api.sync_playwright() as p:  # type: ignore[attr-defined]
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+    with browser_page(tmp_path) as (_, page, shots):
         page.goto(f"{base}/rapporten")
         page.fill("#username", "operator")
         page.fill("#password", early.password)
@@ -233,7 +227,6 @@ def test_the_report_pages_in_a_browser(
             page.goto(f"{base}/rapporten/{name}")
             assert page.is_visible(".chart svg"), name
             page.screenshot(path=str(shots / f"rapport-{name}.png"), full_page=True)
-        browser.close()
     assert (shots / "rapport-trechter.png").stat().st_size > 10_000
 
 

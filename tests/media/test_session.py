@@ -68,14 +68,24 @@ async def test_bridged_sessions_relay_packets_both_ways_untouched() -> None:
         municipality.close()
 
 
-async def test_an_utterance_is_cut_out_with_its_onset() -> None:
+async def _pair() -> tuple[RtpSession, RtpSession]:
+    """A caller's and the platform's session, each sending to the other."""
     caller = RtpSession(Law.PCMU, 101, ("127.0.0.1", 9))
     platform = RtpSession(Law.PCMU, 101, ("127.0.0.1", 9))
     caller_port, platform_port = await caller.open("127.0.0.1"), await platform.open("127.0.0.1")
     caller.remote, platform.remote = ("127.0.0.1", platform_port), ("127.0.0.1", caller_port)
-    tone = struct.pack(
-        "<4000h", *(int(6000 * math.sin(2 * math.pi * 300 * n / 8000)) for n in range(4000))
-    )  # 500 ms of "speech"
+    return caller, platform
+
+
+def _tone(samples: int, amplitude: int, hz: int) -> bytes:
+    """8 kHz 16-bit PCM of a sine: "speech" for the endpointer."""
+    wave = (int(amplitude * math.sin(2 * math.pi * hz * n / 8000)) for n in range(samples))
+    return struct.pack(f"<{samples}h", *wave)
+
+
+async def test_an_utterance_is_cut_out_with_its_onset() -> None:
+    caller, platform = await _pair()
+    tone = _tone(4000, 6000, 300)  # 500 ms of "speech"
     quiet = b"\0\0" * 8000  # then a second of quiet, so the endpointer sees the end
     try:
         sending = asyncio.ensure_future(caller.play(encode(tone + quiet, Law.PCMU), False))
@@ -91,14 +101,8 @@ async def test_an_utterance_is_cut_out_with_its_onset() -> None:
 async def test_an_answers_time_out_waits_for_a_caller_still_speaking() -> None:
     """The menu's time-out runs out while the caller is mid-sentence: the answer is the whole
     utterance, not a time-out."""
-    caller = RtpSession(Law.PCMU, 101, ("127.0.0.1", 9))
-    platform = RtpSession(Law.PCMU, 101, ("127.0.0.1", 9))
-    caller_port, platform_port = await caller.open("127.0.0.1"), await platform.open("127.0.0.1")
-    caller.remote, platform.remote = ("127.0.0.1", platform_port), ("127.0.0.1", caller_port)
-    tone = struct.pack(
-        "<1600h", *(int(8000 * math.sin(2 * math.pi * 440 * n / 8000)) for n in range(1600))
-    )
-    speech = encode(tone * 6, Law.PCMU)  # 1.2 s of sound
+    caller, platform = await _pair()
+    speech = encode(_tone(1600, 8000, 440) * 6, Law.PCMU)  # 1.2 s of sound
     try:
         talking = asyncio.ensure_future(caller.play(speech, barge_in=False))
         answer = await platform.answer(0.5, speech=True)  # runs out 0.5 s into it

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -12,6 +13,7 @@ from veertien.reports import REPORTS, ReportError, ReportParams, ReportTimeout, 
 from veertien.reports.charts import svg
 from veertien.reports.export import to_csv
 from veertien.reports.model import limited
+from veertien.storage import DataDir
 from veertien.storage.store import Storage
 
 NAMES = {"GM0664": "Goes", "GM0995": "Lelystad", "GM0678": "Kapelle"}
@@ -167,3 +169,15 @@ def test_a_query_past_its_time_limit_is_stopped(storage: Storage) -> None:
 def test_an_unknown_report_is_refused(storage: Storage) -> None:
     with pytest.raises(ReportError):
         run_report(storage.engine, "nope", ALL, NAMES)
+
+
+def test_a_report_past_its_time_limit_stops(tmp_path: Path) -> None:
+    """On SQLite, where a report over 3,000 records is slow enough to be stopped (the limit on
+    PostgreSQL is the test above)."""
+    storage = Storage.open(DataDir(tmp_path))
+    store(storage.engine, [record(call_id=str(n), started=TUE) for n in range(3000)])
+    with pytest.raises(ReportTimeout):
+        run_report(storage.engine, "gemeenten", ALL, NAMES, time_limit_s=1e-9)
+    assert REPORTS["gemeenten"].time_limit_s == 10.0
+    assert run_report(storage.engine, "gemeenten", ALL, NAMES).totals["calls"] == 3000
+    storage.close()

@@ -128,27 +128,24 @@ class ReportResult:
 def limited(engine: Engine, seconds: float = TIME_LIMIT_S) -> Iterator[Connection]:
     """A read-only connection whose statements stop after `seconds` (ReportTimeout)."""
     with engine.connect() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text(f"SET LOCAL statement_timeout = {int(seconds * 1000)}"))
-            try:
-                yield conn
-            except OperationalError as exc:
-                if "statement timeout" in str(exc):
-                    raise ReportTimeout(f"longer than {seconds:g} s") from None
-                raise
-            return
-        raw = conn.connection.dbapi_connection
-        deadline = time.monotonic() + seconds
-        raw.set_progress_handler(_past(deadline), 10_000)  # type: ignore[union-attr]
+        undo = _limit(conn, seconds)
         try:
             yield conn
         except OperationalError as exc:
-            if "interrupted" in str(exc):
+            # PostgreSQL: "canceling statement due to statement timeout"; SQLite: "interrupted"
+            if "statement timeout" in str(exc) or "interrupted" in str(exc):
                 raise ReportTimeout(f"longer than {seconds:g} s") from None
             raise
         finally:
-            raw.set_progress_handler(None, 0)  # type: ignore[union-attr]
+            undo()
 
 
-def _past(deadline: float) -> Callable[[], int]:
-    return lambda: int(time.monotonic() > deadline)
+def _limit(conn: Connection, seconds: float) -> Callable[[], None]:
+    """Put the limit on this connection; returns what takes it off again."""
+    if conn.dialect.name == "postgresql":  # for this transaction only
+        conn.execute(text(f"SET LOCAL statement_timeout = {max(1, int(seconds * 1000))}"))
+        return lambda: None
+    raw: Any = conn.connection.dbapi_connection
+    deadline = time.monotonic() + seconds
+    raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+    return lambda: raw.set_progress_handler(None, 0)
