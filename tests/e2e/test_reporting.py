@@ -93,7 +93,6 @@ class _Table(HTMLParser):
         super().__init__()
         self.rows: list[list[str]] = []
         self.totals: dict[str, str] = {}
-        self._total: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
@@ -102,12 +101,7 @@ class _Table(HTMLParser):
         elif tag == "td" and "data-value" in found:
             self.rows[-1].append(found["data-value"] or "")
         elif tag == "span" and "data-total" in found:
-            self._total = found["data-total"]
-
-    def handle_data(self, data: str) -> None:
-        if self._total is not None:
-            self.totals[self._total] = data.rsplit(maxsplit=1)[-1]
-            self._total = None
+            self.totals[found["data-total"] or ""] = found.get("data-value") or ""
 
 
 def _report(client: httpx.Client, name: str, query: str = "") -> dict[str, Any]:

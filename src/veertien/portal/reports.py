@@ -20,7 +20,7 @@ from veertien.portal.app import Portal, portal_of
 from veertien.portal.security import require, token_user
 from veertien.reports import REPORTS, ReportError, ReportParams, ReportTimeout, run_report
 from veertien.reports.charts import svg
-from veertien.reports.export import shown, to_csv
+from veertien.reports.export import shown, to_csv, total_label
 from veertien.storage.users import User
 
 
@@ -80,7 +80,8 @@ def report_page(request: Request) -> Response:
         raise HTTPException(400, "Formaat moet html, csv of json zijn.")
     return portal.render(
         request, "report.html", result=result, report=REPORTS[name], chart=svg(result),
-        shown=shown, query=request.url.query, names=_names(portal), params=params,
+        shown=shown, total_label=total_label, query=request.url.query, names=_names(portal),
+        params=params,
     )  # fmt: skip
 
 

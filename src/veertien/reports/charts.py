@@ -7,9 +7,12 @@ import io
 import threading
 from typing import Any
 
+from matplotlib.ticker import MaxNLocator
+
 from veertien.reports.model import Chart, ReportResult
 
 COLOUR = "#154273"
+MAX_BARS = 25  # the largest rows (reports sort them first); the table has them all
 _LOCK = threading.Lock()  # Matplotlib's font cache and text layout are not thread-safe
 
 
@@ -22,7 +25,7 @@ def svg(result: ReportResult) -> str:
 
     records = result.records()
     with _LOCK:
-        figure = Figure(figsize=(9, 3.6 if chart.kind != "heatmap" else 3.2), dpi=96)
+        figure = Figure(figsize=(10, _height(chart, len(records))), dpi=96)
         axes = figure.add_subplot()
         if chart.kind == "heatmap":
             _heatmap(figure, axes, records, chart)
@@ -36,9 +39,23 @@ def svg(result: ReportResult) -> str:
     return text[text.index("<svg") :]
 
 
+def _height(chart: Chart, rows: int) -> float:
+    if chart.kind == "heatmap":
+        return 3.2
+    return 3.6 if chart.kind == "line" else max(2.4, min(MAX_BARS, rows) * 0.32 + 0.8)
+
+
 def _series(axes: Any, records: list[dict[str, Any]], chart: Chart) -> None:
     labels = [str(r[chart.x]) for r in records]
     values = [float(r[chart.y] or 0) for r in records]
+    whole = all(isinstance(r[chart.y], int) for r in records)
+    if chart.kind == "bar" and max(len(label) for label in labels) > 8:
+        # long names read best as horizontal bars, first at the top
+        axes.barh(labels[:MAX_BARS][::-1], values[:MAX_BARS][::-1], color=COLOUR)
+        axes.tick_params(axis="y", labelsize=8)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=whole))
+        return
+    axes.yaxis.set_major_locator(MaxNLocator(integer=whole))
     if chart.kind == "line":
         axes.plot(labels, values, color=COLOUR, marker="o", markersize=3)
     else:
@@ -55,8 +72,12 @@ def _heatmap(figure: Any, axes: Any, records: list[dict[str, Any]], chart: Chart
     grid = [[0.0] * 24 for _ in WEEKDAYS]
     for r in records:
         grid[WEEKDAYS.index(str(r[chart.y]))][int(r[chart.x])] = float(r[chart.value or "calls"])
-    image = axes.imshow(grid, aspect="auto", cmap="Blues")
-    axes.set_yticks(range(len(WEEKDAYS)), WEEKDAYS)
-    axes.set_xticks(range(0, 24, 2))
+    # vector cells, not imshow: an SVG image would be a data: URI, which the portal's content
+    # security policy (rightly) does not load
+    image = axes.pcolormesh(grid, cmap="Blues", edgecolors="#ffffff", linewidth=0.5)
+    axes.invert_yaxis()
+    axes.set_yticks([n + 0.5 for n in range(len(WEEKDAYS))], WEEKDAYS)
+    axes.set_xticks([h + 0.5 for h in range(0, 24, 2)], [str(h) for h in range(0, 24, 2)])
     axes.set_xlabel("uur")
-    figure.colorbar(image, ax=axes, label="gesprekken")
+    bar = figure.colorbar(image, ax=axes, label="gesprekken")
+    bar.solids.set_rasterized(False)  # its gradient as vectors too (no data: image)

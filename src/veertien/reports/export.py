@@ -19,6 +19,19 @@ def to_csv(result: ReportResult) -> str:
     return out.getvalue()
 
 
+TOTALS = {
+    "calls": "gesprekken", "transferred": "doorverbonden", "dialogues": "dialogen",
+    "answer_known": "met bekend antwoord", "hangups": "opgehangen",
+    "asked": "om bevestiging gevraagd", "corrected": "gecorrigeerd", "spoke": "gesproken",
+    "understood": "eerste keer begrepen", "calamity": "calamiteit", "closed": "gesloten",
+}  # fmt: skip
+
+
+def total_label(key: str) -> str:
+    """A total's name as staff read it (the JSON keeps the key)."""
+    return TOTALS.get(key, key)
+
+
 def shown(column: Column, value: Any) -> str:
     """A value as the HTML table shows it: shares as percentages with one decimal, in Dutch."""
     if value is None:
