@@ -46,6 +46,7 @@ def test_the_openapi_description_names_every_route(site: Site) -> None:
     assert set(spec["paths"]) == {
         "/api/municipalities",
         "/api/municipalities/{code}",
+        "/api/reports/{name}",
         "/api/municipalities/{code}/settings",
         "/api/status",
     }

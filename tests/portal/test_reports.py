@@ -115,3 +115,22 @@ def test_metrics_are_served_when_the_service_gives_them(site: Site) -> None:
         answer = client.get("/metrics")
     assert answer.status_code == 200 and answer.text == "veertien_calls_total 3.0\n"
     assert answer.headers["content-type"].startswith("text/plain; version=0.0.4")
+
+
+def test_the_api_gives_reports_as_json_with_errors_as_json(with_calls: Site) -> None:
+    user = with_calls.storage.users.verify("ops", "een lang wachtwoord")
+    assert user is not None
+    auth = {"authorization": f"Bearer {with_calls.storage.users.new_token(user, 'r', 'test')}"}
+    client = with_calls.client
+    answer = client.get(f"/api/reports/routes?{PERIOD}", headers=auth)
+    assert answer.status_code == 200 and answer.json()["totals"] == {"calls": 4}
+    same = client.get(f"/rapporten/routes?{PERIOD}&formaat=json", headers=auth).json()
+    assert answer.json() == same
+    assert client.get("/api/reports/nope", headers=auth).json() == {
+        "error": "Dit rapport bestaat niet."
+    }
+    assert client.get("/api/reports/routes").status_code == 401
+    misspelt = client.get("/api/reports/routes?gmeente=GM0664", headers=auth)
+    assert misspelt.status_code == 400 and "gmeente" in misspelt.json()["error"]
+    described = client.get("/api/openapi.json").json()["paths"]["/api/reports/{name}"]
+    assert set(described["get"]["parameters"][0]["schema"]["enum"]) == set(REPORTS)

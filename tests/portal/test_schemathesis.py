@@ -13,6 +13,7 @@ from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from veertien.portal.app import create_app
 from veertien.storage import DataDir
@@ -33,4 +34,7 @@ schema = schemathesis.openapi.from_asgi("/api/openapi.json", APP)
 def test_the_api_holds_to_its_description(case: Any) -> None:
     response = case.call(headers={"Authorization": f"Bearer {_TOKEN}"})
     assert response.status_code < 500, response.text
-    case.validate_response(response)
+    # A report's period has rules JSON Schema cannot state (a real calendar date, van ≤ tot, at
+    # most ten years): there a schema-valid request may get the documented 400 with its reason.
+    lenient = [positive_data_acceptance] if case.path == "/api/reports/{name}" else []
+    case.validate_response(response, excluded_checks=lenient)

@@ -141,6 +141,8 @@ def test_an_empty_period_gives_empty_reports(storage: Storage) -> None:
         ("2000-01-01", "2026-11-01", None, None, "hoogstens"),
         (None, None, "GM'0664", None, "gemeentecode"),
         (None, None, None, "01x3", "netnummer"),
+        (None, None, "Zä", None, "gemeentecode"),  # letters and digits, but not ASCII ones
+        (None, None, None, "\u0661\u0662\u0663", "netnummer"),
     ],
 )
 def test_bad_parameters_are_refused_with_a_reason(

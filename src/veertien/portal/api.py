@@ -19,6 +19,7 @@ from starlette.routing import Route
 from veertien.portal.app import Portal, portal_of
 from veertien.portal.security import require, require_changes, require_sees, token_user
 from veertien.portal.status import calamities, incident_json
+from veertien.reports import REPORTS
 from veertien.routing import SettingsError
 from veertien.routing.settings import MunicipalitySettings
 from veertien.storage.users import User
@@ -122,6 +123,8 @@ _SETTINGS = {
         "calamity_message": {"type": "string"},
         "overflow_destination": {"type": "string"},
         "keep_transcripts": {"type": "boolean"},
+        "audio_sampling": {"type": "number", "minimum": 0, "maximum": 1},
+        "audio_retention_days": {"type": "integer", "minimum": 1, "maximum": 3650},
         "departments": {
             "type": "array",
             "maxItems": 9,
@@ -146,6 +149,21 @@ _MUNICIPALITY = {
         "settings": _SETTINGS,
     },
     "required": ["code", "name", "status", "area_codes", "settings"],
+}
+
+
+_DATE = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$"  # empty: the default
+_REPORT = {
+    "type": "object",
+    "required": ["report", "title", "params", "columns", "rows", "totals"],
+    "properties": {
+        "report": {"type": "string"},
+        "title": {"type": "string"},
+        "params": {"type": "object"},
+        "columns": {"type": "array", "items": {"type": "object"}},
+        "rows": {"type": "array", "items": {"type": "object"}},
+        "totals": {"type": "object"},
+    },
 }
 
 
@@ -186,6 +204,24 @@ OPENAPI: dict[str, Any] = {
                 "requestBody": {"required": True,
                                 "content": {"application/json": {"schema": _SETTINGS}}},
                 "responses": _responses(_MUNICIPALITY, 400, 401, 403, 404, 422),
+            },
+        },
+        "/api/reports/{name}": {
+            "get": {
+                "summary": "A report over the call records (docs/reporting.md); a user bound to "
+                           "a municipality gets only its calls",
+                "parameters": [
+                    {"name": "name", "in": "path", "required": True,
+                     "schema": {"type": "string", "enum": sorted(REPORTS)}},
+                    *({"name": q, "in": "query", "required": False, "description": d,
+                       "allowEmptyValue": True,
+                       "schema": {"type": "string", "pattern": p}} for q, p, d in (
+                        ("van", _DATE, "first day, YYYY-MM-DD (default: 29 days before tot)"),
+                        ("tot", _DATE, "last day, inclusive (default: today); van ≤ tot"),
+                        ("gemeente", "^[A-Za-z0-9]{0,6}$", "CBS code, e.g. GM0664"),
+                        ("netnummer", "^([0-9]{2,5})?$", "area code, e.g. 0113"))),
+                ],
+                "responses": _responses(_REPORT, 400, 401, 403, 404, 504),
             },
         },
         "/api/status": {

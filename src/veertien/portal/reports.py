@@ -18,7 +18,14 @@ from starlette.routing import Route
 
 from veertien.portal.app import Portal, portal_of
 from veertien.portal.security import require, token_user
-from veertien.reports import REPORTS, ReportError, ReportParams, ReportTimeout, run_report
+from veertien.reports import (
+    REPORTS,
+    ReportError,
+    ReportParams,
+    ReportResult,
+    ReportTimeout,
+    run_report,
+)
 from veertien.reports.charts import svg
 from veertien.reports.export import shown, to_csv, total_label
 from veertien.storage.users import User
@@ -55,7 +62,8 @@ def reports_index(request: Request) -> Response:
     )  # fmt: skip
 
 
-def report_page(request: Request) -> Response:
+def report_result(request: Request) -> ReportResult:
+    """The report the request names, for who asks (HTTPException with the reason otherwise)."""
     portal = portal_of(request)
     user = _user(request, portal)
     name = request.path_params["name"]
@@ -63,9 +71,27 @@ def report_page(request: Request) -> Response:
         raise HTTPException(404, "Dit rapport bestaat niet.")
     params = _params(request, portal, user)
     try:
-        result = run_report(portal.storage.engine, name, params, _names(portal))
+        return run_report(portal.storage.engine, name, params, _names(portal))
     except ReportTimeout:
         raise HTTPException(504, "Het rapport duurde te lang. Kies een kortere periode.") from None
+
+
+API_PARAMS = frozenset(("van", "tot", "gemeente", "netnummer"))
+
+
+def api_report(request: Request) -> Response:
+    """GET /api/reports/NAME: the report as JSON (the same as ?formaat=json). Parameters it
+    does not know are refused, so a misspelt one is not silently ignored."""
+    unknown = sorted(set(request.query_params) - API_PARAMS)
+    if unknown:
+        raise HTTPException(400, f"Onbekende parameter: {', '.join(unknown) or '(leeg)'}.")
+    return JSONResponse(report_result(request).to_json())
+
+
+def report_page(request: Request) -> Response:
+    portal = portal_of(request)
+    result = report_result(request)
+    name, params = result.name, result.params
     kind = request.query_params.get("formaat", "html")
     if kind == "json":
         return JSONResponse(result.to_json())
@@ -104,4 +130,5 @@ def report_routes() -> list[Route]:
         Route("/rapporten", reports_index),
         Route("/rapporten/{name:str}", report_page),
         Route("/metrics", metrics),
+        Route("/api/reports/{name:str}", api_report),
     ]

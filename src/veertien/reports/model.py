@@ -3,6 +3,7 @@ chart spec), and how it is run: within a time limit, on SQLite or PostgreSQL ali
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -54,10 +55,10 @@ class ReportParams:
         if (end - start).days >= MAX_DAYS:
             raise ReportError(f"Kies een periode van hoogstens {MAX_DAYS} dagen.")
         code = (municipality or "").strip() or None
-        if code is not None and not (code.isalnum() and len(code) <= 6):
+        if code is not None and not re.fullmatch(r"[A-Za-z0-9]{1,6}", code):
             raise ReportError("Onbekende gemeentecode.")
         area = (area_code or "").strip() or None
-        if area is not None and not (area.isdigit() and 2 <= len(area) <= 5):
+        if area is not None and not re.fullmatch(r"[0-9]{2,5}", area):
             raise ReportError("Een netnummer bestaat uit 2 tot 5 cijfers, zoals 0113.")
         return cls(start, end, code, area)
 
