@@ -71,3 +71,4 @@ async def test_cancel_in_the_dialogue_is_answered_and_recorded_with_its_phase(
     assert (record.outcome, record.phase, record.response) == ("cancelled", phase, 487)
     assert record.dialogue[0] == ("prompt", "Welkom bij het telefoonnummer van uw gemeente.")
     assert ("prompted" in record.stages, "transferred" in record.stages) == (True, False)
+    assert record.pdd_us > 0, "the 183 went out before the CANCEL: its delay is known"

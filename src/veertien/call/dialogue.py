@@ -50,6 +50,11 @@ Send = Callable[[list[Output]], None]
 MAX_BRIDGE_S = 4 * 3600.0  # a bridged call is ended after four hours at the latest
 
 
+@dataclass
+class _Timing:
+    first_us: float = 0.0  # INVITE → our first answer (183, or 200) handed over; 0 until then
+
+
 @dataclass(frozen=True)
 class _Call:
     event: IncomingRequest
@@ -60,6 +65,7 @@ class _Call:
     offer: SessionDescription  # the caller's SDP, parsed once
     choice: AudioChoice  # the codec and DTMF type taken from it
     audio: list[bytes] = field(default_factory=list)  # utterances, for sampling where allowed
+    timing: _Timing = field(default_factory=_Timing)
 
 
 class DialogueManager:
@@ -170,7 +176,7 @@ class DialogueManager:
                 await self._answered(call, session, sdp.to_bytes(), (port, session_id), events)
                 return
             self._respond(call, 183, None, [("Content-Type", "application/sdp")], sdp.to_bytes())
-            first_answer_us = (self.clock() - call.started) * 1e6
+            first_answer_us = call.timing.first_us = (self.clock() - call.started) * 1e6
             flow = self._flow(call)
             self.prompts.prefetch(opening_prompts(flow), law)
             outcome = await run_flow(flow, self._port(call, session), events, self.clock)
@@ -179,15 +185,15 @@ class DialogueManager:
             # the caller's CANCEL (the core has answered 487), or the server stopping: then the
             # pending INVITE gets 503 (a no-op once a final response has gone)
             self._respond(call, 503, "Service Stopping")
-            self._write(call, 487, "cancelled", _ended(events), 0.0)
+            self._write(call, 487, "cancelled", _ended(events), call.timing.first_us)
         except (SynthesisError, OSError) as exc:
             log.error("call %s: dialogue failed: %s", call.facts.dialled, exc)
             self._respond(call, 500, "Dialogue Failed")
-            self._write(call, 500, "failed", _ended(events), 0.0)
+            self._write(call, 500, "failed", _ended(events), call.timing.first_us)
         except Exception:  # a bug must not leave the caller hanging: end the call, say why
             log.exception("call %s: dialogue failed", call.facts.dialled)
             self._respond(call, 500, "Dialogue Failed")
-            self._write(call, 500, "failed", _ended(events), 0.0)
+            self._write(call, 500, "failed", _ended(events), call.timing.first_us)
         finally:
             session.close()
 
@@ -231,7 +237,7 @@ class DialogueManager:
         )
         self.legs[leg.dialog.id] = leg
         try:
-            first_us = (self.clock() - call.started) * 1e6
+            first_us = call.timing.first_us = (self.clock() - call.started) * 1e6
             if not await leg.answer(sdp):
                 self._write(call, 200, "no ACK", _ended(events), first_us)
                 return

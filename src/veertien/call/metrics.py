@@ -60,7 +60,8 @@ class CallMetrics:
         if record.outcome in ERRORS or record.response >= 500:
             self.errors.labels(record.outcome).inc()
         kind = "dialogue" if "prompted" in record.stages else "direct"
-        self.pdd.labels(kind).observe(record.pdd_us / 1e6)
+        if record.pdd_us > 0:  # 0: the call ended before any answer went out
+            self.pdd.labels(kind).observe(record.pdd_us / 1e6)
         for phase, ms in record.phase_ms:
             self.phases.labels(phase).observe(ms / 1000)
             if phase == "recognition":

@@ -164,19 +164,12 @@ async def start_service(
     context = LiveContext(storage)
     settings = context.current.settings
     hasher = CallerHasher(storage.engine, settings.caller_salt_days)
-    journal = JsonLinesSink(data.path / RECORDS) if records is None else None
+    metrics = CallMetrics(CollectorRegistry())
+    sink, queues = _sinks(storage, data, records, hasher, metrics)
+    journal = next((q for q in queues if isinstance(q, JsonLinesSink)), None)
     retention = Retention(storage.engine, lambda: context.current.settings, hasher, journal=journal)
     retention.samples = AudioSamples(data.path / SAMPLES)
     await asyncio.to_thread(retention.run)
-    metrics = CallMetrics(CollectorRegistry())
-    if records is None and journal is not None:
-        database = DatabaseSink(storage.engine)
-        records = HashingSink(TeeSink(database, journal), hasher)
-        queues: list[DatabaseSink | JsonLinesSink] = [database, journal]
-    else:
-        queues = []
-    assert records is not None
-    sink = TeeSink(records, metrics)
     zone = ZoneInfo(settings.timezone)
     core = SipCore()
     manager = _dialogues(core, sink, data, host) if dialogues else None
@@ -199,7 +192,25 @@ async def start_service(
     return service
 
 
-def _live_figures(service: Service, queues: list[DatabaseSink | JsonLinesSink]) -> LiveFigures:
+Queue = DatabaseSink | JsonLinesSink
+
+
+def _sinks(
+    storage: Storage,
+    data: DataDir,
+    records: CallRecordSink | None,
+    hasher: CallerHasher,
+    metrics: CallMetrics,
+) -> tuple[CallRecordSink, list[Queue]]:
+    """Where call records go: the database and calls.jsonl, callers hashed first (or the sink
+    a test gives), and the metrics; with the writers whose queues the metrics show."""
+    if records is not None:
+        return TeeSink(records, metrics), []
+    database, journal = DatabaseSink(storage.engine), JsonLinesSink(data.path / RECORDS)
+    return TeeSink(HashingSink(TeeSink(database, journal), hasher), metrics), [database, journal]
+
+
+def _live_figures(service: Service, queues: list[Queue]) -> LiveFigures:
     counters = service.endpoint.counters
     manager = service.dialogues
 

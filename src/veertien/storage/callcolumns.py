@@ -58,7 +58,7 @@ def hash_number(salt: bytes, number: object) -> str | None:
 def derived(record: Mapping[str, Any]) -> dict[str, Any]:
     """The report columns of one record (a CallRecord's JSON)."""
     started = datetime.fromisoformat(str(record["started"]))  # local time, with its offset
-    pdd = record.get("pdd_us")
+    pdd = record.get("pdd_us") or None  # 0: no answer went out (the call failed before it)
     reached = set(record.get("stages") or ())
     values: dict[str, Any] = {
         "rule": str(record.get("rule") or "")[:32] or None,

@@ -16,6 +16,7 @@ from typing import Protocol
 from sqlalchemy import Engine, delete
 
 from veertien.routing import Settings
+from veertien.routing.settings import DEFAULT
 from veertien.storage.privacy import CallerHasher
 from veertien.storage.samples import AudioSamples
 from veertien.storage.schema import call_records
@@ -61,7 +62,7 @@ class Retention:
         samples = 0
         if self.samples is not None:
             days = {c: m.audio_retention_days for c, m in settings.municipalities.items()}
-            samples = self.samples.purge(days, 30, now)
+            samples = self.samples.purge(days, DEFAULT.audio_retention_days, now)
         if self.hasher is not None:
             self.hasher.days = settings.caller_salt_days
             self.hasher.prepare()
