@@ -7,6 +7,7 @@ import pytest
 from veertien.call.summary import Phase, Stage, phase_durations, phase_of, stages
 from veertien.ivr.runner import EventKind as K
 from veertien.ivr.runner import IvrEvent
+from veertien.storage.callcolumns import STAGE_COLUMNS
 
 
 def ev(kind: K, step: str, detail: str = "", at: float = 0.0) -> IvrEvent:
@@ -117,3 +118,8 @@ def test_phase_durations_come_from_the_event_times() -> None:
         ("confirmation", 2000.0),
     )
     assert phase_durations([GREET]) == ()  # a greeting never finished is not timed
+
+
+def test_every_stage_has_its_report_column() -> None:
+    """storage cannot import call/: the columns are listed there, and must be the stages."""
+    assert tuple(s.value for s in Stage) == STAGE_COLUMNS

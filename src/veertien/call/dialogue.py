@@ -200,12 +200,16 @@ class DialogueManager:
     def _port(self, call: _Call, session: RtpSession) -> RtpIvrPort:
         understanding = None
         settings = call.ctx.settings
-        if settings.speech and self.listener is not None:
+        if self._speech_on(call):
             matcher = matcher_for_codes(call.ctx.directory, call.decision.named_codes())
             names = sorted({n.text for n in matcher.names if n.kind != "place"})
             policy = Policy(**settings.speech_thresholds)
             understanding = Understanding(self.listener, matcher, names, policy, keep=call.audio)
         return RtpIvrPort(session, self.prompts, understanding)
+
+    def _speech_on(self, call: _Call) -> bool:
+        """Whether this call's dialogue listens for names: the setting, and recognisers up."""
+        return call.ctx.settings.speech and self.listener is not None
 
     def _flow(self, call: _Call) -> Flow:
         if call.decision.departments:  # straight to one municipality: its departments' menu
@@ -214,7 +218,7 @@ class DialogueManager:
             call.decision,
             lambda code: decide_municipality(code, call.facts, call.ctx),
             call.ctx.settings.key_timeout_s,
-            speech=call.ctx.settings.speech and self.listener is not None,
+            speech=self._speech_on(call),
         )
 
     async def _answered(
@@ -411,8 +415,7 @@ class DialogueManager:
         request, decision, events = call.event.request, call.decision, outcome.events
         if phase is None and result == "cancelled":
             phase = phase_of(events).value
-        speech = call.ctx.settings.speech and self.listener is not None
-        funnel = (*stages(events, speech=speech), *reached)
+        funnel = (*stages(events, speech=self._speech_on(call)), *reached)
         record = CallRecord(
             call_id=request.header("Call-ID") or "",
             started=call.facts.at.isoformat(timespec="milliseconds"),

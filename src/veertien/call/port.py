@@ -31,11 +31,16 @@ class PromptCache:
         found = self._audio.get((law, text))
         if found is not None:
             return found
+        return await asyncio.shield(self._started(text, law))
+
+    def _started(self, text: str, law: Law) -> asyncio.Future[bytes]:
+        """The synthesis of this prompt: one, however many calls (and prefetches) ask at once."""
         making = self._making.get((law, text))
-        if making is None:  # one synthesis per prompt, however many calls ask at once
+        if making is None:
             making = asyncio.ensure_future(self._make(text, law))
+            making.add_done_callback(_quiet)
             self._making[(law, text)] = making
-        return await asyncio.shield(making)
+        return making
 
     async def _make(self, text: str, law: Law) -> bytes:
         try:
@@ -50,14 +55,13 @@ class PromptCache:
         """Start making prompts that will be needed soon (the menu while the greeting plays), so
         no silence opens between them on a cold cache."""
         for text in texts:
-            if (law, text) not in self._audio and (law, text) not in self._making:
-                making = asyncio.ensure_future(self._make(text, law))
-                self._making[(law, text)] = making
-                making.add_done_callback(_quiet)
+            if (law, text) not in self._audio:
+                self._started(text, law)
 
 
 def _quiet(done: asyncio.Future[bytes]) -> None:
-    """A prefetch that failed is tried again (and reported) when the prompt is played."""
+    """A prefetch nobody awaited does not log its failure as "never retrieved": the prompt is
+    made again (and the error reported) when it is played."""
     if not done.cancelled():
         done.exception()
 

@@ -105,6 +105,8 @@ class JsonLinesSink:
         """Drop the lines of calls that started before `before` (retention); the file is
         replaced in one step. A line that cannot be read is kept, not silently lost."""
         with self._lock:
+            if not self._oldest_before(before):
+                return 0
             self._handle.close()
             try:
                 kept, gone = [], 0
@@ -121,6 +123,14 @@ class JsonLinesSink:
             finally:
                 self._handle = self.path.open("a", encoding="utf-8")
         return gone
+
+    def _oldest_before(self, before: datetime) -> bool:
+        """Whether the first line (the oldest: lines are appended as calls end) is from before
+        `before`, or unreadable: otherwise there is nothing to purge and no need to read on."""
+        with self.path.open(encoding="utf-8") as lines:
+            first = lines.readline()
+        started = _started(first) if first else before
+        return started is None or started < before
 
 
 def _started(line: str) -> datetime | None:

@@ -165,10 +165,11 @@ async def start_service(
     settings = context.current.settings
     hasher = CallerHasher(storage.engine, settings.caller_salt_days)
     metrics = CallMetrics(CollectorRegistry())
-    sink, queues = _sinks(storage, data, records, hasher, metrics)
-    journal = next((q for q in queues if isinstance(q, JsonLinesSink)), None)
-    retention = Retention(storage.engine, lambda: context.current.settings, hasher, journal=journal)
-    retention.samples = AudioSamples(data.path / SAMPLES)
+    sink, database, journal = _sinks(storage, data, records, hasher, metrics)
+    retention = Retention(
+        storage.engine, lambda: context.current.settings, hasher,
+        AudioSamples(data.path / SAMPLES), journal,
+    )  # fmt: skip
     await asyncio.to_thread(retention.run)
     zone = ZoneInfo(settings.timezone)
     core = SipCore()
@@ -185,6 +186,7 @@ async def start_service(
     if manager is not None:
         manager.attach(lambda outputs: endpoint.dispatch(outputs, endpoint.loop.time()), address)
     service = Service(endpoint, sink, address, context, manager, metrics=metrics)
+    queues = [q for q in (database, journal) if q is not None]
     metrics.registry.register(_live_figures(service, queues))
     loop = asyncio.get_running_loop()
     service.tasks.append(loop.create_task(context.watch()))
@@ -201,13 +203,13 @@ def _sinks(
     records: CallRecordSink | None,
     hasher: CallerHasher,
     metrics: CallMetrics,
-) -> tuple[CallRecordSink, list[Queue]]:
+) -> tuple[CallRecordSink, DatabaseSink | None, JsonLinesSink | None]:
     """Where call records go: the database and calls.jsonl, callers hashed first (or the sink
-    a test gives), and the metrics; with the writers whose queues the metrics show."""
+    a test gives), and the metrics; with the two writers (none for a test's sink)."""
     if records is not None:
-        return TeeSink(records, metrics), []
+        return TeeSink(records, metrics), None, None
     database, journal = DatabaseSink(storage.engine), JsonLinesSink(data.path / RECORDS)
-    return TeeSink(HashingSink(TeeSink(database, journal), hasher), metrics), [database, journal]
+    return TeeSink(HashingSink(TeeSink(database, journal), hasher), metrics), database, journal
 
 
 def _live_figures(service: Service, queues: list[Queue]) -> LiveFigures:

@@ -97,28 +97,30 @@ def plans(mix: Mapping[str, int], numbers: Numbers, voice: Callable[[str], bytes
     """One plan per call, in a shuffled but reproducible order. `voice(text)` gives 8 kHz
     16-bit PCM (espeak-ng) for the speech kinds."""
     said = encode(voice(numbers.name), Law.PCMU) if any(k in mix for k in SPEECH_KINDS) else b""
-    out = [_plan(kind, numbers, said) for kind, n in mix.items() for _ in range(n)]
+    table = _plans(numbers, said)
+    out = [table[kind] for kind, n in mix.items() for _ in range(n)]
     random.Random(14).shuffle(out)
     return out
 
 
-def _plan(kind: str, numbers: Numbers, said: bytes) -> Plan:
+def _plans(numbers: Numbers, said: bytes) -> dict[str, Plan]:
+    """The plan of every kind (plans are frozen: calls of one kind share theirs)."""
     shared, key = numbers.shared, numbers.key
-    table: dict[str, Plan] = {
-        "direct": Plan(kind, numbers.single),
-        "refused": Plan(kind, numbers.unknown, expect=404),
-        "keys": Plan(kind, shared, key),
-        "invalid": Plan(kind, shared, "9" + key),
-        "timeout": Plan(kind, shared),
-        "hangup-greeting": Plan(kind, shared, script=Script(hang_up_after_s=GREETING_S),
-                                expect=487),
-        "hangup-menu": Plan(kind, shared, script=Script(hang_up_after_s=MENU_S), expect=487),
-        "speech": Plan(kind, shared, script=Script(said, NAME_AT_S)),
+    return {
+        "direct": Plan("direct", numbers.single),
+        "refused": Plan("refused", numbers.unknown, expect=404),
+        "keys": Plan("keys", shared, key),
+        "invalid": Plan("invalid", shared, "9" + key),
+        "timeout": Plan("timeout", shared),
+        "hangup-greeting": Plan("hangup-greeting", shared,
+                                script=Script(hang_up_after_s=GREETING_S), expect=487),
+        "hangup-menu": Plan("hangup-menu", shared, script=Script(hang_up_after_s=MENU_S),
+                            expect=487),
+        "speech": Plan("speech", shared, script=Script(said, NAME_AT_S)),
         # the name ends, the endpointer needs 0.6 s of quiet, recognition takes a second
-        "hangup-name": Plan(kind, shared, script=Script(said, NAME_AT_S,
+        "hangup-name": Plan("hangup-name", shared, script=Script(said, NAME_AT_S,
                             NAME_AT_S + len(said) / 8000 + 0.9), expect=487),
     }  # fmt: skip
-    return table[kind]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from veertien.portal.app import Portal, portal_of
-from veertien.portal.security import require, require_changes, require_sees, token_user
+from veertien.portal.security import require_changes, require_sees
 from veertien.portal.status import calamities, incident_json
 from veertien.reports import REPORTS
 from veertien.routing import SettingsError
@@ -26,7 +26,7 @@ from veertien.storage.users import User
 
 
 def _user(portal: Portal, request: Request) -> User:
-    return require(token_user(request, portal.storage.users) or portal.user(request))
+    return portal.requester(request)
 
 
 def _municipality(portal: Portal, code: str) -> dict[str, Any]:

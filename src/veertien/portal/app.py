@@ -25,7 +25,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from veertien.portal.security import LoginLimiter, check_csrf, csrf_token, require, session_user
+from veertien.portal.security import (
+    LoginLimiter,
+    check_csrf,
+    csrf_token,
+    require,
+    session_user,
+    token_user,
+)
 from veertien.routing import RoutingContext
 from veertien.storage.store import Storage
 from veertien.storage.users import Role, User
@@ -65,6 +72,10 @@ class Portal:
 
     def user(self, request: Request) -> User | None:
         return session_user(request, self.storage.users)
+
+    def requester(self, request: Request) -> User:
+        """Who asks, by API token or portal session (401 when neither)."""
+        return require(token_user(request, self.storage.users) or self.user(request))
 
 
 def portal_of(request: Request) -> Portal:

@@ -8,6 +8,7 @@ sees only calls that ended there, whatever the parameters ask.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from veertien.portal.app import Portal, portal_of
-from veertien.portal.security import require, token_user
+from veertien.portal.security import require_sees
 from veertien.reports import (
     REPORTS,
     ReportError,
@@ -31,10 +32,6 @@ from veertien.reports.export import shown, to_csv, total_label
 from veertien.storage.users import User
 
 
-def _user(request: Request, portal: Portal) -> User:
-    return require(token_user(request, portal.storage.users) or portal.user(request))
-
-
 def _params(request: Request, portal: Portal, user: User) -> ReportParams:
     query = request.query_params
     zone = ZoneInfo(portal.context().settings.timezone)
@@ -45,17 +42,16 @@ def _params(request: Request, portal: Portal, user: User) -> ReportParams:
         )  # fmt: skip
     except ReportError as exc:
         raise HTTPException(400, str(exc)) from None
+    if params.municipality is not None:
+        require_sees(user, params.municipality)
     if user.municipality is not None:  # bound to one municipality: only its calls
-        if params.municipality not in (None, user.municipality):
-            raise HTTPException(403, "Dit is niet uw gemeente.")
-        params = ReportParams(params.first, params.last, user.municipality, params.area_code)
+        params = replace(params, municipality=user.municipality)
     return params
 
 
 def reports_index(request: Request) -> Response:
     portal = portal_of(request)
-    user = _user(request, portal)
-    params = _params(request, portal, user)
+    params = _params(request, portal, portal.requester(request))
     return portal.render(
         request, "reports.html", reports=list(REPORTS.values()), params=params,
         query=request.url.query, names=_names(portal),
@@ -65,7 +61,7 @@ def reports_index(request: Request) -> Response:
 def report_result(request: Request) -> ReportResult:
     """The report the request names, for who asks (HTTPException with the reason otherwise)."""
     portal = portal_of(request)
-    user = _user(request, portal)
+    user = portal.requester(request)
     name = request.path_params["name"]
     if name not in REPORTS:
         raise HTTPException(404, "Dit rapport bestaat niet.")

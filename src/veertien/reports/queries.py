@@ -1,8 +1,9 @@
 """The reports: named, parameterised queries over `call_records`.
 
 Each is one or two grouped scans over the columns that storage.callcolumns fills when a record
-is written, filtered by day (and municipality or area code, on their indexes). They read the
-same on SQLite and PostgreSQL. A report function returns its columns, rows and totals; the
+is written, filtered by day (and municipality or area code), answered from the covering index
+`ix_calls_report` (a municipality's from its own index). They read the same on SQLite and
+PostgreSQL. A report function returns its columns, rows and totals; the
 runner (`run_report`) adds the time limit, the title and the chart.
 """
 
@@ -36,7 +37,6 @@ Made = tuple[tuple[Column, ...], Rows, dict[str, Any]]
 CALLS = Column("calls", "Gesprekken")
 SHARE = Column("share", "Aandeel", ColumnKind.SHARE)
 WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
-DIALOGUE_OUTCOMES = ("transferred", "announced", "cancelled", "caller hung up", "bridged")
 PHASES = {
     "greeting": "tijdens de begroeting",
     "menu": "in het keuzemenu",

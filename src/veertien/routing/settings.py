@@ -59,7 +59,7 @@ class MunicipalitySettings:
         data: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if value is None or value is False or value == () or value == DEFAULTS.get(f.name):
+            if value == getattr(DEFAULT, f.name):  # only what differs from the defaults
                 continue
             if f.name == "departments":
                 value = [d.to_json() for d in value]
@@ -91,9 +91,10 @@ class MunicipalitySettings:
             calamity=bool(data.get("calamity", False)),
             keep_transcripts=bool(data.get("keep_transcripts", False)),
             departments=_departments(data.get("departments", [])),
-            audio_sampling=_share("audio_sampling", data.get("audio_sampling", 0.0)),
+            audio_sampling=_share("audio_sampling", data.get("audio_sampling", 0)),
             audio_retention_days=_days(
-                "audio_retention_days", data.get("audio_retention_days", 30)
+                "audio_retention_days",
+                data.get("audio_retention_days", DEFAULT.audio_retention_days),
             ),
             **{k: _check_uri(k, data.get(k)) for k in uris},
             **{k: _check_text(k, data.get(k)) for k in texts},
@@ -116,7 +117,6 @@ def _departments(value: object) -> tuple[Department, ...]:
 
 
 MAX_DEPARTMENTS = 9
-DEFAULTS: dict[str, Any] = {"audio_sampling": 0.0, "audio_retention_days": 30}
 
 
 def _share(key: str, value: object) -> float:
@@ -282,15 +282,15 @@ def _speech(data: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(workers, int) or isinstance(workers, bool) or not 0 <= workers <= 64:
         raise SettingsError("speech_workers must be a whole number from 0 (one per core) to 64")
     thresholds = dict(data.get("speech_thresholds", {}))
-    for key, value in thresholds.items():
+    for key in thresholds:
         if key not in THRESHOLDS:
             raise SettingsError(f"speech_thresholds.{key} is unknown ({', '.join(THRESHOLDS)})")
-        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
-            raise SettingsError(f"speech_thresholds.{key} must be a number from 0 to 1")
     return {
         "speech_engines": tuple(engines),
         "speech_workers": workers,
-        "speech_thresholds": {k: float(v) for k, v in thresholds.items()},
+        "speech_thresholds": {
+            k: _share(f"speech_thresholds.{k}", v) for k, v in thresholds.items()
+        },
     }
 
 

@@ -49,15 +49,14 @@ def hash_number(salt: bytes, number: object) -> str | None:
     the salt is gone, nobody can tell which number it was, not even by trying them all."""
     if not number:
         return None
-    text = str(number)
-    if text.startswith("h:"):  # already hashed
-        return text
-    return "h:" + hmac.new(salt, text.encode(), hashlib.sha256).hexdigest()[:16]
+    return "h:" + hmac.new(salt, str(number).encode(), hashlib.sha256).hexdigest()[:16]
 
 
-def derived(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The report columns of one record (a CallRecord's JSON)."""
-    started = datetime.fromisoformat(str(record["started"]))  # local time, with its offset
+def derived(record: Mapping[str, Any], started: datetime | None = None) -> dict[str, Any]:
+    """The report columns of one record (a CallRecord's JSON); `started`: its time, if parsed
+    already."""
+    if started is None:
+        started = datetime.fromisoformat(str(record["started"]))  # local time, with its offset
     pdd = record.get("pdd_us") or None  # 0: no answer went out (the call failed before it)
     reached = set(record.get("stages") or ())
     values: dict[str, Any] = {
@@ -76,9 +75,10 @@ def derived(record: Mapping[str, Any]) -> dict[str, Any]:
 
 def row(record: Mapping[str, Any]) -> dict[str, Any]:
     """All columns of one call record (the whole record also goes in `body`)."""
+    started = datetime.fromisoformat(str(record["started"]))
     return {
         "call_id": str(record.get("call_id", ""))[:255],
-        "started": datetime.fromisoformat(str(record["started"])),
+        "started": started,
         "dialled": str(record.get("dialled", ""))[:64],
         "caller": record.get("caller"),
         "municipality": record.get("municipality"),
@@ -90,5 +90,5 @@ def row(record: Mapping[str, Any]) -> dict[str, Any]:
         "data_version": str(record.get("data_version", "")),
         "duration_ms": record.get("duration_ms"),
         "body": json.dumps(record, ensure_ascii=False),
-        **derived(record),
+        **derived(record, started),
     }

@@ -51,11 +51,15 @@ class CallerHasher:
         now = self.period()
         for period in (now, now + 1):
             self._ensure(period)
+        keep = (now, now + 1)  # any other salt is over, also after caller_salt_days changed
         with self._lock, self.engine.begin() as conn:
-            gone = conn.execute(delete(caller_salts).where(caller_salts.c.period < now)).rowcount
-            self._salts = {p: s for p, s in self._salts.items() if p >= now}
-        if gone:
-            log.info("deleted %d expired caller salts: their hashes can no longer be linked", gone)
+            gone = conn.execute(delete(caller_salts).where(caller_salts.c.period.not_in(keep)))
+            self._salts = {p: s for p, s in self._salts.items() if p in keep}
+        if gone.rowcount:
+            log.info(
+                "deleted %d expired caller salts: their hashes can no longer be linked",
+                gone.rowcount,
+            )
 
     def _ensure(self, period: int) -> bytes:
         with self._lock:
