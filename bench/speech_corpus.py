@@ -118,8 +118,8 @@ def synthesise(text: str, voice: Voice, seed: int) -> bytes:
 
     speak = subprocess.run(
         [shutil.which("espeak-ng") or "espeak-ng", "-v", f"nl{voice.variant}", "-s",
-         str(voice.speed), "-p", str(voice.pitch), "--stdout", text],
-        capture_output=True, check=True, timeout=30,
+         str(voice.speed), "-p", str(voice.pitch), "--stdout", "--stdin"],
+        input=text.encode(), capture_output=True, check=True, timeout=30,
     )  # fmt: skip
     raw = subprocess.run(
         ["sox", "-t", "wav", "-", "-t", "raw", "-r", "8000", "-c", "1", "-b", "16",

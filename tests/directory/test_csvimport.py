@@ -47,7 +47,12 @@ def test_the_demo_folder_imports(folder: Path) -> None:
         ),
         ("gemeenten.csv", "GM0999,,,,,,,", "naam is empty"),
         ("gemeenten.csv", "GM0999,X,,,open,,,", "status 'open' is not active, technical or"),
-        ("gemeenten.csv", "GM0999,X,,,,http://x,,", "bestemming 'http://x' is not a sip:"),
+        ("gemeenten.csv", "GM0999,X,,,,http://x,,", "bestemming 'http://x' is not a usable sip:"),
+        (
+            "gemeenten.csv",
+            'GM0999,X,,,,"sip:a@b\r\nContact: <sip:e@1.2.3.4>",,',
+            "is not a usable sip:",
+        ),
         ("gemeenten.csv", "GM0999,X,,,,,bel ons,", "telefoon 'bel ons' is not a Dutch"),
         ("gemeenten.csv", "GM0664,Goes,,,,,,", "GM0664 appears twice"),
         ("gemeenten.csv", "GM0999,X,,,,,,,extra", "too many fields"),

@@ -30,7 +30,7 @@ def test_settings_by_api_are_validated_audited_and_live(site: Site) -> None:
     headers = _token(site, "goes")
     url = "/api/municipalities/GM0664/settings"
     bad = site.client.put(url, json={"destination": "mailto:x"}, headers=headers)
-    assert bad.status_code == 422 and "not a sip:" in bad.json()["error"]
+    assert bad.status_code == 422 and "not a usable sip:" in bad.json()["error"]
     assert site.client.put(url, content=b"{", headers=headers).status_code == 400
     ok = site.client.put(url, json={"calamity": True}, headers=headers)
     assert ok.status_code == 200 and ok.json()["settings"] == {"calamity": True}
@@ -81,3 +81,21 @@ def test_fuzzed_api_calls_never_fail_with_500(
     ):
         assert answer.status_code < 500, answer.text
         assert answer.headers["content-type"].startswith("application/json")
+
+
+def test_a_destination_with_crlf_is_refused_everywhere(site: Site) -> None:
+    """A destination holding CR LF added headers to the 302 (a second Contact outside the
+    directory). The API, the form and settings validation refuse it, and nothing changes."""
+    before = site.context().data_version
+    evil = "sip:kcc@goes.example\r\nContact: <sip:evil@1.2.3.4>"
+    url = "/api/municipalities/GM0664/settings"
+    answer = site.client.put(url, json={"destination": evil}, headers=_token(site, "goes"))
+    assert answer.status_code == 422 and "not a usable sip:" in answer.json()["error"]
+    departments = {"departments": [{"name": "Afval", "destination": evil}]}
+    answer = site.client.put(url, json=departments, headers=_token(site, "goes"))
+    assert answer.status_code == 422
+    client = site.login("ops")
+    form = {"csrf": site.csrf(), "destination": evil, "overflow_destination": ""}
+    page = client.post("/gemeenten/GM0664", data=form)
+    assert "Niet opgeslagen" in page.text
+    assert site.context().data_version == before

@@ -76,7 +76,7 @@ def test_bad_settings_are_refused_with_the_reason_and_change_nothing(site: Site)
     page = client.post(
         "/gemeenten/GM0664", data=_settings_form(site.csrf(), destination="http://nope")
     )
-    assert "Niet opgeslagen" in page.text and "not a sip:" in page.text
+    assert "Niet opgeslagen" in page.text and "not a usable sip:" in page.text
     assert site.context().data_version == before
 
 

@@ -56,9 +56,16 @@ def test_round_trip_and_version() -> None:
         ({"timezone": "Mars/Olympus"}, "timezone 'Mars/Olympus' is unknown"),
         (
             {"municipalities": {"GM0664": {"destination": "goes"}}},
-            "municipalities.GM0664: destination 'goes' is not a sip:",
+            "municipalities.GM0664: destination 'goes' is not a usable sip:",
         ),
         ({"municipalities": {"GM0664": {"status": "half"}}}, "status 'half'"),
+        (
+            {"municipalities": {"GM0664": {"destination": "sip:a@b\r\nContact: <sip:e@1.2.3.4>"}}},
+            "is not a usable sip:",
+        ),
+        ({"area_defaults": {"0113": "sip:a@b?Route=x"}}, "URI headers"),
+        ({"municipalities": {"GM0664": {"closed_message": "x" * 1001}}}, "longer than 1000"),
+        ({"municipalities": {"GM0664": {"calamity_message": "a\x1bb"}}}, "control characters"),
         ({"municipalities": {"GM0664": {"volume": 11}}}, "unknown keys"),
         ({"municipalities": {"GM0664": {"hours": ["mon"]}}}, "hours must be an object"),
         ({"municipalities": {"GM0664": {"closed_message": 3}}}, "closed_message must be text"),

@@ -3,7 +3,13 @@ from __future__ import annotations
 import pytest
 
 from tests.sip.helpers import invite, request
-from veertien.sip.message import Headers, Request, Response, canonical_name
+from veertien.sip.message import (
+    HeaderInjectionError,
+    Headers,
+    Request,
+    Response,
+    canonical_name,
+)
 from veertien.sip.parser import ParseError, StreamFramer, check_request, parse_message
 
 
@@ -136,3 +142,20 @@ def test_headers_helpers() -> None:
         ("Allow", "INVITE"),
     ]
     assert headers.replace("X-Custom", None).get("X-Custom") is None
+
+
+def test_a_bare_cr_in_a_header_never_reaches_a_response() -> None:
+    """A bare CR inside From was echoed into the 400/302; a peer may read it as a line end."""
+    data = invite().replace(b'"Test" <sip:', b'"Test\rX-Evil: 1" <sip:')
+    msg = parse_message(data)
+    assert msg.header("From") == '"Test X-Evil: 1" <sip:0612345678@127.0.0.1:5061>;tag=from1'
+    assert b"\r" not in msg.to_bytes().replace(b"\r\n", b"")
+
+
+def test_a_header_value_with_cr_or_lf_is_never_sent() -> None:
+    for bad in ("<sip:a@b>\r\nContact: <sip:evil@1.2.3.4>", "<sip:a@b>\nX: 1", "<sip:a@b>\rX: 1"):
+        message = Response(302, "Moved Temporarily", Headers([("Contact", bad)]))
+        with pytest.raises(HeaderInjectionError, match="CR or LF"):
+            message.to_bytes()
+    with pytest.raises(HeaderInjectionError):
+        Response(200, "OK\r\nX: 1").to_bytes()

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from veertien.sip.uri import CSeq, NameAddr, SipSyntaxError, SipUri, Via, split_commas
+from veertien.sip.uri import (
+    CSeq,
+    NameAddr,
+    SipSyntaxError,
+    SipUri,
+    Via,
+    destination_uri,
+    split_commas,
+)
 
 
 @pytest.mark.parametrize(
@@ -82,3 +90,54 @@ def test_cseq_and_commas() -> None:
         '"A, B" <sip:c@d>',
         "e",
     ]
+
+
+INJECTIONS = [
+    "sip:kcc@goes.example\r\nContact: <sip:evil@1.2.3.4>",
+    "sip:kcc@goes.example\nX-Evil: 1",
+    "sip:kcc@goes.example\rX: 1",
+    "sip:kcc\r\nContact: <sip:evil@1.2.3.4>@goes.example",
+    "sip:kcc@goes.example;transport=udp\r\nContact: <sip:evil@1.2.3.4>",
+    "sip:kcc@goes.example>,<sip:evil@1.2.3.4",
+    'sip:kcc@goes.example;x="a b"',
+    "sip:kcc@goes.example;x=a,b",
+    "sip:kcc@goes.example?Route=%3Csip:evil@1.2.3.4%3E\r\n",
+    "tel:+31113000000;x=\r\nContact: <sip:evil@1.2.3.4>",
+    "sip:k cc@goes.example",
+    "sip:kcc@goes.example\x00",
+]
+
+
+@pytest.mark.parametrize("text", INJECTIONS)
+def test_uris_that_would_break_a_header_are_refused(text: str) -> None:
+    with pytest.raises(SipSyntaxError):
+        SipUri.parse(text)
+    with pytest.raises(SipSyntaxError):
+        destination_uri(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("sip:kcc@goes.example?Route=%3Csip:evil%401.2.3.4%3E", "URI headers"),
+        ("sip:" + "a" * 300 + "@goes.example", "longer than 256"),
+        ("mailto:kcc@goes.example", "unsupported URI scheme"),
+    ],
+)
+def test_destinations_take_no_headers_and_have_a_size(text: str, reason: str) -> None:
+    with pytest.raises(SipSyntaxError, match=reason):
+        destination_uri(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sip:kcc@goes.example",
+        "sips:+31113000000@kcc.goes.example:5061;user=phone",
+        "tel:+31113249249",
+        "sip:kcc@[2001:db8::1]:5060;transport=tcp",
+        "sip:%2Bkcc@goes.example",
+    ],
+)
+def test_ordinary_destinations_pass(text: str) -> None:
+    assert destination_uri(f" {text} ") == text

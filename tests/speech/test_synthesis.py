@@ -47,3 +47,62 @@ def test_missing_programs_are_reported(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(SynthesisError, match="espeak-ng and sox"):
         EspeakSynthesiser(tmp_path).render("Hallo")
+
+
+def _fake_programs(bin_dir: Path, log: Path) -> None:
+    """espeak-ng and sox stand-ins that write down their arguments and standard input."""
+    bin_dir.mkdir()
+    for name in ("espeak-ng", "sox"):
+        script = bin_dir / name
+        script.write_text(
+            "#!/bin/sh\n"
+            f'printf "%s\\n" "$0" "$@" >> "{log}"\n'
+            f'{shutil.which("cat")} >> "{log}"\n'
+            'printf "RIFF"\n'
+        )
+        script.chmod(0o755)
+
+
+def test_prompt_text_never_reaches_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A calamity message of '-f/etc/hostname' once made espeak-ng read that file aloud: the
+    text must go in on standard input, where it can never be an option."""
+    log = tmp_path / "log"
+    _fake_programs(tmp_path / "bin", log)
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    EspeakSynthesiser(tmp_path / "cache").render("-f/etc/hostname")
+    argv = [line for line in log.read_text().splitlines() if line.startswith(("-", "/"))]
+    assert "-f/etc/hostname" not in argv
+    assert "--stdin" in argv
+    assert "-f/etc/hostname" in log.read_text()  # it was spoken: it went in on stdin
+
+
+def test_a_text_that_looks_like_an_option_is_spoken_not_obeyed(tmp_path: Path) -> None:
+    if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
+        if os.environ.get("CI"):
+            pytest.fail("espeak-ng and sox are missing (scripts/install installs them)")
+        pytest.skip("espeak-ng and sox are missing")
+    secret = tmp_path / "secret.txt"
+    secret.write_text(" ".join(["geheime sleutel van het portaal"] * 12))
+    synth = EspeakSynthesiser(tmp_path / "cache")
+    read_aloud = duration_s(synth.render(secret.read_text()))
+    injected = duration_s(synth.render(f"-f{secret}"))
+    assert read_aloud > 15
+    assert injected < read_aloud / 2  # the path itself was spoken, not the file
+
+
+@pytest.mark.parametrize("voice", ["-f/etc/hostname", "nl --stdout", "../nl", "", "nl+" + "x" * 30])
+def test_voice_names_are_checked(tmp_path: Path, voice: str) -> None:
+    with pytest.raises(SynthesisError, match="not an espeak-ng voice"):
+        EspeakSynthesiser(tmp_path, voice=voice)
+
+
+@pytest.mark.parametrize("voice", ["nl", "nl+f2", "en-gb", "nl+m3"])
+def test_real_voice_names_pass(tmp_path: Path, voice: str) -> None:
+    assert EspeakSynthesiser(tmp_path, voice=voice).voice == voice
+
+
+def test_overlong_prompts_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(SynthesisError, match="longer than"):
+        EspeakSynthesiser(tmp_path).render("a" * 2001)

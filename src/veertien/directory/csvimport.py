@@ -26,6 +26,7 @@ from veertien.directory.model import (
     Postcode,
 )
 from veertien.numbering import AreaCodePlan, dutch_area_codes, to_national
+from veertien.sip.uri import SipSyntaxError, destination_uri
 
 # Accepted file names per table, our short name first.
 MUNICIPALITY_FILES = ("gemeenten.csv", "gemeenten_2025.csv")
@@ -34,7 +35,6 @@ PLACE_FILES = ("woonplaatsen.csv", "woonplaatsen_gemeente.csv")
 POSTCODE_FILES = ("postcodes.csv", "pc4_gemeente.csv")
 
 _GM_CODE = re.compile(r"GM\d{4}")
-_URI = re.compile(r"(sips?|tel):[^\s]+", re.IGNORECASE)
 _PC4 = re.compile(r"[1-9]\d{3}")
 _STATUS = {
     "": ConnectionStatus.ACTIVE,
@@ -101,11 +101,14 @@ class _Reader:
                 if missing:
                     self.errors.append(RowError(path.name, 1, f"missing column(s) {missing}"))
                     return
+                end = reader.line_num
                 for row in reader:
+                    # A row is named by the line it starts on (a quoted field may span lines).
+                    start, end = end + 1, reader.line_num
                     if None in row:
-                        self.errors.append(RowError(path.name, reader.line_num, "too many fields"))
+                        self.errors.append(RowError(path.name, start, "too many fields"))
                         continue
-                    yield reader.line_num, {k: (v or "").strip() for k, v in row.items()}
+                    yield start, {k: (v or "").strip() for k, v in row.items()}
         except (UnicodeDecodeError, csv.Error) as exc:
             self.errors.append(RowError(path.name, 0, f"unreadable: {exc}"))
 
@@ -169,8 +172,13 @@ def _municipality(row: Row) -> Municipality:
     if status_text not in _STATUS:
         raise _RowProblem(f"status {status_text!r} is not active, technical or not_connected")
     destination = row.get("bestemming") or None
-    if destination is not None and not _URI.fullmatch(destination):
-        raise _RowProblem(f"bestemming {destination!r} is not a sip:, sips: or tel: URI")
+    if destination is not None:
+        try:
+            destination = destination_uri(destination)
+        except SipSyntaxError as exc:
+            raise _RowProblem(
+                f"bestemming {destination[:80]!r} is not a usable sip:, sips: or tel: URI: {exc}"
+            ) from None
     number = row.get("telefoon") or None
     if number is not None and to_national(number) is None:
         raise _RowProblem(f"telefoon {number!r} is not a Dutch telephone number")

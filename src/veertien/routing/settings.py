@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
@@ -19,20 +20,32 @@ from veertien.directory import ConnectionStatus, SliverRule
 from veertien.numbering import NumberingConfig, dutch_area_codes, to_national
 from veertien.routing.decision import Department
 from veertien.routing.hours import OpeningHours, SettingsError
+from veertien.sip.uri import SipSyntaxError, destination_uri
 
-_URI_SCHEMES = ("sip:", "sips:", "tel:")
+MAX_MESSAGE_CHARS = 1000  # a closed or calamity message; spoken, it takes about a minute
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _check_uri(key: str, value: object) -> str | None:
+    """A destination, checked whole by the SIP parser (a CR/LF, space, quote, '<' or URI header
+    could otherwise add headers to the 302 or REFER that carries it)."""
     if value is None:
         return None
-    if not isinstance(value, str) or not value.lower().startswith(_URI_SCHEMES) or " " in value:
-        raise SettingsError(f"{key} {value!r} is not a sip:, sips: or tel: URI")
-    return value
+    if not isinstance(value, str):
+        raise SettingsError(f"{key} must be a sip:, sips: or tel: URI")
+    try:
+        return destination_uri(value)
+    except SipSyntaxError as exc:
+        message = f"{key} {value[:80]!r} is not a usable sip:, sips: or tel: URI: {exc}"
+        raise SettingsError(message) from None
 
 
 def _check_text(key: str, value: object) -> str | None:
     if value is None or isinstance(value, str):
+        if value and len(value) > MAX_MESSAGE_CHARS:
+            raise SettingsError(f"{key} is longer than {MAX_MESSAGE_CHARS} characters")
+        if value and _CONTROL.search(value):
+            raise SettingsError(f"{key} contains control characters")
         return value or None
     raise SettingsError(f"{key} must be text")
 

@@ -166,11 +166,20 @@ class Headers:
         return Headers((*self._items, (canonical_name(name), value)), canonical=True)
 
 
+class HeaderInjectionError(ValueError):
+    """A start line or header value holds CR or LF: sending it would end the line and start a
+    header (or a body) that nobody meant. Raised instead of sending."""
+
+
 def _serialise(start: str, headers: Headers, body: bytes) -> bytes:
     lines = [start]
     lines.extend(f"{n}: {v}" for n, v in headers if n != "Content-Length")
     lines.append(f"Content-Length: {len(body)}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+    head = "\r\n".join(lines)
+    # Two scans in C: every CR and every LF must be one of the separators just written.
+    if head.count("\r") != len(lines) - 1 or head.count("\n") != len(lines) - 1:
+        raise HeaderInjectionError(f"CR or LF inside a header of {start[:40]!r}: not sent")
+    return (head + "\r\n\r\n").encode() + body
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,9 @@ _CONTENT_LENGTH = re.compile(
 )
 
 
+_BARE_CR = re.compile(r"\r(?!\n)")
+
+
 class ParseError(ValueError):
     """The bytes are not a SIP message; the text says why."""
 
@@ -84,6 +87,10 @@ def parse_message(data: bytes) -> Message:
         text = head.decode("utf-8")
     except UnicodeDecodeError:
         raise ParseError("headers are not UTF-8") from None
+    if text.count("\r") != text.count("\r\n"):
+        # A bare CR inside a header value would be echoed into our responses (From, To, Via of
+        # a 400 or 302), where a peer may read it as the end of a line: it becomes a space.
+        text = _BARE_CR.sub(" ", text)
     first, _, head_rest = text.partition("\n")
     headers = _headers(_header_lines(head_rest))
     length_text = headers.get("Content-Length")

@@ -17,6 +17,13 @@ _TOKEN = re.compile(r"[A-Za-z0-9\-.!%*_+`'~]+")
 _HOST = re.compile(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-.]+)(?::([0-9]{1,5}))?")
 _VIA = re.compile(r"SIP\s*/\s*2\.0\s*/\s*([A-Za-z]+)\s+([^;\s]+)\s*(;.*)?", re.IGNORECASE | re.S)
 _CSEQ = re.compile(r"\s*([0-9]{1,10})\s+([A-Za-z0-9\-.!%*_+`'~]+)\s*")
+# Every character a SIP or tel URI may hold (RFC 3261 25.1, RFC 3966): no white space, no control
+# characters, no quotes or angle brackets; so a URI can never end a header line or open another.
+_URI_TEXT = re.compile(r"[A-Za-z0-9\-_.!~*'()&=+$,;?/:@%\[\]#]+")
+_USER = re.compile(r"[A-Za-z0-9\-_.!~*'()&=+$,;/%#]+")  # unreserved, escaped, user-unreserved
+_PARAM_VALUE = re.compile(r"[A-Za-z0-9\-_.!~*'()\[\]/:&+$%]*")  # paramchar
+_URI_HEADERS = re.compile(r"[A-Za-z0-9\-_.!~*'()\[\]/?:+$%=&]*")  # hname=hvalue&...
+MAX_DESTINATION = 256
 
 
 def split_commas(value: str) -> list[str]:
@@ -105,7 +112,10 @@ class SipUri:
 
     @classmethod
     def parse(cls, text: str) -> SipUri:
-        scheme, sep, rest = text.strip().partition(":")
+        text = text.strip()
+        if not _URI_TEXT.fullmatch(text):
+            raise SipSyntaxError(f"character not allowed in a URI in {text[:60]!r}")
+        scheme, sep, rest = text.partition(":")
         scheme = scheme.lower()
         if not sep or scheme not in ("sip", "sips", "tel"):
             raise SipSyntaxError(f"unsupported URI scheme in {text[:60]!r}")
@@ -113,8 +123,10 @@ class SipUri:
             number, _, params = rest.partition(";")
             if not number or not re.fullmatch(r"[0-9A-Fa-f*#+\-.()pw]+", number):
                 raise SipSyntaxError(f"bad tel number {number[:40]!r}")
-            return cls("tel", number, "", None, parse_params(params))
+            return cls("tel", number, "", None, _uri_params(params))
         rest, _, headers = rest.partition("?")
+        if not _URI_HEADERS.fullmatch(headers):
+            raise SipSyntaxError(f"bad headers in URI {text[:60]!r}")
         userinfo, at, hostpart = rest.rpartition("@")
         if not at:
             userinfo, hostpart = "", rest
@@ -126,7 +138,32 @@ class SipUri:
         if port is not None and not 0 < port < 65536:
             raise SipSyntaxError(f"bad port {port}")
         user = userinfo.partition(":")[0] if at else None
-        return cls(scheme, user, match.group(1).lower(), port, parse_params(params), headers)
+        if user is not None and not _USER.fullmatch(user):
+            raise SipSyntaxError(f"bad user part in URI {text[:60]!r}")
+        return cls(scheme, user, match.group(1).lower(), port, _uri_params(params), headers)
+
+
+def _uri_params(text: str) -> tuple[tuple[str, str | None], ...]:
+    params = parse_params(text)
+    for name, value in params:
+        if value is not None and not _PARAM_VALUE.fullmatch(value):
+            raise SipSyntaxError(f"bad value of URI parameter {name!r}")
+    return params
+
+
+def destination_uri(text: str) -> str:
+    """A destination that an operator, an admin or an import gives for calls (302 Contact,
+    REFER's Refer-To, a bridged INVITE): a sip:, sips: or tel: URI that the SIP parser accepts
+    whole, at most `MAX_DESTINATION` characters, without URI headers (`?...` would add headers to
+    the next request). Returns it trimmed; raises `SipSyntaxError` saying why not."""
+    if len(text) > MAX_DESTINATION:
+        raise SipSyntaxError(f"longer than {MAX_DESTINATION} characters")
+    uri = SipUri.parse(text)
+    if uri.headers or "?" in text:
+        raise SipSyntaxError("URI headers (?...) are not allowed in a destination")
+    if uri.scheme != "tel" and not uri.host:
+        raise SipSyntaxError("no host")
+    return text.strip()
 
 
 @dataclass(frozen=True, slots=True)

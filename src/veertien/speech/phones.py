@@ -13,6 +13,8 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 
+from veertien.speech.synthesis import SynthesisError, check_voice
+
 # Longest IPA sequences first: diphthongs before their vowels.
 IPA_TO_PHONES: tuple[tuple[str, str], ...] = (
     ("œy", "AW"),
@@ -104,12 +106,16 @@ def espeak_ipa(texts: Sequence[str], voice: str = "nl") -> list[str]:
     """IPA for each text, one espeak-ng run for the whole batch."""
     if not texts:
         return []
+    try:
+        check_voice(voice)
+    except SynthesisError as exc:
+        raise PronunciationError(str(exc)) from None
     exe = shutil.which("espeak-ng")
     if exe is None:
         raise PronunciationError("espeak-ng is not installed (apt install espeak-ng)")
     clean = [re.sub(r"[\r\n.,;:!?()]+", " ", t).strip() or "-" for t in texts]
     done = subprocess.run(
-        [exe, "-v", voice, "-q", "--ipa"],
+        [exe, "-v", voice, "-q", "--ipa"],  # names on stdin (a line each), never as arguments
         input="\n".join(clean) + "\n",
         capture_output=True,
         text=True,

@@ -3,6 +3,11 @@
 The voice is Debian's espeak-ng (`nl`; no more natural Dutch voice exists in any package
 registry we can use); sox resamples its 22.05 kHz output to 8 kHz with a proper low-pass filter.
 Cached files are named by a hash of voice and text, so a changed text is rendered anew.
+
+Prompt text comes from people with a portal account (closed and calamity messages), so it is
+hostile: it reaches espeak-ng only on standard input, never on the command line, where a text
+such as "-f/etc/hostname" would be read as an option. The voice name is checked against a strict
+pattern before it becomes an argument, and a text longer than `MAX_PROMPT_CHARS` is refused.
 """
 
 from __future__ import annotations
@@ -18,10 +23,20 @@ from pathlib import Path
 from typing import Protocol
 
 SAMPLE_RATE = 8000
+MAX_PROMPT_CHARS = 2000  # a whole area menu is ~400; a page of text is no phone prompt
+_VOICE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{1,8})?(?:\+[A-Za-z0-9_]{1,20})?")
 
 
 class SynthesisError(RuntimeError):
     """A prompt could not be rendered; the text says why (missing program, failed run)."""
+
+
+def check_voice(voice: str) -> str:
+    """An espeak-ng voice name such as `nl`, `en-gb` or `nl+f2`; anything else (an option, a
+    path, spaces) raises `SynthesisError`."""
+    if not _VOICE.fullmatch(voice):
+        raise SynthesisError(f"{voice[:40]!r} is not an espeak-ng voice name such as nl or nl+f2")
+    return voice
 
 
 class Synthesiser(Protocol):
@@ -36,11 +51,20 @@ class EspeakSynthesiser:
     voice: str = "nl"
     speed: int = 160  # words per minute; espeak's default 175 is hurried on the phone
 
+    def __post_init__(self) -> None:
+        check_voice(self.voice)
+        if not 80 <= self.speed <= 450:
+            raise SynthesisError(f"speed {self.speed} is not from 80 to 450 words per minute")
+
     def render(self, text: str) -> bytes:
         key = hashlib.sha256(f"{self.voice}|{self.speed}|{text}".encode()).hexdigest()[:24]
         path = self.cache / f"{key}.pcm"
         if path.is_file():
             return path.read_bytes()
+        if len(text) > MAX_PROMPT_CHARS:
+            raise SynthesisError(
+                f"a prompt of {len(text)} characters is longer than {MAX_PROMPT_CHARS}"
+            )
         pcm = self._synthesise(speakable(text))
         self.cache.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.cache, suffix=".tmp")
@@ -53,8 +77,10 @@ class EspeakSynthesiser:
         espeak, sox = shutil.which("espeak-ng"), shutil.which("sox")
         if espeak is None or sox is None:
             raise SynthesisError("prompts need espeak-ng and sox (apt-get install espeak-ng sox)")
+        # The text goes in on stdin (--stdin): on the command line it could be an option.
         speak = subprocess.run(
-            [espeak, "-v", self.voice, "-s", str(self.speed), "--stdout", text],
+            [espeak, "-v", self.voice, "-s", str(self.speed), "--stdout", "--stdin"],
+            input=text.encode("utf-8"),
             capture_output=True,
             check=False,
             timeout=30,
