@@ -28,7 +28,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from veertien.call.caller import place_call  # noqa: E402
+from veertien.testcall.caller import place_call  # noqa: E402
 
 
 def _pct(values: list[float], q: float) -> float | None:
@@ -37,7 +37,7 @@ def _pct(values: list[float], q: float) -> float | None:
 
 
 async def _serve(data: Path, stats_file: Path) -> None:
-    from veertien.call.service import start_service, tune_gc  # noqa: PLC0415
+    from veertien.server.service import start_service, tune_gc  # noqa: PLC0415
     from veertien.storage import DataDir  # noqa: PLC0415
 
     service = await start_service(DataDir(data), "127.0.0.1", 0)

@@ -34,8 +34,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, create_engine, insert, text
 
 from veertien.numbering import dutch_area_codes
+from veertien.records.columns import row
 from veertien.reports import REPORTS, ReportParams, run_report
-from veertien.storage.callcolumns import row
 from veertien.storage.db import open_engine
 from veertien.storage.schema import call_records
 

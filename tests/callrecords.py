@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine, insert
 
-from veertien.call.records import CallRecord
-from veertien.storage.callcolumns import row
+from veertien.records import CallRecord
+from veertien.records.columns import row
 from veertien.storage.schema import call_records
 
 DEFAULTS: dict[str, Any] = {

@@ -12,14 +12,14 @@ from datetime import datetime
 from pathlib import Path
 
 from veertien import __version__
-from veertien.call.caller import place_call
-from veertien.call.service import run, serve
 from veertien.directory import DirectoryImportError, import_directory
 from veertien.directory.show import describe
 from veertien.routing import CallFacts, RoutingContext, RoutingDecision, SettingsError, decide
+from veertien.server.service import run, serve
 from veertien.storage import DataDir, default_data_dir
 from veertien.storage.db import DatabaseError
 from veertien.storage.store import Storage
+from veertien.testcall.caller import place_call
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -136,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _recognise(args: argparse.Namespace, data: DataDir) -> int:
-    from veertien.speech.cli import main as recognise  # noqa: PLC0415 (heavy, optional)
+    from veertien.recognise import main as recognise  # noqa: PLC0415 (heavy, optional)
 
     return recognise(
         _routing_context(data),
@@ -228,7 +228,7 @@ def _call(args: argparse.Namespace, data: DataDir) -> int:
         return 2
     speaker = None
     if args.say is not None:
-        from veertien.call.listen import SpeakerError, speaker_for  # noqa: PLC0415 (heavy)
+        from veertien.testcall.listen import SpeakerError, speaker_for  # noqa: PLC0415 (heavy)
 
         try:
             speaker = speaker_for(args.say, args.voice, data.path)
@@ -258,7 +258,8 @@ def _call(args: argparse.Namespace, data: DataDir) -> int:
 
 
 def _traffic(args: argparse.Namespace, data: DataDir) -> int:
-    from veertien.call.traffic import (  # noqa: PLC0415
+    from veertien.speech.synthesis import EspeakSynthesiser  # noqa: PLC0415
+    from veertien.testcall.traffic import (  # noqa: PLC0415
         Numbers,
         TrafficError,
         parse_mix,
@@ -267,7 +268,6 @@ def _traffic(args: argparse.Namespace, data: DataDir) -> int:
         scaled,
         summary,
     )  # fmt: skip
-    from veertien.speech.synthesis import EspeakSynthesiser  # noqa: PLC0415
 
     try:
         host, port = parse_hostport(args.server)

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.sip.helpers import invite, request
-from veertien.call.records import MemorySink
-from veertien.call.service import start_service
+from veertien.records import MemorySink
+from veertien.server.service import start_service
 from veertien.storage import DataDir
 
 OFFER = (

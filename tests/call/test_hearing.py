@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from veertien.call.caller import place_call
-from veertien.call.records import MemorySink
-from veertien.call.service import start_service
 from veertien.ivr.area import AGAIN, GREETING
 from veertien.media.endpoint import Endpointer, SpeechEnded, SpeechStarted, frame_db
 from veertien.media.g711 import Law, decode, encode, silence
+from veertien.records import MemorySink
+from veertien.server.service import start_service
 from veertien.speech.synthesis import EspeakSynthesiser, duration_s
 from veertien.storage import DataDir
+from veertien.testcall.caller import place_call
 
 MENU = "Voor Epe, toets 1. Voor Heerde, toets 2."
 

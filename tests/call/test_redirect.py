@@ -8,9 +8,9 @@ import pytest
 
 from tests.conftest import TUESDAY_MORNING
 from tests.sip.helpers import invite, request
-from veertien.call.records import MemorySink
 from veertien.call.redirect import RedirectHandler, caller_of
 from veertien.directory import demo_directory
+from veertien.records import MemorySink
 from veertien.routing import RoutingContext
 from veertien.sip.core import Output, SipCore
 from veertien.sip.message import Response

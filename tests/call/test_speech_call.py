@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from veertien.call.caller import Speaker, place_call
-from veertien.call.records import MemorySink
-from veertien.call.service import start_service
+from veertien.records import MemorySink
+from veertien.server.service import start_service
 from veertien.speech.matcher import Name
 from veertien.speech.pool import Heard, Listener
 from veertien.speech.recogniser import Context, Engine, Transcript
 from veertien.storage import DataDir
+from veertien.testcall.caller import Speaker, place_call
 
 
 class Tone:

@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from veertien.call.caller import Script, place_call
-from veertien.call.service import start_service
 from veertien.media.g711 import Law, encode
 from veertien.reports import ReportParams, run_report
+from veertien.server.service import start_service
 from veertien.speech.matcher import Name
 from veertien.speech.pool import Heard, Listener
 from veertien.speech.recogniser import Context, Engine, Transcript
 from veertien.storage import DataDir
 from veertien.storage.store import Storage
+from veertien.testcall.caller import Script, place_call
 
 HEERDE = "GM0246"
 

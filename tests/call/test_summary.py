@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from veertien.call.summary import Phase, Stage, phase_durations, phase_of, stages
+from veertien.call.summary import phase_durations, phase_of, stages
 from veertien.ivr.runner import EventKind as K
 from veertien.ivr.runner import IvrEvent
-from veertien.storage.callcolumns import STAGE_COLUMNS
+from veertien.records import STAGE_COLUMNS, Phase, Stage
 
 
 def ev(kind: K, step: str, detail: str = "", at: float = 0.0) -> IvrEvent:

@@ -11,12 +11,10 @@ import pytest
 
 from tests.conftest import TUESDAY_MORNING
 from tests.ivr.fakeport import FakePort
-from veertien.call.caller import place_call
-from veertien.call.records import MemorySink
-from veertien.call.service import start_service
 from veertien.directory import demo_directory
 from veertien.ivr.area import area_flow, department_flow
 from veertien.ivr.runner import run_flow
+from veertien.records import MemorySink
 from veertien.routing import (
     CallFacts,
     DecisionKind,
@@ -28,7 +26,9 @@ from veertien.routing import (
     decide_municipality,
 )
 from veertien.routing.settings import MunicipalitySettings
+from veertien.server.service import start_service
 from veertien.storage import DataDir
+from veertien.testcall.caller import place_call
 
 BURGERZAKEN = Department("Burgerzaken", "sip:burgerzaken@lelystad.example")
 BELASTINGEN = Department("Belastingen", "sip:belastingen@lelystad.example")
@@ -80,7 +80,7 @@ async def test_departments_after_the_area_menu() -> None:
     [
         ("x", "a list"),
         ([{"name": "A"}], "exactly a name and a destination"),
-        ([{"name": "A", "destination": "http://x"}], "not a sip:"),
+        ([{"name": "A", "destination": "http://x"}], "not a usable sip:"),
         ([{"name": "", "destination": "sip:x"}], "needs a name"),
         ([{"name": "A", "destination": "sip:x"}] * 10, "at most 9"),
     ],

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import contextlib
+from dataclasses import fields
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from veertien.directory import ConnectionStatus
 from veertien.routing import MunicipalitySettings, Settings, SettingsError
@@ -100,3 +104,32 @@ def test_privacy_settings_have_defaults_and_round_trip() -> None:
         "audio_sampling"
         not in Settings().with_municipality("GM0664").to_json()["municipalities"]["GM0664"]
     )
+
+
+_JSON_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_MUNICIPALITY_KEYS = st.sampled_from(
+    [f.name for f in fields(MunicipalitySettings)] + ["hours.mon", "departments"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from([f.name for f in fields(Settings)] + ["sliver"]), _JSON_VALUE),
+    st.dictionaries(_MUNICIPALITY_KEYS, _JSON_VALUE),
+)
+def test_any_json_is_settings_or_a_settings_error(
+    top: dict[str, Any], municipality: dict[str, Any]
+) -> None:
+    """Whatever JSON comes in (file, API, import), the answer is settings or a SettingsError
+    with a reason: never a TypeError or AttributeError for a caller to catch."""
+    for data in (top, {**top, "municipalities": {"GM0664": municipality}}, municipality):
+        with contextlib.suppress(SettingsError):
+            Settings.from_json(data)
+    with contextlib.suppress(SettingsError):
+        MunicipalitySettings.from_json(municipality)

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from tests.sip.fuzz import messages
 from tests.sip.helpers import request
-from veertien.call.records import MemorySink
 from veertien.call.redirect import RedirectHandler
 from veertien.directory import demo_directory
+from veertien.records import MemorySink
 from veertien.routing import RoutingContext
 from veertien.sip.core import Output, SipCore
 from veertien.sip.parser import ParseError, StreamFramer, parse_message

@@ -12,8 +12,8 @@ import pytest
 
 from veertien.directory import demo_directory
 from veertien.media.g711 import Law, decode, encode
+from veertien.recognise import RecordingError, matcher_for, read_wav, recognise_file
 from veertien.routing import RoutingContext
-from veertien.speech.cli import InputError, matcher_for, read_wav, recognise_file
 from veertien.speech.recogniser import Context, resample
 from veertien.speech.synthesis import EspeakSynthesiser
 from veertien.speech.whisper import ModelError, WhisperRecogniser, assemble
@@ -56,10 +56,10 @@ def test_wav_input_is_checked(tmp_path: Path) -> None:
         out.setsampwidth(2)
         out.setframerate(8000)
         out.writeframes(b"\0" * 400)
-    with pytest.raises(InputError, match="need mono 16-bit"):
+    with pytest.raises(RecordingError, match="need mono 16-bit"):
         read_wav(stereo)
     (tmp_path / "x.wav").write_bytes(b"not a wav")
-    with pytest.raises(InputError, match="not a WAV file"):
+    with pytest.raises(RecordingError, match="not a WAV file"):
         read_wav(tmp_path / "x.wav")
 
 
@@ -71,7 +71,7 @@ def test_matcher_candidates_follow_the_dialled_number() -> None:
         "GM1773",
     }
     assert len({n.municipality for n in matcher_for(ctx, None, True).names}) == 12
-    with pytest.raises(InputError, match="0116 is not a Dutch area code"):
+    with pytest.raises(RecordingError, match="0116 is not a Dutch area code"):
         matcher_for(ctx, "140116", False)
 
 

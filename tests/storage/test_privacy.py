@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from tests.callrecords import record
-from veertien.call.records import HashingSink, MemorySink
+from veertien.records import HashingSink, MemorySink
 from veertien.storage.privacy import DAY_S, CallerHasher
 from veertien.storage.schema import caller_salts
 from veertien.storage.store import Storage

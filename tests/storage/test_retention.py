@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from tests.callrecords import record, store
-from veertien.call.records import JsonLinesSink
+from veertien.records import JsonLinesSink
 from veertien.routing import Settings
 from veertien.storage.privacy import CallerHasher
 from veertien.storage.retention import Retention

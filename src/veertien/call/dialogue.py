@@ -14,19 +14,20 @@ import os
 import random
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from datetime import date
+from typing import Any, Protocol, TypeVar
 
 from veertien.call.answered import AnsweredLeg, OurMedia
 from veertien.call.bridge import OutboundLeg, new_session_id
 from veertien.call.port import PromptCache, RtpIvrPort, Understanding
-from veertien.call.records import CallRecord, CallRecordSink
 from veertien.call.redirect import caller_of, masked, redirect_headers
-from veertien.call.summary import Phase, Stage, phase_durations, phase_of, stages
+from veertien.call.summary import phase_durations, phase_of, stages
 from veertien.ivr.area import area_flow, department_flow
 from veertien.ivr.flow import Flow, opening_prompts
 from veertien.ivr.runner import EventKind, IvrEvent, Outcome, OutcomeKind, run_flow
 from veertien.media.g711 import Law
 from veertien.media.session import PacingStats, RtpSession
+from veertien.records import CallRecord, CallRecordSink, Phase, Stage
 from veertien.routing import CallFacts, RoutingContext, RoutingDecision, decide_municipality
 from veertien.sip.core import IncomingAck, IncomingRequest, Output, SipCore
 from veertien.sip.dialog import DialogId
@@ -43,9 +44,16 @@ from veertien.speech.matcher import matcher_for_codes
 from veertien.speech.policy import Policy
 from veertien.speech.pool import Listener
 from veertien.speech.synthesis import SynthesisError
-from veertien.storage.samples import AudioSamples
 
 log = logging.getLogger("veertien.call")
+
+
+class SampleStore(Protocol):
+    """Where kept utterances go (storage.samples.AudioSamples in the service)."""
+
+    def save(self, code: str, utterances: Sequence[bytes], day: date) -> object: ...
+
+
 Send = Callable[[list[Output]], None]
 MAX_BRIDGE_S = 4 * 3600.0  # a bridged call is ended after four hours at the latest
 
@@ -89,7 +97,7 @@ class DialogueManager:
         self.legs: dict[DialogId, AnsweredLeg] = {}
         self.pacing = PacingStats()  # of all dialogues' RTP, for benchmarks and metrics
         self.outbound: list[OutboundLeg] = []  # our calls to municipalities, when bridging
-        self.samples: AudioSamples | None = None  # where kept utterances go (audio_sampling)
+        self.samples: SampleStore | None = None  # where kept utterances go (audio_sampling)
         self.saving: set[asyncio.Future[Any]] = set()  # samples being written (awaited at stop)
 
     def attach(self, send: Send, sip_address: tuple[str, int]) -> None:

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from veertien.call.records import CallRecord, CallRecordSink
 from veertien.numbering import to_national
+from veertien.records import CallRecord, CallRecordSink
 from veertien.routing import CallFacts, DecisionKind, RoutingContext, RoutingDecision, Rule, decide
 from veertien.sip.core import Cancelled, IncomingAck, IncomingRequest, Output, SipCore
 from veertien.sip.message import Request

@@ -14,34 +14,9 @@ plus `spoke` (the caller said something in a menu) and `corrected` (the caller s
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import Enum
 
 from veertien.ivr.runner import EventKind, IvrEvent
-
-
-class Stage(Enum):
-    PROMPTED = "prompted"  # heard at least the start of a prompt
-    SPOKE = "spoke"  # said something at a menu
-    UNDERSTOOD = "understood"  # the first answer at the menu was understood (key or name)
-    CONFIRM_ASKED = "confirm_asked"  # was asked "Bedoelt u ...?"
-    CONFIRMED = "confirmed"  # said (or pressed) yes to it
-    CORRECTED = "corrected"  # said (or pressed) no: the recognition was wrong
-    REPEATED = "repeated"  # was asked again
-    KEYPAD = "keypad"  # speech did not work out: the keypad menu
-    TRANSFERRED = "transferred"  # the platform handed the call over
-    ANSWER_KNOWN = "answer_known"  # the platform learnt whether the municipality answered
-    ANSWERED = "answered"  # ... and it did
-
-
-class Phase(Enum):
-    """Where a caller who hung up was."""
-
-    GREETING = "greeting"  # before or during the greeting
-    MENU = "menu"  # at a menu (municipalities or departments), or its repeat
-    AFTER_NAME = "after_name"  # had said a name: being recognised, or asked to confirm it
-    ANNOUNCEMENT = "announcement"  # hearing a message (not connected, closed, ...)
-    TRANSFER = "transfer"  # handed over, the municipality not yet reached
-
+from veertien.records.funnel import Phase, Stage
 
 MENU_STEPS = ("menu", "repeat", "again")
 

@@ -25,6 +25,7 @@ from veertien.directory.model import (
     Place,
     Postcode,
 )
+from veertien.errors import InputError
 from veertien.numbering import AreaCodePlan, dutch_area_codes, to_national
 from veertien.sip.uri import SipSyntaxError, destination_uri
 
@@ -60,7 +61,7 @@ class RowError:
         return f"{self.file}:{self.line}: {self.reason}"
 
 
-class DirectoryImportError(Exception):
+class DirectoryImportError(InputError):
     """The import failed; nothing was loaded. `errors` lists every problem found."""
 
     def __init__(self, errors: list[RowError]) -> None:
@@ -71,7 +72,7 @@ class DirectoryImportError(Exception):
         super().__init__(f"{len(errors)} error(s) in the directory:\n{shown}{tail}")
 
 
-class _RowProblem(ValueError):
+class _RowProblem(InputError):
     """Raised by a row parser; the reader turns it into a RowError with file and line."""
 
 

@@ -7,14 +7,17 @@ keys must be DTMF keys, and every path must end in a transfer or a hang-up.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from veertien.errors import InputError
+
 KEYS = frozenset("0123456789*#")
 
 
-class FlowError(ValueError):
+class FlowError(InputError):
     """A flow is not valid; the text says which step and why."""
 
 
@@ -161,11 +164,23 @@ def flow_from_json(data: Mapping[str, object]) -> Flow:
         kind = _STEP_TYPES.get(str(fields.pop("type", "")))
         if kind is None:
             raise FlowError(f"step {name!r}: type must be one of {sorted(_STEP_TYPES)}")
-        try:
-            steps[str(name)] = kind(**fields)
-        except TypeError as exc:
-            raise FlowError(f"step {name!r}: {exc}") from None
+        steps[str(name)] = _step(str(name), kind, fields)
     return Flow(str(data["start"]), steps)
+
+
+def _step(name: str, kind: type[Step], values: Mapping[str, object]) -> Step:
+    known = {f.name: f for f in dataclasses.fields(kind)}
+    unknown = sorted(set(values) - set(known))
+    missing = sorted(
+        n
+        for n, f in known.items()
+        if n not in values
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    )
+    if unknown or missing:
+        raise FlowError(f"step {name!r}: unknown fields {unknown}, missing fields {missing}")
+    return kind(**values)  # type: ignore[arg-type]
 
 
 def opening_prompts(flow: Flow, steps: int = 2) -> list[str]:

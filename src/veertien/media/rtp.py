@@ -5,11 +5,13 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from veertien.errors import ProtocolError
+
 _HEADER = struct.Struct("!BBHII")
 DTMF_EVENTS = "0123456789*#ABCD"
 
 
-class RtpError(ValueError):
+class RtpError(ProtocolError):
     """Not an RTP packet we can use; the text says why."""
 
 

@@ -16,11 +16,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from veertien.portal.app import Portal, portal_of
+from veertien.portal.base import Portal, portal_of
 from veertien.portal.security import require_changes, require_sees
 from veertien.portal.status import calamities, incident_json
 from veertien.reports import REPORTS
-from veertien.routing import SettingsError
 from veertien.routing.settings import MunicipalitySettings
 from veertien.storage.users import User
 
@@ -77,10 +76,7 @@ async def put_settings(request: Request) -> Response:
         raise HTTPException(400, "the body is not JSON") from None
     if not isinstance(body, dict):
         raise HTTPException(400, "the body must be a JSON object")
-    try:
-        new = MunicipalitySettings.from_json(body)
-    except (SettingsError, TypeError, ValueError, AttributeError) as exc:
-        raise HTTPException(422, f"invalid settings: {exc}") from None
+    new = MunicipalitySettings.from_json(body)  # a SettingsError is a 422 (portal.app)
     changed = await run_in_threadpool(_save, portal, code, new, user.username)
     found = await run_in_threadpool(_municipality, portal, code)
     return JSONResponse({**found, "changed": changed})

@@ -10,87 +10,33 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from veertien.portal.security import (
-    LoginLimiter,
-    check_csrf,
-    csrf_token,
-    require,
-    session_user,
-    token_user,
-)
-from veertien.routing import RoutingContext
+from veertien.errors import InputError, UnavailableError, VeertienError
+from veertien.portal.api import api_routes
+from veertien.portal.base import Portal, portal_of
+from veertien.portal.pages import page_routes
+from veertien.portal.reports import report_routes
+from veertien.portal.status import status_routes
+from veertien.reports import ReportError, ReportTimeout
+from veertien.routing import RoutingContext, SettingsError
 from veertien.storage.store import Storage
-from veertien.storage.users import Role, User
 
 log = logging.getLogger("veertien.portal")
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
     (b"content-security-policy", b"default-src 'self'; style-src 'self' 'unsafe-inline'"),
 ]
-
-
-@dataclass
-class Portal:
-    """What the handlers share."""
-
-    storage: Storage
-    context: Callable[[], RoutingContext]  # the live routing snapshot
-    webhook: Callable[[dict[str, Any]], None] | None = None  # incident news, if configured
-    changed: Callable[[], None] = lambda: None  # data saved: make it live now (blocking)
-    metrics: Callable[[], bytes] | None = None  # Prometheus text for /metrics
-    limiter: LoginLimiter = field(default_factory=LoginLimiter)
-    env: Environment = field(
-        default_factory=lambda: Environment(
-            loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(), auto_reload=False
-        )
-    )
-
-    def render(self, request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
-        user = session_user(request, self.storage.users)
-        page = self.env.get_template(name).render(
-            request=request, user=user, csrf=csrf_token(request), **values
-        )
-        return HTMLResponse(page, status_code=status)
-
-    def user(self, request: Request) -> User | None:
-        return session_user(request, self.storage.users)
-
-    def requester(self, request: Request) -> User:
-        """Who asks, by API token or portal session (401 when neither)."""
-        return require(token_user(request, self.storage.users) or self.user(request))
-
-
-def portal_of(request: Request) -> Portal:
-    found: Portal = request.app.state.portal
-    return found
-
-
-async def posted_form(request: Request, *roles: Role) -> tuple[Portal, FormData, User]:
-    """A submitted form from a signed-in user with one of `roles` (any when none): its CSRF
-    token checked, the user looked up off the event loop."""
-    portal = portal_of(request)
-    form = await request.form()
-    check_csrf(request, form.get("csrf"))
-    user = require(await run_in_threadpool(portal.user, request), *roles)
-    return portal, form, user
 
 
 class SecurityHeaders:
@@ -118,6 +64,26 @@ def _error(request: Request, exc: Exception) -> Response:
     return page
 
 
+# The one place where errors become HTTP statuses: what a person sent is not acceptable (422
+# with the reason; 400 for a report's parameters), or a limit was reached (504). Handlers raise;
+# they do not map. The first matching class wins.
+ERROR_STATUS: tuple[tuple[type[VeertienError], int, Callable[[Exception], str]], ...] = (
+    (SettingsError, 422, lambda exc: f"invalid settings: {exc}"),
+    (ReportError, 400, str),
+    (InputError, 422, str),
+    (ReportTimeout, 504, lambda exc: "Het rapport duurde te lang. Kies een kortere periode."),
+    (UnavailableError, 504, str),
+)
+
+
+def _veertien_error(request: Request, exc: Exception) -> Response:
+    for kind, status, message in ERROR_STATUS:
+        if isinstance(exc, kind):
+            log.info("%s %s: %d %s", request.method, request.url.path, status, exc)
+            return _error(request, HTTPException(status, message(exc)))
+    raise exc
+
+
 def create_app(
     storage: Storage,
     context: Callable[[], RoutingContext],
@@ -128,11 +94,6 @@ def create_app(
     changed: Callable[[], None] | None = None,
     metrics: Callable[[], bytes] | None = None,
 ) -> Starlette:
-    from veertien.portal.api import api_routes  # noqa: PLC0415 (they import this module)
-    from veertien.portal.pages import page_routes  # noqa: PLC0415
-    from veertien.portal.reports import report_routes  # noqa: PLC0415
-    from veertien.portal.status import status_routes  # noqa: PLC0415
-
     app = Starlette(
         routes=[*page_routes(), *report_routes(), *status_routes(), *api_routes()],
         middleware=[
@@ -146,7 +107,7 @@ def create_app(
                 https_only=https_only,
             ),
         ],
-        exception_handlers={HTTPException: _error},
+        exception_handlers={HTTPException: _error, VeertienError: _veertien_error},
     )
     app.state.portal = Portal(storage, context, webhook, metrics=metrics)
     if changed is not None:

@@ -25,7 +25,7 @@ from veertien.directory.csvimport import (
     PLACE_FILES,
     POSTCODE_FILES,
 )
-from veertien.portal.app import portal_of, posted_form
+from veertien.portal.base import portal_of, posted_form
 from veertien.portal.forms import DAY_NAMES, LABELS, STATUSES, form_values, parse
 from veertien.portal.security import check_csrf, require, require_changes, require_sees
 from veertien.routing import CallFacts, DecisionKind, SettingsError, decide

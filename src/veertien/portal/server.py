@@ -14,6 +14,7 @@ from typing import Any
 from veertien.portal.app import create_app
 from veertien.portal.status import post_webhook
 from veertien.routing import RoutingContext
+from veertien.storage.live import LiveContext
 from veertien.storage.store import Storage
 from veertien.storage.users import first_operator
 
@@ -54,7 +55,7 @@ class PortalServer:
     def __init__(
         self,
         storage: Storage,
-        context: Any,
+        context: LiveContext,
         host: str,
         port: int,
         metrics: Callable[[], bytes] | None = None,
@@ -72,7 +73,7 @@ class PortalServer:
             context,
             secret=session_secret(storage.data.path),
             webhook=webhook,
-            changed=getattr(context, "refresh", None),  # live for the very next call
+            changed=context.refresh,  # live for the very next call
             https_only=os.environ.get(HTTPS_ENV, "") == "1",
             metrics=metrics,
         )

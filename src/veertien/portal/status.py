@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from veertien.portal.app import Portal, portal_of, posted_form
+from veertien.portal.base import Portal, portal_of, posted_form
 from veertien.storage.incidents import Incident, IncidentError, IncidentStatus
 from veertien.storage.users import Role
 

@@ -15,16 +15,18 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import OperationalError
 
+from veertien.errors import InputError, UnavailableError
+
 DEFAULT_DAYS = 30
 MAX_DAYS = 3660
 TIME_LIMIT_S = 10.0
 
 
-class ReportError(ValueError):
+class ReportError(InputError):
     """A report cannot be made from these parameters; the text says why (Dutch, for staff)."""
 
 
-class ReportTimeout(RuntimeError):
+class ReportTimeout(UnavailableError):
     """The report took longer than its time limit."""
 
 

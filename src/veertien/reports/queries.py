@@ -1,6 +1,6 @@
 """The reports: named, parameterised queries over `call_records`.
 
-Each is one or two grouped scans over the columns that storage.callcolumns fills when a record
+Each is one or two grouped scans over the columns that records.columns fills when a record
 is written, filtered by day (and municipality or area code), answered from the covering index
 `ix_calls_report` (a municipality's from its own index). They read the same on SQLite and
 PostgreSQL. A report function returns its columns, rows and totals; the
@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Select, and_, case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from veertien.records.columns import bucket_value_us
 from veertien.reports.model import (
     TIME_LIMIT_S,
     Chart,
@@ -27,7 +28,6 @@ from veertien.reports.model import (
     ReportResult,
     limited,
 )
-from veertien.storage.callcolumns import bucket_value_us
 from veertien.storage.schema import call_records as c
 
 Rows = list[tuple[Any, ...]]

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache
 
+from veertien.errors import InputError
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-class SettingsError(ValueError):
+class SettingsError(InputError):
     """A setting could not be read; the message says which and why."""
 
 

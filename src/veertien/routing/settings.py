@@ -85,12 +85,13 @@ class MunicipalitySettings:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> MunicipalitySettings:
+        data = _object("a municipality's settings", data)
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
             raise SettingsError(f"unknown keys {sorted(unknown)}")
         try:
-            status = ConnectionStatus(data["status"]) if data.get("status") else None
+            status = ConnectionStatus(str(data["status"])) if data.get("status") else None
         except ValueError:
             raise SettingsError(f"status {data['status']!r} is not a connection status") from None
         hours = data.get("hours")
@@ -231,20 +232,17 @@ class Settings:
         if unknown:
             raise SettingsError(f"unknown settings {sorted(unknown)}")
         munis: dict[str, MunicipalitySettings] = {}
-        for code, value in dict(data.get("municipalities", {})).items():
+        data = _object("settings", data)
+        for code, value in _object("municipalities", data.get("municipalities", {})).items():
             try:
                 munis[code] = MunicipalitySettings.from_json(value)
             except SettingsError as exc:
                 raise SettingsError(f"municipalities.{code}: {exc}") from None
-        defaults = dict(data.get("area_defaults", {}))
+        defaults = dict(_object("area_defaults", data.get("area_defaults", {})))
         for area, uri in defaults.items():
             _check_area(f"area_defaults.{area}", area)
             _check_uri(f"area_defaults.{area}", uri)
-        try:
-            sliver = SliverRule(**dict(data.get("sliver", {})))
-        except TypeError:
-            message = "sliver takes max_postcodes and max_share_of_municipality"
-            raise SettingsError(message) from None
+        sliver = _sliver(_object("sliver", data.get("sliver", {})))
         timezone = str(data.get("timezone", "Europe/Amsterdam"))
         try:
             ZoneInfo(timezone)
@@ -267,6 +265,26 @@ class Settings:
             ),
             caller_salt_days=_days("caller_salt_days", data.get("caller_salt_days", 1), 90),
         )
+
+
+def _object(key: str, value: object) -> Mapping[str, Any]:
+    """`value` when it is a JSON object (names are text), else a SettingsError for `key`."""
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise SettingsError(f"{key} must be an object")
+    return value
+
+
+def _sliver(data: Mapping[str, Any]) -> SliverRule:
+    if set(data) - {"max_postcodes", "max_share_of_municipality"}:
+        raise SettingsError("sliver takes max_postcodes and max_share_of_municipality")
+    postcodes = data.get("max_postcodes", SliverRule().max_postcodes)
+    if not isinstance(postcodes, int) or isinstance(postcodes, bool) or not 0 <= postcodes <= 99:
+        raise SettingsError("sliver.max_postcodes must be a whole number from 0 to 99")
+    default = SliverRule().max_share_of_municipality
+    share = _share(
+        "sliver.max_share_of_municipality", data.get("max_share_of_municipality", default)
+    )
+    return SliverRule(postcodes, share)
 
 
 def _webhook(value: object) -> str | None:
@@ -294,7 +312,7 @@ def _speech(data: Mapping[str, Any]) -> dict[str, Any]:
     workers = data.get("speech_workers", 0)
     if not isinstance(workers, int) or isinstance(workers, bool) or not 0 <= workers <= 64:
         raise SettingsError("speech_workers must be a whole number from 0 (one per core) to 64")
-    thresholds = dict(data.get("speech_thresholds", {}))
+    thresholds = _object("speech_thresholds", data.get("speech_thresholds", {}))
     for key in thresholds:
         if key not in THRESHOLDS:
             raise SettingsError(f"speech_thresholds.{key} is unknown ({', '.join(THRESHOLDS)})")
@@ -330,13 +348,16 @@ def _check_area(key: str, area: object) -> str:
 
 def _numbering(data: Mapping[str, Any]) -> NumberingConfig:
     national: list[str] = []
-    for number in data.get("national_numbers", ["14"]):
+    numbers = data.get("national_numbers", ["14"])
+    if not isinstance(numbers, list):
+        raise SettingsError("national_numbers must be a list of telephone numbers")
+    for number in numbers:
         digits = to_national(str(number))
         if not digits:
             raise SettingsError(f"national_numbers: {number!r} is not a telephone number")
         national.append(digits)
     access: dict[str, str] = {}
-    for number, area in dict(data.get("access_numbers", {})).items():
+    for number, area in _object("access_numbers", data.get("access_numbers", {})).items():
         digits = to_national(str(number))
         if not digits:
             raise SettingsError(f"access_numbers: {number!r} is not a telephone number")

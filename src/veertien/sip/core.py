@@ -35,7 +35,7 @@ from veertien.sip.transaction import (
     Transmit,
     TxnKey,
 )
-from veertien.sip.uri import SipSyntaxError, Via, split_commas, tag_of
+from veertien.sip.uri import CSeq, SipSyntaxError, Via, split_commas, tag_of, top_via
 
 MAGIC = "z9hG4bK"
 # The first Via header's sent-by and branch, for the ACK fast path.
@@ -231,8 +231,8 @@ class SipCore:
         if request.method == "ACK":
             return [Dropped(f"invalid ACK: {reason}", peer)]
         try:
-            Via.parse(request.headers.values("Via")[0])
-        except (SipSyntaxError, IndexError):
+            top_via(request.headers.values("Via"))
+        except SipSyntaxError:
             return [Dropped(f"unanswerable request: {reason}", peer)]
         response = make_response(
             request,
@@ -245,9 +245,9 @@ class SipCore:
 
     def _on_response(self, response: Response, peer: Peer, now: float) -> list[Output]:
         try:
-            via = Via.parse(response.headers.values("Via")[0])
-            method = (response.header("CSeq") or "").split()[1]
-        except (SipSyntaxError, IndexError):
+            via = top_via(response.headers.values("Via"))
+            method = CSeq.parse(response.header("CSeq") or "").method
+        except SipSyntaxError:
             return [Dropped("response without a usable Via or CSeq", peer)]
         key: TxnKey = (via.branch or "", method)
         txn = self.clients.get(key)

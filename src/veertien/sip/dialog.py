@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import Enum
 
+from veertien.errors import ProtocolError
 from veertien.sip.message import Headers, Request, Response
 from veertien.sip.uri import CSeq, NameAddr, SipSyntaxError
 
@@ -19,7 +20,8 @@ class DialogState(Enum):
     TERMINATED = "terminated"  # after BYE
 
 
-class DialogError(ValueError):
+class DialogError(ProtocolError):
+    status = 481
     """A request cannot start or continue a dialog; the text says why."""
 
 

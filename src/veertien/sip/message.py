@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from veertien.errors import ProtocolError
 from veertien.sip.uri import split_commas
 
 SIP_VERSION = "SIP/2.0"
@@ -166,7 +167,7 @@ class Headers:
         return Headers((*self._items, (canonical_name(name), value)), canonical=True)
 
 
-class HeaderInjectionError(ValueError):
+class HeaderInjectionError(ProtocolError):
     """A start line or header value holds CR or LF: sending it would end the line and start a
     header (or a body) that nobody meant. Raised instead of sending."""
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from veertien.errors import ProtocolError
 from veertien.sip.message import SIP_VERSION, Headers, Message, Request, Response, canonical_name
-from veertien.sip.uri import CSeq, SipSyntaxError, Via
+from veertien.sip.uri import CSeq, SipSyntaxError, Via, top_via
 
 MAX_MESSAGE = 65_535
 _METHOD = re.compile(r"[A-Za-z0-9\-.!%*_+`'~]+")
@@ -25,7 +26,7 @@ _CONTENT_LENGTH = re.compile(
 _BARE_CR = re.compile(r"\r(?!\n)")
 
 
-class ParseError(ValueError):
+class ParseError(ProtocolError):
     """The bytes are not a SIP message; the text says why."""
 
 
@@ -126,8 +127,8 @@ def check_request(request: Request) -> Checked:
             return Checked(f"Missing {name} header")
     try:
         cseq = CSeq.parse(headers.get("CSeq") or "")
-        via = Via.parse(headers.values("Via")[0])
-    except (SipSyntaxError, IndexError) as exc:
+        via = top_via(headers.values("Via"))
+    except SipSyntaxError as exc:
         return Checked(f"Malformed request: {exc}")
     if cseq.method != request.method:
         return Checked("CSeq method does not match the request method")

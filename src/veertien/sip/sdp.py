@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from veertien.errors import ProtocolError
+
 STATIC_PAYLOADS = {"0": ("PCMU", 8000), "8": ("PCMA", 8000), "18": ("G729", 8000)}
 DIRECTIONS = ("sendrecv", "sendonly", "recvonly", "inactive")
 
 
-class SdpError(ValueError):
+class SdpError(ProtocolError):
+    status = 488
     """The body is not a usable session description; the text says why."""
 
 

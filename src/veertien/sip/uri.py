@@ -8,8 +8,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from veertien.errors import ProtocolError
 
-class SipSyntaxError(ValueError):
+
+class SipSyntaxError(ProtocolError):
     """A header or URI is malformed; the text says what."""
 
 
@@ -242,6 +244,13 @@ class Via:
         port = int(host.group(2)) if host.group(2) else None
         params = parse_params(match.group(3) or "")
         return cls(match.group(1).upper(), host.group(1).lower(), port, params)
+
+
+def top_via(values: list[str]) -> Via:
+    """The topmost Via of a message's Via values (`Headers.values("Via")`)."""
+    if not values:
+        raise SipSyntaxError("no Via header")
+    return Via.parse(values[0])
 
 
 @dataclass(frozen=True, slots=True)

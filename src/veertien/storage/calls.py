@@ -9,61 +9,15 @@ seconds of records are in memory only; `close()` writes them all.
 from __future__ import annotations
 
 import logging
-import queue
-import threading
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from collections.abc import Sequence
 
 from sqlalchemy import Engine, insert
 
-from veertien.storage.callcolumns import row
+from veertien.records.columns import row
+from veertien.records.writer import BatchWriter, JsonRecord
 from veertien.storage.schema import call_records
 
 log = logging.getLogger("veertien.storage")
-
-
-class JsonRecord(Protocol):
-    def to_json(self) -> dict[str, Any]: ...
-
-
-class BatchWriter:
-    """A thread that hands whatever queued up to `flush` every `interval` seconds."""
-
-    def __init__(
-        self, flush: Callable[[Sequence[JsonRecord]], None], interval: float, name: str
-    ) -> None:
-        self.interval = interval
-        self._flush = flush
-        self._queue: queue.SimpleQueue[JsonRecord] = queue.SimpleQueue()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
-
-    def write(self, record: JsonRecord) -> None:
-        self._queue.put(record)
-
-    def close(self) -> None:
-        """Write what is queued, then stop."""
-        self._stop.set()
-        self._thread.join(timeout=30)
-
-    @property
-    def depth(self) -> int:
-        return self._queue.qsize()
-
-    def _run(self) -> None:
-        while True:
-            stopping = self._stop.wait(self.interval)
-            batch = []
-            while not self._queue.empty():
-                batch.append(self._queue.get())
-            if batch:
-                try:
-                    self._flush(batch)
-                except Exception:  # keep the service up; say what was lost
-                    log.exception("could not write %d call records", len(batch))
-            if stopping:
-                return
 
 
 class DatabaseSink:

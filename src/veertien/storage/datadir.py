@@ -49,7 +49,7 @@ class DataDir:
             raise SettingsError(f"{self.settings_path}: expected a JSON object")
         try:
             return Settings.from_json(data)
-        except (TypeError, ValueError, AttributeError) as exc:
+        except SettingsError as exc:
             raise SettingsError(f"{self.settings_path}: {exc}") from None
 
     def routing_context(self) -> RoutingContext:

@@ -18,6 +18,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 
+from veertien.errors import SetupError
+
 log = logging.getLogger("veertien.storage")
 
 ENV_VAR = "VEERTIEN_DATABASE"
@@ -25,7 +27,7 @@ SQLITE_FILE = "veertien.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-class DatabaseError(RuntimeError):
+class DatabaseError(SetupError):
     """The database cannot be opened or migrated; the text says why."""
 
 

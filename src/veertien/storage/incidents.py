@@ -8,6 +8,7 @@ from enum import Enum
 
 from sqlalchemy import Engine, insert, select, update
 
+from veertien.errors import InputError
 from veertien.storage.config import audit
 from veertien.storage.schema import incident_updates, incidents
 
@@ -49,7 +50,7 @@ class Incident:
         return self.status is not IncidentStatus.RESOLVED
 
 
-class IncidentError(ValueError):
+class IncidentError(InputError):
     pass
 
 

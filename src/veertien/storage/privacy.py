@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine, delete, insert, select
 
-from veertien.storage.callcolumns import hash_number
+from veertien.records import hash_number
 from veertien.storage.schema import caller_salts
 
 log = logging.getLogger("veertien.storage")

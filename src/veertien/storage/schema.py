@@ -19,7 +19,8 @@ from sqlalchemy import (
     false,
 )
 
-from veertien.storage.callcolumns import REPORT_INDEX, STAGE_COLUMNS
+from veertien.records import STAGE_COLUMNS
+from veertien.records.columns import REPORT_INDEX
 
 metadata = MetaData()
 
@@ -109,7 +110,7 @@ call_records = Table(
     Column("data_version", String(64), nullable=False),
     Column("duration_ms", Float),
     Column("body", Text, nullable=False),  # the whole record as JSON
-    # what the reports count by (storage.callcolumns; migration 0002)
+    # what the reports count by (records.columns; migration 0002)
     Column("rule", String(32)),
     Column("final_rule", String(32)),
     Column("area_code", String(5)),

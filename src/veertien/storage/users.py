@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete, insert, select, update
 
+from veertien.errors import InputError
 from veertien.storage.config import audit
 from veertien.storage.schema import api_tokens, users
 
@@ -29,7 +30,7 @@ class Role(Enum):
     VIEWER = "viewer"  # reads only (their municipality, or everything without one)
 
 
-class UserError(ValueError):
+class UserError(InputError):
     """A user cannot be created or changed; the text says why (in Dutch: portal users read it)."""
 
 

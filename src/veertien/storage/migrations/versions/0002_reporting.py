@@ -14,12 +14,26 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-from veertien.storage.callcolumns import REPORT_INDEX, STAGE_COLUMNS, derived, hash_number
+from veertien.records.columns import derived
+from veertien.records.hashing import hash_number
 
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
+
+# The funnel's stages and the report index as they were at this revision (a migration is a
+# snapshot: later stages get a migration of their own).
+STAGE_COLUMNS = (
+    "prompted", "spoke", "understood", "confirm_asked", "confirmed", "corrected", "repeated",
+    "keypad", "transferred", "answer_known", "answered",
+)  # fmt: skip
+REPORT_INDEX = (
+    "day", "municipality", "area_code", "route", "rule", "final_rule", "phase",
+    "hour_of_week", "pdd_bucket", *STAGE_COLUMNS,
+)  # fmt: skip
+_FILLED = {"rule", "final_rule", "area_code", "handover", "day", "hour_of_week", "pdd_us",
+           "pdd_bucket", *STAGE_COLUMNS}  # fmt: skip
 
 
 def upgrade() -> None:
@@ -56,7 +70,7 @@ def _backfill() -> None:
     for row_id, body in rows:
         record = json.loads(body)
         record["caller"] = hash_number(salt, record.get("caller"))
-        values = derived(record)
+        values = {k: v for k, v in derived(record).items() if k in _FILLED}
         values["caller"] = record["caller"]
         values["body"] = json.dumps(record, ensure_ascii=False)
         columns = ", ".join(f"{k} = :{k}" for k in values)

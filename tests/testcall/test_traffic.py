@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from veertien.call.caller import CallResult, build_cancel, build_invite
-from veertien.call.traffic import (
+from veertien.sip.core import SipCore
+from veertien.sip.message import Headers, Response
+from veertien.testcall.caller import CallResult, build_cancel, build_invite
+from veertien.testcall.traffic import (
     KINDS,
     Numbers,
     Outcome,
@@ -15,8 +17,6 @@ from veertien.call.traffic import (
     scaled,
     summary,
 )
-from veertien.sip.core import SipCore
-from veertien.sip.message import Headers, Response
 
 
 def test_mix() -> None:

@@ -28,8 +28,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from veertien.call.caller import CallResult, Script, place_call
+from veertien.errors import InputError
 from veertien.media.g711 import Law, encode
+from veertien.testcall.caller import CallResult, Script, place_call
 
 KINDS = (
     "direct", "refused", "keys", "invalid", "timeout", "hangup-greeting", "hangup-menu",
@@ -41,7 +42,7 @@ MENU_S = 4.5  # the greeting (about 2.5 s) is over: at the menu
 NAME_AT_S = 1.0  # a spoken name starts this far into the early media (it barges in)
 
 
-class TrafficError(ValueError):
+class TrafficError(InputError):
     """A mix that cannot be run; the text says why."""
 
 

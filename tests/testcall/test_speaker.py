@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from veertien.call.speaker import reply_to
 from veertien.media.g711 import Law
 from veertien.media.session import RtpSession
+from veertien.testcall.speaker import reply_to
 
 
 @pytest.mark.parametrize(

@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 from prometheus_client import CollectorRegistry
 
 from veertien.call.dialogue import DialogueManager
-from veertien.call.metrics import CallMetrics, LiveFigures
 from veertien.call.port import PromptCache
-from veertien.call.records import CallRecordSink, HashingSink, JsonLinesSink, TeeSink
 from veertien.call.redirect import RedirectHandler
-from veertien.routing import RoutingContext, Settings, SettingsError
+from veertien.records import CallRecordSink, HashingSink, JsonLinesSink, TeeSink
+from veertien.routing import Settings
+from veertien.server.metrics import CallMetrics, LiveFigures
 from veertien.sip.core import SipCore
 from veertien.sip.transport import SipEndpoint
 from veertien.speech.pool import Listener, PoolListener, default_workers
@@ -30,6 +30,7 @@ from veertien.speech.recogniser import Engine
 from veertien.speech.synthesis import EspeakSynthesiser
 from veertien.storage import DataDir
 from veertien.storage.calls import DatabaseSink
+from veertien.storage.live import LiveContext
 from veertien.storage.privacy import CallerHasher
 from veertien.storage.retention import INTERVAL_S, Retention
 from veertien.storage.samples import AudioSamples
@@ -43,59 +44,6 @@ RECORDS = "calls.jsonl"
 PROMPTS = "prompts"
 MODELS = "models"
 SAMPLES = "samples"
-
-
-class LiveContext:
-    """The current RoutingContext: a snapshot of directory + settings from the database.
-
-    `watch()` checks every `interval` seconds, in a worker thread, whether the data folder's
-    files changed (they are taken into the database) or the database's revision moved (the
-    portal saved something), and swaps in the new snapshot: live for the next call, no restart.
-    The event loop never waits on the database."""
-
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
-        snapshot = storage.snapshot()
-        self.revision = snapshot.revision
-        self.current = snapshot.context
-
-    def __call__(self) -> RoutingContext:
-        return self.current
-
-    @property
-    def version(self) -> str:
-        return self.current.data_version
-
-    def refresh(self) -> None:
-        """Blocking: run it in a thread."""
-        try:
-            self.storage.sync_files()
-        except (SettingsError, ValueError, KeyError, OSError) as exc:
-            log.error("data folder changed but cannot be loaded, not taken: %s", exc)
-        revision = self.storage.config.revision()
-        if revision == self.revision:
-            return
-        try:
-            snapshot = self.storage.snapshot()
-        except (SettingsError, ValueError, KeyError) as exc:
-            log.error(
-                "stored data cannot be loaded, keeping %s: %s", self.current.data_version, exc
-            )
-            return
-        log.info(
-            "data reloaded: version %s → %s",
-            self.current.data_version,
-            snapshot.context.data_version,
-        )
-        self.revision, self.current = snapshot.revision, snapshot.context
-
-    async def watch(self, interval: float = 1.0) -> None:
-        while True:
-            await asyncio.sleep(interval)
-            try:
-                await asyncio.to_thread(self.refresh)
-            except Exception:  # a database hiccup must not stop reloading for good
-                log.exception("checking for changed data failed")
 
 
 @dataclass

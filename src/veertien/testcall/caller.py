@@ -14,7 +14,6 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from veertien.call.speaker import Conversation, ListeningSession
 from veertien.media.g711 import Law
 from veertien.sip.core import Output, SipCore
 from veertien.sip.message import Headers, Request, Response
@@ -22,6 +21,7 @@ from veertien.sip.sdp import SdpError, parse_sdp
 from veertien.sip.transaction import Deliver, Peer, Timeout, Transport
 from veertien.sip.transport import SipEndpoint
 from veertien.speech.synthesis import Synthesiser
+from veertien.testcall.speaker import Conversation, ListeningSession
 
 OFFER = (
     "v=0\r\no=veertien-caller {sid} {sid} IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry
 
 from tests.callrecords import dialogue, record
-from veertien.call.metrics import CallMetrics, LiveFigures
+from veertien.server.metrics import CallMetrics, LiveFigures
 
 
 def test_records_become_counters_and_histograms() -> None:

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from veertien.errors import InputError
 from veertien.routing import CallFacts, DecisionKind, RoutingContext, decide
 from veertien.speech.denoise import denoise
 from veertien.speech.matcher import NameMatcher, Result, matcher_for_codes
@@ -19,7 +20,7 @@ from veertien.speech.recogniser import Context, Engine, resample
 from veertien.speech.whisper import ModelError
 
 
-class InputError(ValueError):
+class RecordingError(InputError):
     """The recording or the number cannot be used; the text says why."""
 
 
@@ -27,13 +28,13 @@ def read_wav(path: Path) -> tuple[bytes, int]:
     try:
         with wave.open(str(path), "rb") as wav:
             if wav.getsampwidth() != 2 or wav.getnchannels() != 1:
-                raise InputError(
+                raise RecordingError(
                     f"{path}: need mono 16-bit PCM WAV, got "
                     f"{wav.getnchannels()} channel(s) of {8 * wav.getsampwidth()} bit"
                 )
             return wav.readframes(wav.getnframes()), wav.getframerate()
     except (wave.Error, EOFError, OSError) as exc:
-        raise InputError(f"{path}: not a WAV file we can read ({exc})") from None
+        raise RecordingError(f"{path}: not a WAV file we can read ({exc})") from None
 
 
 def matcher_for(ctx: RoutingContext, dialled: str | None, national: bool) -> NameMatcher:
@@ -41,7 +42,7 @@ def matcher_for(ctx: RoutingContext, dialled: str | None, national: bool) -> Nam
         return matcher_for_codes(ctx.directory, ctx.directory.municipalities)
     decision = decide(CallFacts(dialled, datetime.now(ctx.zone)), ctx)
     if decision.kind is DecisionKind.REJECT:
-        raise InputError(f"{dialled}: {decision.reason}")
+        raise RecordingError(f"{dialled}: {decision.reason}")
     return matcher_for_codes(ctx.directory, decision.named_codes())
 
 

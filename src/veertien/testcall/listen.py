@@ -5,8 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from veertien.call.caller import Speaker
+from veertien.errors import SetupError
 from veertien.speech.synthesis import EspeakSynthesiser
+from veertien.testcall.caller import Speaker
 
 MODELS = "models"
 CALLER_PROMPTS = "prompts/caller"
@@ -17,7 +18,7 @@ CALLER_PROMPTS = "prompts/caller"
 HINTS = ("Welkom", "Zeg de naam van uw gemeente", "Bedoelt u", "Zeg ja of nee", "toets")
 
 
-class SpeakerError(RuntimeError):
+class SpeakerError(SetupError):
     """The caller cannot speak or listen here; the text says what is missing."""
 
 

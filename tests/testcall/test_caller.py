@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from veertien.call.caller import place_call
-from veertien.call.records import MemorySink
-from veertien.call.service import start_service
+from veertien.records import MemorySink
+from veertien.server.service import start_service
 from veertien.sip.transaction import ServerInviteTransaction, State
 from veertien.storage import DataDir
+from veertien.testcall.caller import place_call
 
 
 async def test_call_is_redirected_and_acked(tmp_path: Path) -> None:

@@ -4,28 +4,14 @@ indexed scan with sums (no JSON parsing, no date functions per row)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import math
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-# The funnel stages (call.summary.Stage values), one boolean column each.
-STAGE_COLUMNS = (
-    "prompted",
-    "spoke",
-    "understood",
-    "confirm_asked",
-    "confirmed",
-    "corrected",
-    "repeated",
-    "keypad",
-    "transferred",
-    "answer_known",
-    "answered",
-)
+from veertien.records.funnel import STAGE_COLUMNS
+
 # What the reports read, in one index that starts with the day: a report over a month scans
 # this index alone (SQLite and PostgreSQL alike), never the records' wide JSON bodies.
 REPORT_INDEX = (
@@ -42,14 +28,6 @@ def pdd_bucket(pdd_us: float) -> int:
 def bucket_value_us(bucket: int) -> float:
     """The upper end of a bucket, in microseconds."""
     return float(PDD_BASE ** (bucket + 1))
-
-
-def hash_number(salt: bytes, number: object) -> str | None:
-    """A caller's number as 16 hex digits of HMAC-SHA256 under `salt` (None stays None). Once
-    the salt is gone, nobody can tell which number it was, not even by trying them all."""
-    if not number:
-        return None
-    return "h:" + hmac.new(salt, str(number).encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def derived(record: Mapping[str, Any], started: datetime | None = None) -> dict[str, Any]:

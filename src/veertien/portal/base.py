@@ -1,0 +1,76 @@
+"""What the portal's handlers share: the `Portal` (storage, live context, templates) and the
+helpers to find it and read a signed-in user's form. The handler modules import this; `app.py`
+imports the handlers (no import circle)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from veertien.portal.security import (
+    LoginLimiter,
+    check_csrf,
+    csrf_token,
+    require,
+    session_user,
+    token_user,
+)
+from veertien.routing import RoutingContext
+from veertien.storage.store import Storage
+from veertien.storage.users import Role, User
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@dataclass
+class Portal:
+    """What the handlers share."""
+
+    storage: Storage
+    context: Callable[[], RoutingContext]  # the live routing snapshot
+    webhook: Callable[[dict[str, Any]], None] | None = None  # incident news, if configured
+    changed: Callable[[], None] = lambda: None  # data saved: make it live now (blocking)
+    metrics: Callable[[], bytes] | None = None  # Prometheus text for /metrics
+    limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    env: Environment = field(
+        default_factory=lambda: Environment(
+            loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(), auto_reload=False
+        )
+    )
+
+    def render(self, request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+        user = session_user(request, self.storage.users)
+        page = self.env.get_template(name).render(
+            request=request, user=user, csrf=csrf_token(request), **values
+        )
+        return HTMLResponse(page, status_code=status)
+
+    def user(self, request: Request) -> User | None:
+        return session_user(request, self.storage.users)
+
+    def requester(self, request: Request) -> User:
+        """Who asks, by API token or portal session (401 when neither)."""
+        return require(token_user(request, self.storage.users) or self.user(request))
+
+
+def portal_of(request: Request) -> Portal:
+    found: Portal = request.app.state.portal
+    return found
+
+
+async def posted_form(request: Request, *roles: Role) -> tuple[Portal, FormData, User]:
+    """A submitted form from a signed-in user with one of `roles` (any when none): its CSRF
+    token checked, the user looked up off the event loop."""
+    portal = portal_of(request)
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    user = require(await run_in_threadpool(portal.user, request), *roles)
+    return portal, form, user

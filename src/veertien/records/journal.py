@@ -1,0 +1,88 @@
+"""calls.jsonl: every call record as one JSON line, for `tail -f` (the database is the record
+of truth); appended by a writer thread, purged by the retention job."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from veertien.records.record import CallRecord
+from veertien.records.writer import BatchWriter, JsonRecord
+
+
+class JsonLinesSink:
+    """Appends one JSON object per line to a file, from a background thread (batched every
+    `interval` seconds, see storage.calls.BatchWriter)."""
+
+    def __init__(self, path: Path, interval: float = 0.1) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle = path.open("a", encoding="utf-8")
+        self._lock = threading.Lock()  # the writer thread appends; purge() rewrites
+        self._writer = BatchWriter(self._append, interval, "call-records")
+
+    def write(self, record: CallRecord) -> None:
+        self._writer.write(record)
+
+    def close(self) -> None:
+        self._writer.close()
+        self._handle.close()
+
+    @property
+    def depth(self) -> int:
+        return self._writer.depth
+
+    def _append(self, batch: Sequence[JsonRecord]) -> None:
+        lines = [json.dumps(r.to_json(), ensure_ascii=False) for r in batch]
+        with self._lock:
+            self._handle.write("\n".join(lines) + "\n")
+            self._handle.flush()
+
+    def purge(self, before: datetime) -> int:
+        """Drop the lines of calls that started before `before` (retention); the file is
+        replaced in one step. A line that cannot be read is kept, not silently lost."""
+        with self._lock:
+            if not self._oldest_before(before):
+                return 0
+            self._handle.close()
+            try:
+                kept, gone = [], 0
+                for line in self.path.read_text(encoding="utf-8").splitlines():
+                    started = _started(line)
+                    if started is not None and started < before:
+                        gone += 1
+                    else:
+                        kept.append(line)
+                if gone:
+                    spare = self.path.with_suffix(".jsonl.tmp")
+                    spare.write_text("".join(f"{k}\n" for k in kept), encoding="utf-8")
+                    os.replace(spare, self.path)
+            finally:
+                self._handle = self.path.open("a", encoding="utf-8")
+        return gone
+
+    def _oldest_before(self, before: datetime) -> bool:
+        """Whether the first line (the oldest: lines are appended as calls end) is from before
+        `before`, or unreadable: otherwise there is nothing to purge and no need to read on."""
+        with self.path.open(encoding="utf-8") as lines:
+            first = lines.readline()
+        started = _started(first) if first else before
+        return started is None or started < before
+
+
+def _started(line: str) -> datetime | None:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    started = record.get("started") if isinstance(record, dict) else None
+    if not isinstance(started, str):
+        return None
+    try:
+        return datetime.fromisoformat(started)
+    except ValueError:
+        return None
