@@ -19,22 +19,26 @@ ALLOWED: dict[str, set[str]] = {
     "sip": set(),
     "media": set(),
     "records": set(),
+    "platform": set(),  # the settings that are not routing's
     "directory": {"numbering", "sip"},
-    "routing": {"directory", "numbering", "sip"},
+    "routing": {"directory", "numbering", "sip", "platform"},
     "speech": {"directory", "media"},
     "ivr": {"routing", "speech"},
-    "storage": {"directory", "routing", "records"},
+    "storage": {"directory", "routing", "records", "platform"},
     "reports": {"storage", "records"},
-    "call": {"ivr", "media", "numbering", "records", "routing", "sip", "speech", "directory"},
+    "call": {
+        "ivr", "media", "numbering", "records", "routing", "sip", "speech", "directory",
+        "platform",
+    },
     "testcall": {"directory", "media", "sip", "speech"},
-    "portal": {"directory", "reports", "routing", "storage", "records"},
+    "portal": {"directory", "reports", "routing", "storage", "records", "platform"},
     "server": {
         "call", "portal", "records", "routing", "sip", "speech", "storage", "directory", "ivr",
-        "media", "numbering",
+        "media", "numbering", "platform",
     },
-    "recognise": {"directory", "routing", "speech"},
+    "recognise": {"directory", "routing", "speech", "platform"},
     "cli": {
-        "directory", "recognise", "routing", "server", "speech", "storage", "testcall",
+        "directory", "ivr", "recognise", "routing", "server", "speech", "storage", "testcall",
         "numbering",
     },
     "errors": set(),  # the exception tree: importable from every floor

@@ -14,6 +14,7 @@ from pathlib import Path
 from veertien import __version__
 from veertien.directory import DirectoryImportError, import_directory
 from veertien.directory.show import describe
+from veertien.ivr.prompts import spoken_text
 from veertien.routing import CallFacts, RoutingContext, RoutingDecision, SettingsError, decide
 from veertien.server.service import run, serve
 from veertien.storage import DataDir, default_data_dir
@@ -196,7 +197,10 @@ def _route(args: argparse.Namespace, data: DataDir) -> int:
         return 2
     decision = decide(CallFacts(args.dialled, at, args.caller), ctx)
     if args.json:
-        print(json.dumps(decision.to_json(), ensure_ascii=False, indent=2))
+        shown = decision.to_json()
+        if decision.message:  # the words too, not only the message id
+            shown["message"]["text"] = spoken_text(decision.message)
+        print(json.dumps(shown, ensure_ascii=False, indent=2))
     else:
         print(format_decision(decision))
     return 0
@@ -215,7 +219,7 @@ def format_decision(decision: RoutingDecision) -> str:
     for cand in (c for c in decision.candidates if not c.in_menu):
         lines.append(f"  by name only: {cand.name} [{cand.code}] (sliver of this area)")
     if decision.message:
-        lines.append(f"  message: {decision.message}")
+        lines.append(f"  message: {spoken_text(decision.message)}")
     lines.append(f"  data version: {decision.data_version}")
     return "\n".join(lines)
 

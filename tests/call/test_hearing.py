@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from veertien.ivr.area import AGAIN, GREETING
+from veertien.ivr.area import GREETING
+from veertien.ivr.prompts import Prompt, say, spoken_text
 from veertien.media.endpoint import Endpointer, SpeechEnded, SpeechStarted, frame_db
 from veertien.media.g711 import Law, decode, encode, silence
 from veertien.records import MemorySink
@@ -17,6 +18,7 @@ from veertien.storage import DataDir
 from veertien.testcall.caller import place_call
 
 MENU = "Voor Epe, toets 1. Voor Heerde, toets 2."
+AGAIN = spoken_text(say(Prompt.AGAIN))
 
 
 def _as_sent(pcm: bytes) -> bytes:
@@ -42,7 +44,9 @@ async def test_the_caller_hears_the_menu_twice_then_is_sent_to_the_default(
     assert result.final.header("Contact") == "<sip:+31578000001@127.0.0.1:5080>"
 
     synth = EspeakSynthesiser(tmp_path / "prompts")
-    greeting, first, second = (synth.render(t) for t in (GREETING, MENU, f"{AGAIN} {MENU}"))
+    greeting, first, second = (
+        synth.render(t) for t in (spoken_text(GREETING), MENU, f"{AGAIN} {MENU}")
+    )
     # Everything we sent arrived, in order: the greeting, the menu and its repeat, each with
     # 200 ms of silence after it.
     expected = _as_sent(greeting) + _as_sent(first)

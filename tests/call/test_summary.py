@@ -5,13 +5,27 @@ from __future__ import annotations
 import pytest
 
 from veertien.call.summary import phase_durations, phase_of, stages
+from veertien.ivr.flow import Phase as StepPhase
 from veertien.ivr.runner import EventKind as K
 from veertien.ivr.runner import IvrEvent
 from veertien.records import STAGE_COLUMNS, Phase, Stage
 
+STEP_PHASES = {
+    "greeting": StepPhase.GREETING,
+    "menu": StepPhase.MENU,
+    "repeat": StepPhase.REPEAT,
+    "again": StepPhase.KEYPAD,
+    "confirm1": StepPhase.CONFIRM,
+    "confirm2": StepPhase.CONFIRM,
+}
+
 
 def ev(kind: K, step: str, detail: str = "", at: float = 0.0) -> IvrEvent:
-    return IvrEvent(kind, step, detail, at)
+    """An event in the step of that name; its phase as the area dialogue gives that step."""
+    phase = STEP_PHASES.get(step.split("-", maxsplit=1)[0], StepPhase.TRANSFER)
+    if kind is K.ANNOUNCE or step.startswith("announce"):
+        phase = StepPhase.ANNOUNCEMENT
+    return IvrEvent(kind, step, detail, at, phase)
 
 
 GREET = ev(K.PROMPT, "greeting", at=0.0)

@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import TUESDAY_MORNING
 from tests.ivr.fakeport import FakePort
 from veertien.directory import demo_directory
-from veertien.ivr.area import area_flow, department_flow
+from veertien.ivr.area import AreaResolver, area_flow, department_flow
 from veertien.ivr.runner import run_flow
 from veertien.records import MemorySink
 from veertien.routing import (
@@ -68,9 +68,10 @@ async def test_the_department_menu(answers: tuple[str | None, ...], target: str)
 async def test_departments_after_the_area_menu() -> None:
     ctx = _ctx("GM0664")
     facts = CallFacts("140113", TUESDAY_MORNING)
-    flow = area_flow(decide(facts, ctx), partial(decide_municipality, facts=facts, ctx=ctx))
+    decision = decide(facts, ctx)
+    resolver = AreaResolver(decision, partial(decide_municipality, facts=facts, ctx=ctx))
     port = FakePort("2", "1")  # Goes, then Burgerzaken
-    outcome = await run_flow(flow, port)
+    outcome = await run_flow(area_flow(decision), port, resolver=resolver)
     assert outcome.target == BURGERZAKEN.destination
     assert port.heard[2].startswith("Voor Burgerzaken, toets 1. Voor Belastingen, toets 2.")
 

@@ -7,23 +7,32 @@ from functools import partial
 from tests.conftest import TUESDAY_MORNING
 from tests.ivr.fakeport import FakePort
 from veertien.directory import demo_directory
-from veertien.ivr.area import SAY_OR_PRESS, area_flow
+from veertien.ivr.area import AreaResolver, area_flow
 from veertien.ivr.flow import Flow
-from veertien.ivr.runner import EventKind, OutcomeKind, Understood, run_flow
+from veertien.ivr.prompts import Prompt, say, spoken_text
+from veertien.ivr.runner import EventKind, Outcome, OutcomeKind, Understood, run_flow
 from veertien.routing import CallFacts, RoutingContext, decide, decide_municipality
+from veertien.speech.matcher import Action
+
+SAY_OR_PRESS = spoken_text(say(Prompt.SAY_OR_PRESS))
 
 
-def _flow(dialled: str) -> Flow:
+def _flow(dialled: str) -> tuple[Flow, AreaResolver]:
     ctx = RoutingContext(demo_directory())
     facts = CallFacts(dialled, TUESDAY_MORNING)
-    return area_flow(
-        decide(facts, ctx), partial(decide_municipality, facts=facts, ctx=ctx), speech=True
-    )
+    decision = decide(facts, ctx)
+    resolver = AreaResolver(decision, partial(decide_municipality, facts=facts, ctx=ctx))
+    return area_flow(decision, speech=True), resolver
+
+
+async def _run(dialled: str, port: FakePort) -> Outcome:
+    flow, resolver = _flow(dialled)
+    return await run_flow(flow, port, resolver=resolver)
 
 
 async def test_a_sure_answer_is_transferred_at_once() -> None:
-    port = FakePort(b"goes", meanings={b"goes": Understood("accept", "GM0664", "Goes.")})
-    outcome = await run_flow(_flow("140113"), port)
+    port = FakePort(b"goes", meanings={b"goes": Understood(Action.ACCEPT, "GM0664", "Goes.")})
+    outcome = await _run("140113", port)
     assert outcome.target == "sip:+31113000001@127.0.0.1:5080"
     assert SAY_OR_PRESS in port.heard[1]
     assert (EventKind.SPEECH, "Goes.") in [(e.kind, e.detail) for e in outcome.events]
@@ -31,57 +40,57 @@ async def test_a_sure_answer_is_transferred_at_once() -> None:
 
 async def test_an_unsure_answer_is_confirmed_by_voice_or_key() -> None:
     meanings: dict[bytes, Understood | bool | None] = {
-        b"eep": Understood("confirm", "GM0232", "Eep"),
+        b"eep": Understood(Action.CONFIRM, "GM0232", "Eep"),
         b"ja": True,
         b"nee": False,
     }
     yes = FakePort(b"eep", b"ja", meanings=meanings)
-    outcome = await run_flow(_flow("140578"), yes)
+    outcome = await _run("140578", yes)
     assert outcome.target == "sip:+31578000001@127.0.0.1:5080"
     assert yes.heard[2].startswith("Bedoelt u Epe?")
-    by_key = await run_flow(_flow("140578"), FakePort(b"eep", "1", meanings=meanings))
+    by_key = await _run("140578", FakePort(b"eep", "1", meanings=meanings))
     assert by_key.target == "sip:+31578000001@127.0.0.1:5080"
-    no_then_key = await run_flow(_flow("140578"), FakePort(b"eep", b"nee", "2", meanings=meanings))
+    no_then_key = await _run("140578", FakePort(b"eep", b"nee", "2", meanings=meanings))
     assert no_then_key.target == "sip:+31578000002@127.0.0.1:5080"  # Heerde, by key
 
 
 async def test_a_no_lets_the_caller_say_it_again() -> None:
     meanings: dict[bytes, Understood | bool | None] = {
-        b"eep": Understood("confirm", "GM0232", "Eep"),
-        b"heerde": Understood("accept", "GM0246", "Heerde"),
+        b"eep": Understood(Action.CONFIRM, "GM0232", "Eep"),
+        b"heerde": Understood(Action.ACCEPT, "GM0246", "Heerde"),
         b"nee": False,
     }
     port = FakePort(b"eep", b"nee", b"heerde", meanings=meanings)
-    outcome = await run_flow(_flow("140578"), port)
+    outcome = await _run("140578", port)
     assert outcome.target == "sip:+31578000002@127.0.0.1:5080"
     assert port.heard[3].startswith(f"Dat heb ik niet goed verstaan. {SAY_OR_PRESS}")
 
 
 async def test_two_wrong_guesses_end_at_the_keypad() -> None:
     meanings: dict[bytes, Understood | bool | None] = {
-        b"eep": Understood("confirm", "GM0232", "Eep"),
+        b"eep": Understood(Action.CONFIRM, "GM0232", "Eep"),
         b"nee": False,
     }
     port = FakePort(b"eep", b"nee", b"eep", b"nee", "2", meanings=meanings)
-    outcome = await run_flow(_flow("140578"), port)
+    outcome = await _run("140578", port)
     assert outcome.target == "sip:+31578000002@127.0.0.1:5080"  # Heerde, by key
     assert port.heard[-1].startswith("Dat heb ik niet goed verstaan. Voor Epe, toets 1.")
 
 
 async def test_not_understood_twice_falls_back_to_the_keypad_then_the_default() -> None:
-    port = FakePort(b"?", b"?", None, meanings={b"?": Understood("retry", None, "euh")})
-    outcome = await run_flow(_flow("140113"), port)
+    port = FakePort(b"?", b"?", None, meanings={b"?": Understood(Action.RETRY, None, "euh")})
+    outcome = await _run("140113", port)
     assert outcome.target == "sip:+31113000004@127.0.0.1:5080"  # the area's default
     assert port.heard[2].startswith(f"Dat heb ik niet goed verstaan. {SAY_OR_PRESS}")
     assert port.heard[3].startswith("Dat heb ik niet goed verstaan. Voor Borsele, toets 1.")
 
 
 async def test_a_sliver_can_be_named() -> None:
-    port = FakePort(b"olst", meanings={b"olst": Understood("accept", "GM1773", "Olst")})
-    assert (await run_flow(_flow("140578"), port)).target == "sip:+31570000001@127.0.0.1:5080"
+    port = FakePort(b"olst", meanings={b"olst": Understood(Action.ACCEPT, "GM1773", "Olst")})
+    assert (await _run("140578", port)).target == "sip:+31570000001@127.0.0.1:5080"
 
 
 async def test_a_named_municipality_that_is_not_connected_is_explained() -> None:
-    port = FakePort(b"hm", meanings={b"hm": Understood("accept", "GM0394", "Haarlemmermeer")})
-    outcome = await run_flow(_flow("14020"), port)
+    port = FakePort(b"hm", meanings={b"hm": Understood(Action.ACCEPT, "GM0394", "Haarlemmermeer")})
+    outcome = await _run("14020", port)
     assert outcome.kind is OutcomeKind.HANGUP and "0900 1852" in port.heard[-1]

@@ -11,8 +11,10 @@ from tests.conftest import TUESDAY_MORNING
 from veertien.directory import ConnectionStatus, Directory
 from veertien.numbering import dutch_area_codes
 from veertien.routing import (
+    Announcement,
     CallFacts,
     DecisionKind,
+    Message,
     RoutingContext,
     Rule,
     Settings,
@@ -107,4 +109,6 @@ def test_haarlemmermeer_not_connected_is_offered_on_020_with_its_number(
     assert meer.public_number == "0900 1852"
     told = decide_municipality(HAARLEMMERMEER, CallFacts("14020", TUESDAY_MORNING), here)
     assert told.kind is DecisionKind.ANNOUNCE and told.rule is Rule.NOT_CONNECTED
-    assert told.message is not None and "0900 1852" in told.message
+    assert told.message == Message.of(
+        Announcement.NOT_CONNECTED, name="Haarlemmermeer", number="0900 1852"
+    )

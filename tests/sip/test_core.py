@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.sip.helpers import invite, request
 from veertien.sip.core import (
+    AckTimeout,
     Cancelled,
     Dropped,
     IncomingAck,
@@ -158,3 +159,52 @@ def test_client_transaction_delivers_the_response() -> None:
     ).encode()
     (delivered,) = core.receive(reply, PEER, 0.1)
     assert getattr(delivered, "key", None) == key
+
+
+def _answered(core: SipCore) -> IncomingRequest:
+    event = core.receive(invite(), PEER, 0.0)[-1]
+    assert isinstance(event, IncomingRequest)
+    (ok,) = sent(core.respond(event.key, 200, headers=[("Contact", "<sip:v@127.0.0.1>")], now=0.0))
+    assert ok.status == 200
+    return event
+
+
+def test_a_2xx_is_sent_again_until_its_ack() -> None:
+    """RFC 3261 13.3.1.4: the UA core resends its 2xx from T1, doubling up to T2, until the
+    ACK; the transaction itself has ended."""
+    core = SipCore()
+    event = _answered(core)
+    assert core.servers.get(event.key) is None
+    times = []
+    now = 0.0
+    while (deadline := core.next_deadline()) is not None and deadline < 10:
+        now = deadline
+        if statuses(core.on_timers(now)) == [200]:
+            times.append(now)
+    assert times == [0.5, 1.5, 3.5, 7.5]
+    (to,) = [sent([o])[0].header("To") for o in core.on_timers(11.5) if isinstance(o, Transmit)]
+    tag = (to or "").split("tag=")[1]
+    ack = request("ACK", branch="z9hG4bK-ack", to_tag=tag)
+    (acked,) = core.receive(ack, PEER, 12.0)
+    assert isinstance(acked, IncomingAck)
+    assert core.on_timers(100.0) == [] and core.next_deadline() is None and not core.accepted
+
+
+def test_no_ack_for_a_2xx_ends_in_ack_timeout() -> None:
+    core = SipCore()
+    event = _answered(core)
+    out = []
+    while (deadline := core.next_deadline()) is not None:
+        out += core.on_timers(deadline)
+    assert [o for o in out if isinstance(o, AckTimeout)] == [AckTimeout(event.key)]
+    assert statuses(out) == [200] * 10  # 0.5, 1.5, 3.5, 7.5, 11.5, ... 31.5; 64 * T1 = 32 s
+    assert not core.accepted
+
+
+def test_a_retransmitted_invite_after_the_2xx_gets_the_2xx_not_a_new_call() -> None:
+    """RFC 6026: the INVITE again (our 2xx was lost) is no new call."""
+    core = SipCore()
+    _answered(core)
+    again = core.receive(invite(), PEER, 0.2)
+    assert statuses(again) == [200]
+    assert not [o for o in again if isinstance(o, IncomingRequest)]

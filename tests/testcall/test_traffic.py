@@ -6,7 +6,8 @@ import pytest
 
 from veertien.sip.core import SipCore
 from veertien.sip.message import Headers, Response
-from veertien.testcall.caller import CallResult, build_cancel, build_invite
+from veertien.sip.ua import cancel_for
+from veertien.testcall.caller import CallResult, build_invite
 from veertien.testcall.traffic import (
     KINDS,
     Numbers,
@@ -65,7 +66,7 @@ def test_cancel_matches_its_invite() -> None:
     core = SipCore()
     invite = build_invite(core, "140113", ("127.0.0.1", 5060), ("127.0.0.1", 5070),
                           caller="0612345678", rtp_port=4000)  # fmt: skip
-    cancel = build_cancel(invite)
+    cancel = cancel_for(invite)
     assert cancel.method == "CANCEL" and cancel.uri == invite.uri
     for name in ("Via", "From", "To", "Call-ID"):
         assert cancel.header(name) == invite.header(name)

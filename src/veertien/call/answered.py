@@ -1,24 +1,23 @@
-"""Our side of an answered call: the 200 OK (sent again until the ACK), then the dialog's
-requests both ways: REFER to hand the caller over (RFC 3515, with NOTIFY sipfrag progress),
-re-INVITEs (a phone that puts us on hold before following the REFER), and BYE.
+"""Our side of an answered call: the 200 OK (the core sends it again until the ACK), then the
+dialog's requests both ways: REFER to hand the caller over (RFC 3515, with NOTIFY sipfrag
+progress), re-INVITEs (a phone that puts us on hold before following the REFER), and BYE.
+The SIP user agent (sip.ua) builds and routes the messages; this is only the call's logic.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from veertien.sip.core import IncomingRequest, Output, SipCore
-from veertien.sip.dialog import Dialog, DialogError, DialogState
+from veertien.errors import ProtocolError
+from veertien.sip.core import IncomingRequest, Output
+from veertien.sip.dialog import Dialog, DialogState
 from veertien.sip.message import Response
 from veertien.sip.sdp import SdpError, answer, choose_audio, parse_sdp
-from veertien.sip.transaction import Transmit, TxnKey
+from veertien.sip.ua import UserAgent
 
 log = logging.getLogger("veertien.call")
-Send = Callable[[list[Output]], None]
-SIPFRAG = "message/sipfrag"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,71 +28,46 @@ class OurMedia:
 
 
 class AnsweredLeg:
-    def __init__(
-        self,
-        core: SipCore,
-        send: Send,
-        invite: IncomingRequest,
-        contact: str,
-        media: OurMedia,
-    ) -> None:
-        self.core = core
-        self.send = send
+    def __init__(self, ua: UserAgent, invite: IncomingRequest, media: OurMedia) -> None:
+        self.ua = ua
         self.invite = invite
-        self.contact = contact  # our Contact URI, "sip:veertien@127.0.0.1:5060"
         self.media = media  # our RTP address and SDP session, for answers to re-INVITEs
-        self.dialog = Dialog.as_uas(invite.request, core.to_tags[invite.key], DialogState.CONFIRMED)
-        self.acked = asyncio.Event()
+        tag = ua.core.to_tags[invite.key]
+        self.dialog = Dialog.as_uas(invite.request, tag, DialogState.CONFIRMED)
+        self.id = self.dialog.id
         self.ended = asyncio.Event()  # the caller sent BYE
         self.transfer_result: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._responses: dict[TxnKey, asyncio.Future[Response]] = {}
         self._sdp_version = 1
         self.referred = False  # the caller accepted our REFER
         self.notes: list[tuple[str, str]] = []  # for the call record: re-INVITEs, NOTIFYs
+        ua.dialogs[self.id] = self
 
-    @property
-    def now(self) -> float:
-        return asyncio.get_running_loop().time()
-
-    async def answer(self, sdp: bytes, t1: float = 0.5, t2: float = 4.0) -> bool:
-        """Send 200 OK with our SDP and repeat it until the ACK (RFC 3261 13.3.1.4)."""
+    async def answer(self, sdp: bytes) -> bool:
+        """Send 200 OK with our SDP; True once the caller's ACK came (RFC 3261 13.3.1.4)."""
         headers = [
-            ("Contact", f"<{self.contact}>"),
             ("Content-Type", "application/sdp"),
-            ("Allow", ", ".join(self.core.config.allow)),
+            ("Allow", ", ".join(self.ua.core.config.allow)),
         ]
-        out = self.core.respond(self.invite.key, 200, None, headers, sdp, now=self.now)
-        ok = [o for o in out if isinstance(o, Transmit)]
-        self.send(out)
-        interval, waited = t1, 0.0
-        while waited < 64 * t1:
-            try:
-                await asyncio.wait_for(self.acked.wait(), interval)
-                return True
-            except TimeoutError:
-                waited += interval
-                interval = min(2 * interval, t2)
-                self.send(list(ok))
-        return False
+        return await self.ua.answer(self.invite, self.id, headers, sdp)
+
+    def close(self) -> None:
+        self.ua.forget(self.id)
 
     # -- requests from the caller -----------------------------------------------------------
-    def on_ack(self) -> None:
-        self.acked.set()
-
     def on_request(self, event: IncomingRequest) -> list[Output]:
-        request = event.request
+        request, now = event.request, self.ua.clock()
         try:
             self.dialog = self.dialog.receive(request)
-        except (DialogError, ValueError) as exc:
-            return self.core.respond(event.key, 500, f"Out of order: {exc}", now=self.now)
+        except ProtocolError as exc:  # a CSeq out of order, or unreadable
+            return self.ua.core.respond(event.key, 500, f"Out of order: {exc}", now=now)
         if request.method == "BYE":
             self.ended.set()
-            return self.core.respond(event.key, 200, now=self.now)
+            return self.ua.core.respond(event.key, 200, now=now)
         if request.method == "NOTIFY":
             return self._notify(event)
         if request.method == "INVITE":
             return self._reinvite(event)
-        return self.core.respond(event.key, 501, now=self.now)
+        return self.ua.core.respond(event.key, 501, now=now)
 
     def _notify(self, event: IncomingRequest) -> list[Output]:
         body = event.request.body.decode(errors="replace")
@@ -105,15 +79,16 @@ class AnsweredLeg:
             self.notes.append(("notify", progress))
             if status >= 200 and not self.transfer_result.done():
                 self.transfer_result.set_result(status)
-        return self.core.respond(event.key, 200, now=self.now)
+        return self.ua.core.respond(event.key, 200, now=self.ua.clock())
 
     def _reinvite(self, event: IncomingRequest) -> list[Output]:
         """A re-INVITE (hold): answer with our stream, mirroring the caller's direction."""
+        now = self.ua.clock()
         try:
             offer = parse_sdp(event.request.body)
             choice = choose_audio(offer)
         except SdpError as exc:
-            return self.core.respond(event.key, 488, f"Not Acceptable: {exc}", now=self.now)
+            return self.ua.core.respond(event.key, 488, f"Not Acceptable: {exc}", now=now)
         self._sdp_version += 1
         audio = offer.audio()
         self.notes.append(("reinvite", audio.direction if audio else "sendrecv"))
@@ -124,39 +99,16 @@ class AnsweredLeg:
             self.media.session_id,
             version=self._sdp_version,
         )
-        headers = [("Contact", f"<{self.contact}>"), ("Content-Type", "application/sdp")]
-        return self.core.respond(event.key, 200, None, headers, sdp.to_bytes(), now=self.now)
+        headers = [("Contact", self.ua.local.contact), ("Content-Type", "application/sdp")]
+        return self.ua.core.respond(event.key, 200, None, headers, sdp.to_bytes(), now=now)
 
     # -- our requests -------------------------------------------------------------------------
-    def owns(self, key: TxnKey) -> bool:
-        """Whether `key` is one of our requests in flight."""
-        return key in self._responses
-
-    def on_response(self, key: TxnKey, response: Response) -> None:
-        future = self._responses.get(key)
-        if future is not None and not future.done() and response.status >= 200:
-            future.set_result(response)
-
-    def on_timeout(self, key: TxnKey) -> None:
-        future = self._responses.get(key)
-        if future is not None and not future.done():
-            future.set_exception(TimeoutError("no response"))
-
     async def request(
         self, method: str, headers: tuple[tuple[str, str], ...] = (), timeout: float = 40.0
     ) -> Response:
         peer = self.invite.peer
-        host = self.contact.split("@", 1)[1]
-        via = f"SIP/2.0/{peer.transport.value} {host};branch={self.core.new_branch()};rport"
-        self.dialog, request = self.dialog.request(method, via, f"<{self.contact}>", headers)
-        key, out = self.core.send_request(request, peer, self.now)
-        future: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
-        self._responses[key] = future
-        self.send(out)
-        try:
-            return await asyncio.wait_for(future, timeout)
-        finally:
-            self._responses.pop(key, None)
+        self.dialog, request = self.ua.in_dialog(self.dialog, method, peer.transport, headers)
+        return await self.ua.request(request, peer, timeout)
 
     async def refer(self, target: str, wait_s: float = 32.0) -> int:
         """Ask the caller to call `target`. The final status of that call as the caller's NOTIFY

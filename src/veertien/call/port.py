@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from veertien.ivr.prompts import DEFAULT_LANGUAGE
 from veertien.ivr.runner import Understood
 from veertien.media.g711 import Law, encode, silence
 from veertien.media.session import RtpSession
-from veertien.speech.matcher import Name, NameMatcher, Result, yes_or_no
+from veertien.speech.matcher import Action, Name, NameMatcher, Result, yes_or_no
 from veertien.speech.policy import Policy, combine, yes_no
 from veertien.speech.pool import Heard, Listener
 from veertien.speech.recogniser import Context, from_telephone
@@ -19,44 +20,54 @@ log = logging.getLogger("veertien.call")
 YES_NO = ("ja", "nee")
 
 
+Key = tuple[Law, str, str]  # law, language, text
+
+
 class PromptCache:
-    """Prompt audio per (law, text): synthesised once (off the event loop), then from memory."""
+    """Prompt audio per (law, language, text): synthesised once (off the event loop) in the
+    language's voice, then from memory. `voices` maps a language to its synthesiser; others
+    use `synthesiser` (the default language's)."""
 
-    def __init__(self, synthesiser: Synthesiser) -> None:
+    def __init__(
+        self, synthesiser: Synthesiser, voices: Mapping[str, Synthesiser] | None = None
+    ) -> None:
         self.synthesiser = synthesiser
-        self._audio: dict[tuple[Law, str], bytes] = {}
-        self._making: dict[tuple[Law, str], asyncio.Future[bytes]] = {}
+        self.voices = dict(voices or {})
+        self._audio: dict[Key, bytes] = {}
+        self._making: dict[Key, asyncio.Future[bytes]] = {}
 
-    async def audio(self, text: str, law: Law) -> bytes:
-        found = self._audio.get((law, text))
+    async def audio(self, text: str, law: Law, language: str = DEFAULT_LANGUAGE) -> bytes:
+        found = self._audio.get((law, language, text))
         if found is not None:
             return found
-        return await asyncio.shield(self._started(text, law))
+        return await asyncio.shield(self._started((law, language, text)))
 
-    def _started(self, text: str, law: Law) -> asyncio.Future[bytes]:
+    def _started(self, key: Key) -> asyncio.Future[bytes]:
         """The synthesis of this prompt: one, however many calls (and prefetches) ask at once."""
-        making = self._making.get((law, text))
+        making = self._making.get(key)
         if making is None:
-            making = asyncio.ensure_future(self._make(text, law))
+            making = asyncio.ensure_future(self._make(key))
             making.add_done_callback(_quiet)
-            self._making[(law, text)] = making
+            self._making[key] = making
         return making
 
-    async def _make(self, text: str, law: Law) -> bytes:
+    async def _make(self, key: Key) -> bytes:
+        law, language, text = key
+        voice = self.voices.get(language, self.synthesiser)
         try:
-            pcm = await asyncio.to_thread(self.synthesiser.render, text)
+            pcm = await asyncio.to_thread(voice.render, text)
             found = encode(pcm, law) + silence(law, 1600)  # 200 ms to breathe after it
-            self._audio[(law, text)] = found
+            self._audio[key] = found
             return found
         finally:
-            self._making.pop((law, text), None)
+            self._making.pop(key, None)
 
-    def prefetch(self, texts: Sequence[str], law: Law) -> None:
+    def prefetch(self, texts: Sequence[str], law: Law, language: str = DEFAULT_LANGUAGE) -> None:
         """Start making prompts that will be needed soon (the menu while the greeting plays), so
         no silence opens between them on a cold cache."""
         for text in texts:
-            if (law, text) not in self._audio:
-                self._started(text, law)
+            if (law, language, text) not in self._audio:
+                self._started((law, language, text))
 
 
 def _quiet(done: asyncio.Future[bytes]) -> None:
@@ -78,8 +89,11 @@ class Understanding:
         names: Sequence[str],
         policy: Policy | None = None,
         keep: list[bytes] | None = None,
+        *,
+        language: str = DEFAULT_LANGUAGE,
     ) -> None:
         self.listener = listener
+        self.language = language
         self.keep = keep  # every utterance is added here when given (audio sampling)
         self.matcher = matcher
         self.names = tuple(names)
@@ -96,15 +110,15 @@ class Understanding:
         return await self.listener.hear(from_telephone(audio8k), context, names)
 
     async def understand(self, audio8k: bytes) -> Understood:
-        context = Context(self.names, vocabulary=self.vocabulary)
+        context = Context(self.names, self.language, self.vocabulary)
         heard = await self._hear(audio8k, context, self.matcher.names)
         results = {h.engine: h.result or self._match(h) for h in heard}
         result = combine(results, self.policy)
         best = result.best
-        return Understood(result.action.value, best.municipality if best else None, _said(heard))
+        return Understood(result.action, best.municipality if best else None, _said(heard))
 
     async def yes_no(self, audio8k: bytes) -> bool | None:
-        heard = await self._hear(audio8k, Context(YES_NO))
+        heard = await self._hear(audio8k, Context(YES_NO, self.language))
         return answered(heard)
 
     def _match(self, heard: Heard) -> Result:
@@ -127,14 +141,20 @@ class RtpIvrPort:
     """The IVR's media port on an RTP session."""
 
     def __init__(
-        self, session: RtpSession, prompts: PromptCache, understanding: Understanding | None = None
+        self,
+        session: RtpSession,
+        prompts: PromptCache,
+        understanding: Understanding | None = None,
+        language: str = DEFAULT_LANGUAGE,
     ) -> None:
         self.session = session
         self.prompts = prompts
         self.understanding = understanding
+        self.language = language  # of the prompts' voice
 
     async def say(self, text: str, barge_in: bool) -> bool:
-        return await self.session.play(await self.prompts.audio(text, self.session.law), barge_in)
+        audio = await self.prompts.audio(text, self.session.law, self.language)
+        return await self.session.play(audio, barge_in)
 
     async def key(self, timeout: float) -> str | None:
         return await self.session.key(timeout)
@@ -144,7 +164,7 @@ class RtpIvrPort:
 
     async def understand(self, audio: bytes) -> Understood:
         if self.understanding is None:
-            return Understood("retry", None, "")
+            return Understood(Action.RETRY, None, "")
         return await self.understanding.understand(audio)
 
     async def yes_no(self, audio: bytes) -> bool | None:

@@ -16,7 +16,14 @@ from typing import Protocol
 from veertien.numbering import to_national
 from veertien.records import CallRecord, CallRecordSink
 from veertien.routing import CallFacts, DecisionKind, RoutingContext, RoutingDecision, Rule, decide
-from veertien.sip.core import Cancelled, IncomingAck, IncomingRequest, Output, SipCore
+from veertien.sip.core import (
+    AckTimeout,
+    Cancelled,
+    IncomingAck,
+    IncomingRequest,
+    Output,
+    SipCore,
+)
 from veertien.sip.message import Request
 from veertien.sip.transaction import Deliver, Timeout, TxnKey
 from veertien.sip.uri import NameAddr, SipSyntaxError, SipUri, tag_of
@@ -82,8 +89,9 @@ class Dialogues(Protocol):
         """Handle a request inside one of its dialogs; None if it knows no such dialog."""
         ...
 
-    def client_event(self, event: Deliver | Timeout) -> bool:
-        """A response to (or time-out of) one of its requests; False if it is not one."""
+    def client_event(self, event: Deliver | Timeout | AckTimeout) -> bool:
+        """A response to (or time-out of) one of its requests, or no ACK for its 2xx; False
+        if it is not one."""
         ...
 
 
@@ -127,7 +135,7 @@ class RedirectHandler:
         if isinstance(event, Cancelled):
             self.dialogues.cancelled(event.key)
             return []
-        if isinstance(event, Deliver | Timeout):
+        if isinstance(event, Deliver | Timeout | AckTimeout):
             return [] if self.dialogues.client_event(event) else None
         if isinstance(event, IncomingAck) or (
             isinstance(event, IncomingRequest) and _in_dialog(event.request)

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from veertien.ivr.flow import MENU_PHASES
+from veertien.ivr.flow import Phase as StepPhase
 from veertien.ivr.runner import EventKind, IvrEvent
 from veertien.records.funnel import Phase, Stage
 
-MENU_STEPS = ("menu", "repeat", "again")
+MENU = MENU_PHASES  # a menu: the first question, its repeat, the keypad
 
 
 def stages(events: Sequence[IvrEvent], *, speech: bool) -> tuple[Stage, ...]:
@@ -30,17 +32,17 @@ def stages(events: Sequence[IvrEvent], *, speech: bool) -> tuple[Stage, ...]:
     if _first_understood(events):
         reached.add(Stage.UNDERSTOOD)
     for event in events:
-        if event.kind is EventKind.HEARD and event.step in MENU_STEPS:
+        if event.kind is EventKind.HEARD and event.phase in MENU:
             reached.add(Stage.SPOKE)
-        elif event.kind is EventKind.PROMPT and event.step.startswith("confirm"):
+        elif event.kind is EventKind.PROMPT and event.phase is StepPhase.CONFIRM:
             reached.add(Stage.CONFIRM_ASKED)
         elif event.kind is EventKind.CONFIRMED:
             reached.add(Stage.CONFIRMED)
-        elif event.kind is EventKind.DENIED and event.step.startswith("confirm"):
+        elif event.kind is EventKind.DENIED and event.phase is StepPhase.CONFIRM:
             reached.add(Stage.CORRECTED)
-        elif event.kind is EventKind.PROMPT and event.step in ("repeat", "again"):
+        elif event.kind is EventKind.PROMPT and event.phase in (StepPhase.REPEAT, StepPhase.KEYPAD):
             reached.add(Stage.REPEATED)
-            if speech and event.step == "again":
+            if speech and event.phase is StepPhase.KEYPAD:
                 reached.add(Stage.KEYPAD)
     return tuple(s for s in Stage if s in reached)
 
@@ -48,7 +50,7 @@ def stages(events: Sequence[IvrEvent], *, speech: bool) -> tuple[Stage, ...]:
 def _first_understood(events: Sequence[IvrEvent]) -> bool:
     """Whether the caller's first answer at the menu led somewhere: a key that is a choice, or
     a name accepted or put to confirmation (no "invalid" or time-out right after it)."""
-    at_menu = [e for e in events if e.step == "menu"]
+    at_menu = [e for e in events if e.phase is StepPhase.MENU]
     answers = [e for e in at_menu if e.kind in (EventKind.KEY, EventKind.SPEECH, EventKind.TIMEOUT)]
     if not answers or answers[0].kind is EventKind.TIMEOUT:
         return False
@@ -66,19 +68,19 @@ def phase_of(events: Sequence[IvrEvent]) -> Phase:
         if event.kind is EventKind.ANNOUNCE:
             announcing = True
         elif event.kind is EventKind.PROMPT:
-            current = _phase_of_prompt(event.step, announcing)
+            current = _phase_of_prompt(event.phase, announcing)
             announcing = False
-        elif event.kind is EventKind.HEARD and event.step in MENU_STEPS:
+        elif event.kind is EventKind.HEARD and event.phase in MENU:
             current = Phase.AFTER_NAME
     return current
 
 
-def _phase_of_prompt(step: str, announcing: bool) -> Phase:
-    if announcing:
+def _phase_of_prompt(step: StepPhase, announcing: bool) -> Phase:
+    if announcing or step is StepPhase.ANNOUNCEMENT:
         return Phase.ANNOUNCEMENT
-    if step == "greeting":
+    if step is StepPhase.GREETING:
         return Phase.GREETING
-    return Phase.AFTER_NAME if step.startswith("confirm") else Phase.MENU
+    return Phase.AFTER_NAME if step is StepPhase.CONFIRM else Phase.MENU
 
 
 ANSWERS = (EventKind.KEY, EventKind.HEARD, EventKind.TIMEOUT)
@@ -94,25 +96,25 @@ def phase_durations(events: Sequence[IvrEvent]) -> tuple[tuple[str, float], ...]
     opened: dict[str, float] = {}
     for event in events:
         if event.kind is EventKind.PROMPT:
-            if "greeting" in opened and event.step != "greeting":
+            if "greeting" in opened and event.phase is not StepPhase.GREETING:
                 out.append(("greeting", event.at - opened.pop("greeting")))
-            name = _timed_phase(event.step)
+            name = _timed_phase(event.phase)
             if name is not None:
                 opened[name] = event.at
         elif event.kind is EventKind.HEARD:
             opened["recognition"] = event.at
         elif event.kind is EventKind.SPEECH and "recognition" in opened:
             out.append(("recognition", event.at - opened.pop("recognition")))
-        if event.kind in ANSWERS and "menu" in opened and event.step in MENU_STEPS:
+        if event.kind in ANSWERS and "menu" in opened and event.phase in MENU:
             out.append(("menu", event.at - opened.pop("menu")))
         if event.kind in DECIDED and "confirmation" in opened:
             out.append(("confirmation", event.at - opened.pop("confirmation")))
     return tuple((name, round(seconds * 1000, 1)) for name, seconds in out)
 
 
-def _timed_phase(step: str) -> str | None:
-    if step == "greeting":
+def _timed_phase(step: StepPhase) -> str | None:
+    if step is StepPhase.GREETING:
         return "greeting"
-    if step in MENU_STEPS:
+    if step in MENU:
         return "menu"
-    return "confirmation" if step.startswith("confirm") else None
+    return "confirmation" if step is StepPhase.CONFIRM else None

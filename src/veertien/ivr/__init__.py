@@ -1,1 +1,2 @@
-"""Dialogue flows as data (play, gather, confirm, transfer, announce, hangup) and their runner."""
+"""Dialogue flows as data (typed steps with phases, choices resolved at run time), their runner,
+the shared-area and department dialogues, and the prompt catalogue by language."""

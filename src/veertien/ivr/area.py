@@ -1,93 +1,120 @@
-"""The shared-area dialogue: greet, offer the municipalities by key, hand over.
+"""The shared-area dialogue: greet, offer the municipalities by key (or ask for the name),
+hand over.
 
 Greeting, then the menu ("Voor Goes, toets 1. ...") → a key → that municipality (or its announcement
 when it is not connected, closed, ...). No key or a wrong one → the menu once more → the area's
-default destination (the region's main contact centre).
+default destination (the region's main contact centre). Where a choice leads is resolved when
+it is made (`AreaResolver`), so the flow itself has the same few steps for 2 municipalities or
+342. The words are the prompt catalogue's (ivr.prompts).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from veertien.ivr.flow import Announce, Confirm, Flow, Gather, Hangup, Play, Step, Transfer
+from veertien.ivr.flow import (
+    Announce,
+    Choice,
+    ChoiceKind,
+    Confirm,
+    Flow,
+    Gather,
+    Hangup,
+    Phase,
+    Play,
+    Route,
+    Step,
+    Transfer,
+)
+from veertien.ivr.prompts import Prompt, Words, say
 from veertien.routing import Candidate, DecisionKind, RoutingDecision
 
-GREETING = "Welkom bij het telefoonnummer van uw gemeente."
-AGAIN = "Dat heb ik niet goed verstaan."
-NO_DEFAULT = (
-    "Wij kunnen u nu helaas niet doorverbinden. Kijk voor het telefoonnummer van uw "
-    "gemeente op de website van de gemeente."
-)
-SAY_OR_PRESS = "Zeg de naam van uw gemeente of woonplaats, of toets het nummer."
-CONFIRM = "Bedoelt u {name}? Zeg ja of nee, of toets 1 voor ja en 2 voor nee."
 MAX_KEYS = 9
+GREETING: Words = (say(Prompt.GREETING),)
+NO_DEFAULT: Words = (say(Prompt.NO_DEFAULT),)
 
 
-def menu_text(candidates: tuple[Candidate, ...]) -> str:
+def menu_words(candidates: tuple[Candidate, ...]) -> Words:
     offered = [c for c in candidates if c.in_menu][:MAX_KEYS]
-    return " ".join(f"Voor {c.name}, toets {n}." for n, c in enumerate(offered, start=1))
+    return tuple(say(Prompt.MENU_ITEM, name=c.name, key=n) for n, c in enumerate(offered, 1))
 
 
-def area_flow(
-    decision: RoutingDecision,
-    choose: Callable[[str], RoutingDecision],
-    timeout_s: float = 5.0,
-    *,
-    speech: bool = False,
-) -> Flow:
-    """The dialogue for an IVR decision; `choose(code)` decides for a chosen municipality.
-    With `speech`, the caller may also say a name (slivers and places included): sure → that
-    municipality; unsure → "Bedoelt u ...?"; not understood (or "nee") → asked once more, by
-    name or key; then the keypad menu once more; then the area's default destination."""
+class AreaResolver:
+    """What a code heard or pressed in an area's dialogue stands for, and where it leads:
+    `choose(code)` decides for the chosen municipality (routing.decide_municipality)."""
+
+    def __init__(
+        self,
+        decision: RoutingDecision,
+        choose: Callable[[str], RoutingDecision],
+        timeout_s: float = 5.0,
+    ) -> None:
+        self.names = {c.code: c.name for c in decision.candidates}
+        self.default = decision.target
+        self.decide = choose
+        self.timeout_s = timeout_s
+
+    def choice(self, code: str) -> Choice | None:
+        name = self.names.get(code)
+        return Choice(ChoiceKind.MUNICIPALITY, code, name) if name is not None else None
+
+    def route(self, choice: Choice) -> Flow:
+        return chosen_flow(self.decide(choice.code), self.timeout_s)
+
+
+def area_flow(decision: RoutingDecision, timeout_s: float = 5.0, *, speech: bool = False) -> Flow:
+    """The dialogue for an IVR decision (run it with an `AreaResolver`). With `speech`, the
+    caller may also say a name (slivers and places included): sure → that municipality;
+    unsure → "Bedoelt u ...?"; not understood (or "nee") → asked once more, by name or key;
+    then the keypad menu once more; then the area's default destination."""
     offered = [c for c in decision.candidates if c.in_menu][:MAX_KEYS]
-    menu = menu_text(decision.candidates)
-    choices = {str(n): f"choice-{c.code}" for n, c in enumerate(offered, start=1)}
-    reachable = list(decision.candidates) if speech else offered
-    spoken = {c.code: f"choice-{c.code}" for c in reachable} if speech else {}
-    first = f"{SAY_OR_PRESS} {menu}" if speech else menu
-    retry = "repeat" if speech else "again"
+    keyed = {str(n): c.code for n, c in enumerate(offered, start=1)}
+    menu = menu_words(decision.candidates)
+    again: Words = (say(Prompt.AGAIN), *menu)
     steps: dict[str, Step] = {
         "greeting": Play(GREETING, "menu"),
-        "menu": _gather(
-            first,
-            choices,
-            retry,
-            timeout_s=timeout_s,
-            spoken=spoken,
-            confirm=_confirms(reachable, "1"),
+        "again": Gather(
+            again, {}, "default", "default", timeout_s, keyed=keyed, on_chosen="route",
+            phase=Phase.KEYPAD if speech else Phase.REPEAT,
         ),
-        "again": Gather(f"{AGAIN} {menu}", choices, "default", "default", timeout_s),
+        "route": Route(),
         "bye": Hangup(),
         "default": Transfer(decision.target) if decision.target else Announce(NO_DEFAULT, "bye"),
-    }
-    for candidate in reachable:
-        chosen = choose(candidate.code)
-        steps[f"choice-{candidate.code}"] = _choice(chosen)
-        steps.update(department_steps(chosen, timeout_s))
-    if speech:
-        again = f"{AGAIN} {SAY_OR_PRESS} {menu}"
-        steps["repeat"] = _gather(
-            again,
-            choices,
-            "again",
-            timeout_s=timeout_s,
-            spoken=spoken,
-            confirm=_confirms(reachable, "2"),
+    }  # fmt: skip
+    if not speech:
+        steps["menu"] = Gather(
+            menu, {}, "again", "again", timeout_s, keyed=keyed, on_chosen="route"
         )
-        for round_, otherwise in (("1", "repeat"), ("2", "again")):
-            for candidate in reachable:
-                steps[f"confirm{round_}-{candidate.code}"] = Confirm(
-                    CONFIRM.format(name=candidate.name),
-                    f"choice-{candidate.code}",
-                    otherwise,
-                    otherwise,
-                    timeout_s,
-                    speech=True,
-                )
+        return Flow("greeting", steps)
+    ask: Words = (say(Prompt.SAY_OR_PRESS), *menu)
+    steps["menu"] = _listening(
+        ask, keyed, "repeat", "confirm1", timeout_s=timeout_s, phase=Phase.MENU
+    )
+    steps["repeat"] = _listening(
+        (say(Prompt.AGAIN), *ask), keyed, "again", "confirm2", timeout_s=timeout_s,
+        phase=Phase.REPEAT,
+    )  # fmt: skip
+    for round_, otherwise in (("1", "repeat"), ("2", "again")):
+        steps[f"confirm{round_}"] = Confirm(
+            (say(Prompt.CONFIRM),), "route", otherwise, otherwise, timeout_s, speech=True
+        )
     return Flow("greeting", steps)
 
 
-STAY = "Voor andere vragen blijft u aan de lijn."
+def _listening(
+    prompt: Words,
+    keyed: dict[str, str],
+    otherwise: str,
+    unsure: str,
+    *,
+    timeout_s: float,
+    phase: Phase,
+) -> Gather:
+    """A menu step that takes a key or a name."""
+    return Gather(
+        prompt, {}, otherwise, otherwise, timeout_s, speech=True, keyed=keyed,
+        on_chosen="route", on_unsure=unsure, phase=phase,
+    )  # fmt: skip
 
 
 def department_flow(decision: RoutingDecision, timeout_s: float = 5.0) -> Flow:
@@ -105,15 +132,18 @@ def department_steps(chosen: RoutingDecision, timeout_s: float) -> dict[str, Ste
         return {}
     code = chosen.municipality
     offered = chosen.departments[:MAX_KEYS]
-    menu = " ".join(f"Voor {d.name}, toets {n}." for n, d in enumerate(offered, start=1))
+    menu = tuple(say(Prompt.MENU_ITEM, name=d.name, key=n) for n, d in enumerate(offered, 1))
+    prompt: Words = (*menu, say(Prompt.STAY))
     choices = {str(n): f"dept-{code}-{n}" for n in range(1, len(offered) + 1)}
+    departments = Phase.DEPARTMENTS
     steps: dict[str, Step] = {
         f"choice-{code}": Gather(
-            f"{menu} {STAY}", choices, f"dept-{code}-main", f"dept-{code}-again",
-            timeout_s,
+            prompt, choices, f"dept-{code}-main", f"dept-{code}-again", timeout_s,
+            phase=departments,
         ),
         f"dept-{code}-again": Gather(
-            f"{AGAIN} {menu} {STAY}", choices, f"dept-{code}-main", f"dept-{code}-main", timeout_s
+            (say(Prompt.AGAIN), *prompt), choices, f"dept-{code}-main", f"dept-{code}-main",
+            timeout_s, phase=departments,
         ),
         f"dept-{code}-main": Transfer(chosen.target, code),
     }  # fmt: skip
@@ -122,37 +152,33 @@ def department_steps(chosen: RoutingDecision, timeout_s: float) -> dict[str, Ste
     return steps
 
 
-def _confirms(candidates: list[Candidate], round_: str) -> dict[str, str]:
-    return {c.code: f"confirm{round_}-{c.code}" for c in candidates}
-
-
-def _gather(
-    prompt: str,
-    choices: dict[str, str],
-    otherwise: str,
-    *,
-    timeout_s: float,
-    spoken: dict[str, str],
-    confirm: dict[str, str],
-) -> Gather:
-    """A menu step that takes a key or, when `spoken` is given, a name."""
-    if not spoken:
-        return Gather(prompt, choices, otherwise, otherwise, timeout_s)
-    return Gather(
-        prompt,
-        choices,
-        otherwise,
-        otherwise,
-        timeout_s,
-        speech=True,
-        spoken=spoken,
-        confirm=confirm,
-    )
+def chosen_flow(chosen: RoutingDecision, timeout_s: float = 5.0) -> Flow:
+    """Where a chosen municipality's decision leads: its department menu, a transfer, or an
+    announcement (not connected, closed, ...)."""
+    code = chosen.municipality or "none"
+    steps: dict[str, Step] = {f"choice-{code}": _choice(chosen), "bye": Hangup()}
+    steps.update(department_steps(chosen, timeout_s))
+    return Flow(f"choice-{code}", steps)
 
 
 def _choice(chosen: RoutingDecision) -> Step:
     if chosen.kind is DecisionKind.REDIRECT and chosen.target:
         return Transfer(chosen.target, chosen.municipality)
     if chosen.kind is DecisionKind.ANNOUNCE and chosen.message:
-        return Announce(chosen.message, next="bye")
-    return Transfer(chosen.target) if chosen.target else Announce(NO_DEFAULT, next="bye")
+        return Announce((chosen.message,), next="bye")
+    if chosen.target:
+        return Transfer(chosen.target)
+    return Announce(NO_DEFAULT, next="bye")
+
+
+__all__ = [
+    "GREETING",
+    "MAX_KEYS",
+    "NO_DEFAULT",
+    "AreaResolver",
+    "area_flow",
+    "chosen_flow",
+    "department_flow",
+    "department_steps",
+    "menu_words",
+]

@@ -2,7 +2,14 @@
 
 A `Flow` is a set of named steps and a start. Each step names the steps that follow it, so a
 flow is a small graph that can be checked before any caller meets it: every name must exist,
-keys must be DTMF keys, and every path must end in a transfer or a hang-up.
+keys must be DTMF keys, and every path must end in a transfer, a hang-up or a `Route`.
+
+Each step has a `Phase`: what part of the dialogue it is (greeting, menu, confirmation, ...).
+The funnel and the call record read phases, never step names. What the caller chose is a typed
+`Choice`; a `Route` step's continuation is resolved at run time from that choice (by the
+runner's `Resolver`), so a dialogue over every municipality is not built step by step ahead.
+What a step says is `Spoken`: messages from the prompt catalogue (ivr.prompts), or plain text
+where a person wrote it (a flow from JSON, a municipality's own message).
 """
 
 from __future__ import annotations
@@ -10,11 +17,52 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from types import MappingProxyType
 
 from veertien.errors import InputError
+from veertien.ivr.prompts import DEFAULT_LANGUAGE, spoken_text
+from veertien.routing import Message
 
 KEYS = frozenset("0123456789*#")
+Spoken = str | tuple[Message, ...]  # plain text, or messages from the prompt catalogue
+
+
+class Phase(Enum):
+    """What part of the dialogue a step is."""
+
+    GREETING = "greeting"
+    MENU = "menu"  # the first question: a key, or a name
+    REPEAT = "repeat"  # asked again after no or an unclear answer
+    KEYPAD = "keypad"  # speech did not work out: the keypad menu
+    CONFIRM = "confirm"  # "Bedoelt u ...?"
+    DEPARTMENTS = "departments"  # a municipality's department menu
+    ANNOUNCEMENT = "announcement"  # a message, then the end
+    ROUTE = "route"  # where the choice leads, decided at run time
+    TRANSFER = "transfer"
+    END = "end"
+
+
+MENU_PHASES = frozenset({Phase.MENU, Phase.REPEAT, Phase.KEYPAD})
+
+
+class ChoiceKind(Enum):
+    """What a caller can choose; the national number adds places, postcodes and services."""
+
+    MUNICIPALITY = "municipality"
+    PLACE = "place"
+    POSTCODE = "postcode"
+    SERVICE = "service"
+    DEPARTMENT = "department"
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """What the caller chose (by key or by name): a municipality's CBS code and its name, say."""
+
+    kind: ChoiceKind
+    code: str
+    name: str
 
 
 class FlowError(InputError):
@@ -23,18 +71,22 @@ class FlowError(InputError):
 
 @dataclass(frozen=True, slots=True)
 class Play:
-    text: str
+    text: Spoken
     next: str
     barge_in: bool = True
+    phase: Phase = Phase.GREETING
 
 
 @dataclass(frozen=True, slots=True)
 class Gather:
     """Say `prompt` and collect keys: pressed during the prompt or up to `timeout_s` after it,
     up to `max_digits` (or until #, or `inter_digit_s` without a key). The keys collected are
-    looked up in `choices` ("1", or "4461" for a postcode)."""
+    looked up in `choices` ("1", or "4461" for a postcode: the next step) and in `keyed` (a
+    municipality's code: the caller's choice, and on to `on_chosen`). With `speech`, a name
+    the recogniser is sure of is the choice (on to `on_chosen`); one it is unsure of goes to
+    `on_unsure` (a confirmation) with the choice pending."""
 
-    prompt: str
+    prompt: Spoken
     choices: Mapping[str, str]  # keys → step
     on_timeout: str
     on_invalid: str
@@ -43,54 +95,65 @@ class Gather:
     max_digits: int = 1
     inter_digit_s: float = 3.0
     speech: bool = False  # also listen for a spoken answer
-    spoken: Mapping[str, str] = field(default_factory=dict)  # municipality → step, when sure
-    confirm: Mapping[str, str] = field(default_factory=dict)  # municipality → step, when unsure
+    keyed: Mapping[str, str] = field(default_factory=dict)  # keys → municipality code
+    on_chosen: str | None = None  # where a choice (by key or by a sure name) goes
+    on_unsure: str | None = None  # where an unsure name goes (a Confirm), with the choice
+    phase: Phase = Phase.MENU
 
 
 @dataclass(frozen=True, slots=True)
 class Confirm:
-    """Ask a yes/no question: 1 is yes, 2 is no (speech adds "ja"/"nee" later)."""
+    """Ask a yes/no question: 1 is yes, 2 is no (with `speech` also "ja" / "nee"). The
+    question's messages get the pending choice's name as their `name` unless they set one."""
 
-    question: str
+    question: Spoken
     on_yes: str
     on_no: str
     on_timeout: str
     timeout_s: float = 5.0
     speech: bool = False  # "ja" / "nee" as well as 1 / 2
+    phase: Phase = Phase.CONFIRM
 
 
 @dataclass(frozen=True, slots=True)
 class Announce:
-    text: str
+    text: Spoken
     next: str
+    phase: Phase = Phase.ANNOUNCEMENT
 
 
 @dataclass(frozen=True, slots=True)
 class Transfer:
     target: str
     municipality: str | None = None
-    text: str | None = None  # said before the hand-over, if set
+    text: Spoken = ""  # said before the hand-over, if set
+    phase: Phase = Phase.TRANSFER
 
 
 @dataclass(frozen=True, slots=True)
 class Hangup:
     reason: str = "end of dialogue"
+    phase: Phase = Phase.END
 
 
-Step = Play | Gather | Confirm | Announce | Transfer | Hangup
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Go where the caller's choice leads: the runner's resolver gives the flow that follows
+    (a transfer, an announcement, a department menu)."""
+
+    phase: Phase = Phase.ROUTE
+
+
+Step = Play | Gather | Confirm | Announce | Transfer | Hangup | Route
 
 
 def _targets(step: Step) -> tuple[str, ...]:
     if isinstance(step, Play | Announce):
         return (step.next,)
     if isinstance(step, Gather):
-        return (
-            *step.choices.values(),
-            *step.spoken.values(),
-            *step.confirm.values(),
-            step.on_timeout,
-            step.on_invalid,
-        )
+        chosen = (step.on_chosen,) if step.on_chosen is not None else ()
+        unsure = (step.on_unsure,) if step.on_unsure is not None else ()
+        return (*step.choices.values(), *chosen, *unsure, step.on_timeout, step.on_invalid)
     if isinstance(step, Confirm):
         return (step.on_yes, step.on_no, step.on_timeout)
     return ()
@@ -100,6 +163,7 @@ def _targets(step: Step) -> tuple[str, ...]:
 class Flow:
     start: str
     steps: Mapping[str, Step] = field(default_factory=dict)
+    language: str = DEFAULT_LANGUAGE  # of the prompts (ivr.prompts)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "steps", MappingProxyType(dict(self.steps)))
@@ -113,10 +177,13 @@ class Flow:
                 if target not in self.steps:
                     raise FlowError(f"step {name!r} leads to unknown step {target!r}")
             if isinstance(step, Gather):
-                bad = sorted(
-                    c for c in step.choices if not c or set(c) - KEYS or len(c) > step.max_digits
-                )
-                if bad or not step.choices or step.max_digits < 1:
+                keys = {**step.choices, **step.keyed}
+                bad = sorted(c for c in keys if not c or set(c) - KEYS or len(c) > step.max_digits)
+                if step.keyed and step.on_chosen is None:
+                    raise FlowError(f"step {name!r}: keys that choose need an on_chosen step")
+                if step.speech and step.on_chosen is None:
+                    raise FlowError(f"step {name!r}: listening for names needs an on_chosen step")
+                if bad or not keys or step.max_digits < 1:
                     raise FlowError(
                         f"step {name!r}: choices must be at most {step.max_digits} "
                         f"DTMF keys, not {bad}"
@@ -127,7 +194,7 @@ class Flow:
 
     def _check_ends(self) -> None:
         """Every step must be able to reach a Transfer or a Hangup."""
-        ending = {n for n, s in self.steps.items() if isinstance(s, Transfer | Hangup)}
+        ending = {n for n, s in self.steps.items() if isinstance(s, Transfer | Hangup | Route)}
         changed = True
         while changed:
             changed = False
@@ -141,6 +208,7 @@ class Flow:
 
 
 _STEP_TYPES: dict[str, type[Step]] = {
+    "route": Route,
     "play": Play,
     "gather": Gather,
     "confirm": Confirm,
@@ -180,12 +248,20 @@ def _step(name: str, kind: type[Step], values: Mapping[str, object]) -> Step:
     )
     if unknown or missing:
         raise FlowError(f"step {name!r}: unknown fields {unknown}, missing fields {missing}")
+    values = dict(values)
+    if "phase" in values:
+        try:
+            values["phase"] = Phase(values["phase"])
+        except ValueError:
+            names = sorted(p.value for p in Phase)
+            raise FlowError(f"step {name!r}: phase must be one of {names}") from None
     return kind(**values)  # type: ignore[arg-type]
 
 
 def opening_prompts(flow: Flow, steps: int = 2) -> list[str]:
     """The texts of the first `steps` prompts a caller will hear (to synthesise ahead)."""
-    texts, name = [], flow.start
+    texts: list[Spoken] = []
+    name = flow.start
     for _ in range(steps):
         step = flow.steps.get(name)
         if isinstance(step, Play):
@@ -196,4 +272,4 @@ def opening_prompts(flow: Flow, steps: int = 2) -> list[str]:
             break
         else:
             break
-    return texts
+    return [spoken_text(t, flow.language) for t in texts]

@@ -1,14 +1,31 @@
 """Runs a `Flow` against a media port. The port does the timing, so tests drive flows with a
-fake port and no clock."""
+fake port and no clock.
+
+What the caller chose (a key that chooses, or a name) is kept as the run's `Choice`; a `Route`
+step asks the `Resolver` for the flow that follows from it and runs that flow on."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
-from veertien.ivr.flow import Announce, Confirm, Flow, Gather, Play, Step, Transfer
+from veertien.ivr.flow import (
+    Announce,
+    Choice,
+    Confirm,
+    Flow,
+    Gather,
+    Phase,
+    Play,
+    Route,
+    Spoken,
+    Step,
+    Transfer,
+)
+from veertien.ivr.prompts import PROMPTS, Catalogue
+from veertien.speech.matcher import Action
 
 MAX_STEPS = 50
 
@@ -17,7 +34,7 @@ MAX_STEPS = 50
 class Understood:
     """What the speech side made of an utterance."""
 
-    action: str  # "accept", "confirm" or "retry"
+    action: Action
     municipality: str | None
     transcript: str
 
@@ -44,6 +61,29 @@ class IvrPort(Protocol):
         ...
 
 
+class Resolver(Protocol):
+    """Run-time knowledge a flow does not carry: what a code stands for, and where a choice
+    leads (for a municipality: its transfer, announcement or department menu)."""
+
+    def choice(self, code: str) -> Choice | None:
+        """The choice a code (by key or by name) stands for; None when it is unknown."""
+        ...
+
+    def route(self, choice: Choice) -> Flow:
+        """The flow that follows the caller's choice."""
+        ...
+
+
+class NoResolver:
+    """For flows without choices or routes."""
+
+    def choice(self, code: str) -> Choice | None:
+        return None
+
+    def route(self, choice: Choice) -> Flow:
+        raise LookupError(f"this flow cannot route a choice ({choice.code})")
+
+
 class EventKind(Enum):
     PROMPT = "prompt"
     HEARD = "heard"  # an utterance arrived; what it means is not known yet
@@ -65,6 +105,7 @@ class IvrEvent:
     step: str
     detail: str = ""
     at: float = 0.0  # when, on the clock given to run_flow (seconds; 0 without one)
+    phase: Phase = Phase.MENU  # of the step it happened in
 
 
 class OutcomeKind(Enum):
@@ -78,68 +119,98 @@ class Outcome:
     target: str | None
     municipality: str | None
     events: tuple[IvrEvent, ...]
+    choice: Choice | None = None  # what the caller chose, when they chose
 
 
 class _Run:
     def __init__(
-        self, flow: Flow, port: IvrPort, events: list[IvrEvent], clock: Callable[[], float]
+        self,
+        port: IvrPort,
+        events: list[IvrEvent],
+        clock: Callable[[], float],
+        resolver: Resolver,
+        catalogue: Catalogue,
     ) -> None:
-        self.flow = flow
         self.port = port
         self.events = events
         self.clock = clock
+        self.resolver = resolver
+        self.catalogue = catalogue
+        self.choice: Choice | None = None
+        self.language = "nl"
 
-    def note(self, kind: EventKind, step: str, detail: str = "") -> None:
-        self.events.append(IvrEvent(kind, step, detail, self.clock()))
+    def note(self, kind: EventKind, step: str, phase: Phase, detail: str = "") -> None:
+        self.events.append(IvrEvent(kind, step, detail, self.clock(), phase))
 
-    async def say(self, name: str, text: str, barge_in: bool) -> None:
-        self.note(EventKind.PROMPT, name, text)
+    def text(self, spoken: Spoken) -> str:
+        defaults: Mapping[str, str] = {"name": self.choice.name} if self.choice else {}
+        return self.catalogue.render(spoken, self.language, defaults)
+
+    async def say(self, name: str, phase: Phase, spoken: Spoken, barge_in: bool) -> None:
+        text = self.text(spoken)
+        self.note(EventKind.PROMPT, name, phase, text)
         if await self.port.say(text, barge_in):
-            self.note(EventKind.INTERRUPTED, name)
+            self.note(EventKind.INTERRUPTED, name, phase)
 
-    async def step(self, name: str, step: Step) -> str | Outcome:
+    async def step(self, name: str, step: Step) -> str | Outcome | Flow:
         if isinstance(step, Play | Announce):
             if isinstance(step, Announce):
-                self.note(EventKind.ANNOUNCE, name, step.text)
-            await self.say(name, step.text, isinstance(step, Play) and step.barge_in)
+                self.note(EventKind.ANNOUNCE, name, step.phase, self.text(step.text))
+            await self.say(name, step.phase, step.text, isinstance(step, Play) and step.barge_in)
             return step.next
         if isinstance(step, Gather):
             return await self.gather(name, step)
         if isinstance(step, Confirm):
             return await self.confirm(name, step)
+        if isinstance(step, Route):
+            if self.choice is None:
+                raise LookupError(f"step {name!r} routes, but nothing was chosen")
+            return self.resolver.route(self.choice)
         if isinstance(step, Transfer):
             if step.text:
-                await self.say(name, step.text, False)
-            self.note(EventKind.TRANSFER, name, step.target)
-            return Outcome(OutcomeKind.TRANSFER, step.target, step.municipality, tuple(self.events))
-        self.note(EventKind.HANGUP, name, step.reason)
-        return Outcome(OutcomeKind.HANGUP, None, None, tuple(self.events))
+                await self.say(name, step.phase, step.text, False)
+            self.note(EventKind.TRANSFER, name, step.phase, step.target)
+            return self.outcome(OutcomeKind.TRANSFER, step.target, step.municipality)
+        self.note(EventKind.HANGUP, name, step.phase, step.reason)
+        return self.outcome(OutcomeKind.HANGUP, None, None)
+
+    def outcome(self, kind: OutcomeKind, target: str | None, municipality: str | None) -> Outcome:
+        return Outcome(kind, target, municipality, tuple(self.events), self.choice)
 
     async def gather(self, name: str, step: Gather) -> str:
-        await self.say(name, step.prompt, step.barge_in)
+        await self.say(name, step.phase, step.prompt, step.barge_in)
         first = await self.port.answer(step.timeout_s, step.speech)
         if isinstance(first, bytes):
             return await self.spoken(name, step, first)
         keys = await self.keys(step, first)
         if not keys:
-            self.note(EventKind.TIMEOUT, name)
+            self.note(EventKind.TIMEOUT, name, step.phase)
             return step.on_timeout
-        self.note(EventKind.KEY, name, keys)
+        self.note(EventKind.KEY, name, step.phase, keys)
         if keys in step.choices:
             return step.choices[keys]
-        self.note(EventKind.INVALID, name, keys)
+        chosen = self.resolver.choice(step.keyed[keys]) if keys in step.keyed else None
+        if chosen is not None and step.on_chosen is not None:
+            return self.chose(chosen, step.on_chosen)
+        self.note(EventKind.INVALID, name, step.phase, keys)
         return step.on_invalid
 
+    def chose(self, choice: Choice, then: str) -> str:
+        self.choice = choice
+        return then
+
     async def spoken(self, name: str, step: Gather, audio: bytes) -> str:
-        self.note(EventKind.HEARD, name)
+        self.note(EventKind.HEARD, name, step.phase)
         understood = await self.port.understand(audio)
-        self.note(EventKind.SPEECH, name, understood.transcript)
-        code = understood.municipality or ""
-        if understood.action == "accept" and code in step.spoken:
-            return step.spoken[code]
-        if understood.action in ("accept", "confirm") and code in step.confirm:
-            return step.confirm[code]
-        self.note(EventKind.INVALID, name, understood.transcript)
+        self.note(EventKind.SPEECH, name, step.phase, understood.transcript)
+        heard = self.resolver.choice(understood.municipality or "")
+        if heard is not None and step.on_chosen is not None:
+            if understood.action is Action.ACCEPT:
+                return self.chose(heard, step.on_chosen)
+            if understood.action is Action.CONFIRM and step.on_unsure is not None:
+                self.choice = heard  # pending: the confirmation asks about it
+                return step.on_unsure
+        self.note(EventKind.INVALID, name, step.phase, understood.transcript)
         return step.on_invalid
 
     async def keys(self, step: Gather, first: str | None) -> str:
@@ -153,23 +224,25 @@ class _Run:
         return collected
 
     async def confirm(self, name: str, step: Confirm) -> str:
-        await self.say(name, step.question, True)
+        await self.say(name, step.phase, step.question, True)
         answer = await self.port.answer(step.timeout_s, step.speech)
         if answer is None:
-            self.note(EventKind.TIMEOUT, name)
+            self.note(EventKind.TIMEOUT, name, step.phase)
             return step.on_timeout
         if isinstance(answer, bytes):
-            self.note(EventKind.HEARD, name)
+            self.note(EventKind.HEARD, name, step.phase)
             yes = await self.port.yes_no(answer)
-            self.note(EventKind.SPEECH, name, {True: "ja", False: "nee", None: "?"}[yes])
+            said = {True: "ja", False: "nee", None: "?"}[yes]
+            self.note(EventKind.SPEECH, name, step.phase, said)
             key = {True: "1", False: "2", None: ""}[yes]
         else:
             key = answer
-            self.note(EventKind.KEY, name, key)
+            self.note(EventKind.KEY, name, step.phase, key)
         if key == "1":
-            self.note(EventKind.CONFIRMED, name)
+            self.note(EventKind.CONFIRMED, name, step.phase)
             return step.on_yes
-        self.note(EventKind.DENIED, name)
+        self.note(EventKind.DENIED, name, step.phase)
+        self.choice = None
         return step.on_no
 
 
@@ -178,16 +251,28 @@ async def run_flow(
     port: IvrPort,
     events: list[IvrEvent] | None = None,
     clock: Callable[[], float] = lambda: 0.0,
+    resolver: Resolver | None = None,
+    *,
+    catalogue: Catalogue = PROMPTS,
 ) -> Outcome:
     """Run `flow` to its end: a transfer or a hang-up (also after `MAX_STEPS`, as a guard).
+    A `Route` step continues in the flow the `resolver` gives for the caller's choice.
     `events`, if given, is filled as the dialogue goes (so a caller who hangs up midway still
     leaves a record of how far they got); each event carries the time `clock` gave."""
-    run = _Run(flow, port, events if events is not None else [], clock)
-    name = flow.start
+    run = _Run(
+        port, events if events is not None else [], clock, resolver or NoResolver(), catalogue
+    )
+    run.language = flow.language
+    name, step = flow.start, flow.steps[flow.start]
     for _ in range(MAX_STEPS):
-        result = await run.step(name, flow.steps[name])
+        result = await run.step(name, step)
         if isinstance(result, Outcome):
             return result
-        name = result
-    run.note(EventKind.HANGUP, name, "too many steps")
-    return Outcome(OutcomeKind.HANGUP, None, None, tuple(run.events))
+        if isinstance(result, Flow):
+            flow, name = result, result.start
+            run.language = flow.language
+        else:
+            name = result
+        step = flow.steps[name]
+    run.note(EventKind.HANGUP, name, step.phase, "too many steps")
+    return run.outcome(OutcomeKind.HANGUP, None, None)

@@ -1,9 +1,11 @@
 """Pure routing decisions: RoutingDecision(kind, target, reason, data_version); no I/O."""
 
 from veertien.routing.decision import (
+    Announcement,
     Candidate,
     DecisionKind,
     Department,
+    Message,
     RoutingDecision,
     Rule,
     Scope,
@@ -13,10 +15,12 @@ from veertien.routing.hours import OpeningHours, SettingsError, TimeRange, dutch
 from veertien.routing.settings import MunicipalitySettings, Settings
 
 __all__ = [
+    "Announcement",
     "CallFacts",
     "Candidate",
     "DecisionKind",
     "Department",
+    "Message",
     "MunicipalitySettings",
     "OpeningHours",
     "RoutingContext",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 from veertien.directory import ConnectionStatus
@@ -36,6 +37,36 @@ class Scope(Enum):
 
     AREA = "area"  # the candidates of one area code
     NATIONAL = "national"  # any municipality, place or postcode
+
+
+class Announcement(StrEnum):
+    """What an ANNOUNCE decision tells the caller. The words, per language, are in the prompt
+    catalogue (ivr.prompts); routing says only which message and with what."""
+
+    NOT_CONNECTED = "not_connected"  # params: name, number ("" when the directory has none)
+    NO_DESTINATION = "no_destination"  # params: name, number
+    CLOSED = "closed"  # params: name
+    CALAMITY = "calamity"  # params: name
+    OWN_TEXT = "own_text"  # params: text: the municipality's own message, spoken as written
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A message id from the prompt catalogue and its parameters ("name" → "Goes")."""
+
+    id: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, id: str, **params: str) -> Message:
+        return cls(id, tuple(sorted(params.items())))
+
+    @property
+    def values(self) -> Mapping[str, str]:
+        return dict(self.params)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": str(self.id), "params": dict(self.params)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +116,7 @@ class RoutingDecision:
     municipality: str | None = None  # CBS code of the municipality the call is for, once known
     target: str | None = None  # REDIRECT: where to; IVR: the area's default (regional KCC)
     fallback: str | None = None  # overflow destination if the target does not answer
-    message: str | None = None  # ANNOUNCE: what the caller hears (Dutch)
+    message: Message | None = None  # ANNOUNCE: what the caller hears (ivr.prompts has the words)
     candidates: tuple[Candidate, ...] = ()
     scope: Scope | None = None  # IVR only
     caller_area: str | None = None  # the caller's own area code, when known
@@ -107,7 +138,7 @@ class RoutingDecision:
             "municipality": self.municipality,
             "target": self.target,
             "fallback": self.fallback,
-            "message": self.message,
+            "message": self.message.to_json() if self.message else None,
             "candidates": [c.to_json() for c in self.candidates],
             "scope": self.scope.value if self.scope else None,
             "caller_area": self.caller_area,

@@ -14,9 +14,11 @@ from zoneinfo import ZoneInfo
 from veertien.directory import ConnectionStatus, Directory, Membership, Municipality
 from veertien.numbering import AreaCodePlan, DialKind, dutch_area_codes, parse_dialled, to_national
 from veertien.routing.decision import (
+    Announcement,
     Candidate,
     DecisionKind,
     Department,
+    Message,
     RoutingDecision,
     Rule,
     Scope,
@@ -172,7 +174,7 @@ class _Outcome:
         *,
         target: str | None = None,
         fallback: str | None = None,
-        message: str | None = None,
+        message: Message | None = None,
         departments: tuple[Department, ...] = (),
     ) -> RoutingDecision:
         return RoutingDecision(
@@ -211,7 +213,7 @@ def decide_municipality(
             DecisionKind.ANNOUNCE,
             Rule.NOT_CONNECTED,
             f"{muni.name} is not connected: the caller hears its own number",
-            message=not_connected_message(muni),
+            message=_announce(Announcement.NOT_CONNECTED, muni),
         )
     special = _calamity_or_closed(muni, conf, facts.at.astimezone(ctx.zone), out)
     if special is not None:
@@ -222,7 +224,7 @@ def decide_municipality(
             DecisionKind.ANNOUNCE,
             Rule.NO_DESTINATION,
             f"{muni.name} has no destination configured",
-            message=no_destination_message(muni),
+            message=_announce(Announcement.NO_DESTINATION, muni),
         )
     menu = f" after a menu of {len(conf.departments)} departments" if conf.departments else ""
     return out(
@@ -253,7 +255,7 @@ def _calamity_or_closed(
             DecisionKind.ANNOUNCE,
             Rule.CALAMITY,
             "calamity switch on, no calamity destination: announce",
-            message=conf.calamity_message or calamity_message(muni),
+            message=_announce(Announcement.CALAMITY, muni, conf.calamity_message),
         )
     if conf.hours is None or conf.hours.is_open(local):
         return None
@@ -269,36 +271,12 @@ def _calamity_or_closed(
         DecisionKind.ANNOUNCE,
         Rule.CLOSED,
         f"closed at {when}: announce the closed message",
-        message=conf.closed_message or closed_message(muni),
+        message=_announce(Announcement.CLOSED, muni, conf.closed_message),
     )
 
 
-def _call_yourself(muni: Municipality) -> str:
-    if muni.public_number:
-        return f"U kunt de gemeente zelf bellen op {muni.public_number}."
-    return "Kijk voor het telefoonnummer op de website van de gemeente."
-
-
-def not_connected_message(muni: Municipality) -> str:
-    return f"De gemeente {muni.name} is niet via dit nummer bereikbaar. {_call_yourself(muni)}"
-
-
-def no_destination_message(muni: Municipality) -> str:
-    return (
-        f"De gemeente {muni.name} is via dit nummer op dit moment niet bereikbaar. "
-        f"{_call_yourself(muni)}"
-    )
-
-
-def closed_message(muni: Municipality) -> str:
-    return (
-        f"De gemeente {muni.name} is op dit moment gesloten. Kijk voor de openingstijden "
-        "op de website van de gemeente."
-    )
-
-
-def calamity_message(muni: Municipality) -> str:
-    return (
-        f"De gemeente {muni.name} is door een storing tijdelijk niet bereikbaar. "
-        "Probeer het later opnieuw."
-    )
+def _announce(kind: Announcement, muni: Municipality, own: str | None = None) -> Message:
+    """The message for an announcement: the municipality's own text where it wrote one."""
+    if own:
+        return Message.of(Announcement.OWN_TEXT, text=own)
+    return Message.of(kind, name=muni.name, number=muni.public_number or "")

@@ -14,7 +14,7 @@ import heapq
 import itertools
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from veertien import __version__
@@ -45,6 +45,7 @@ _TOP_VIA = re.compile(
     re.IGNORECASE,
 )
 _Answer = tuple[int, str | None, list[tuple[str, str]]]
+_TRANSACTION, _ACCEPTED = 0, 1  # what a timer-heap entry's key names
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,14 @@ class Cancelled:
 
 
 @dataclass(frozen=True, slots=True)
+class AckTimeout:
+    """Our 2xx to an INVITE was sent for 64*T1 without an ACK (RFC 3261 13.3.1.4): the
+    session should be ended (BYE)."""
+
+    key: TxnKey
+
+
+@dataclass(frozen=True, slots=True)
 class Dropped:
     """Input that was not answered: garbage, or a request too broken to reply to."""
 
@@ -80,7 +89,46 @@ class Dropped:
     peer: Peer
 
 
-Output = Transmit | Deliver | Timeout | IncomingRequest | IncomingAck | Cancelled | Dropped
+Output = (
+    Transmit | Deliver | Timeout | IncomingRequest | IncomingAck | Cancelled | AckTimeout | Dropped
+)
+
+
+class _Accepted:
+    """A 2xx to an INVITE, sent again until its ACK comes (RFC 3261 13.3.1.4: from T1,
+    doubling up to T2, for 64*T1), and at once for a retransmitted INVITE (RFC 6026's
+    Accepted state): the UA core's timer, on the same injected clock as the transactions."""
+
+    __slots__ = (
+        "ack_id", "data", "give_up_at", "interval", "key", "peer", "retransmit_at", "t2",
+        "terminated",
+    )  # fmt: skip
+
+    def __init__(
+        self, key: TxnKey, data: bytes, peer: Peer, now: float, timers: TimerValues
+    ) -> None:
+        self.key = key
+        self.data = data
+        self.peer = peer
+        self.interval = timers.t1
+        self.t2 = timers.t2
+        self.retransmit_at = now + timers.t1
+        self.give_up_at = now + 64 * timers.t1
+        self.terminated = False
+        self.ack_id: tuple[str, int] = ("", 0)  # (Call-ID, CSeq) its ACK will carry
+
+    def next_deadline(self) -> float | None:
+        return None if self.terminated else min(self.retransmit_at, self.give_up_at)
+
+    def on_timer(self, now: float) -> list[Output]:
+        if now >= self.give_up_at:
+            self.terminated = True
+            return [AckTimeout(self.key)]
+        if now < self.retransmit_at:
+            return []
+        self.interval = min(2 * self.interval, self.t2)
+        self.retransmit_at = now + self.interval
+        return [Transmit(self.data, self.peer)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +174,9 @@ class SipCore:
         self.servers: dict[TxnKey, ServerTransaction] = {}
         self.clients: dict[TxnKey, ClientTransaction] = {}
         self.to_tags: dict[TxnKey, str] = {}
-        self._heap: list[tuple[float, int, TxnKey]] = []
+        self.accepted: dict[TxnKey, _Accepted] = {}  # 2xx to INVITEs awaiting their ACK
+        self._acks: dict[tuple[str, int], TxnKey] = {}  # (Call-ID, CSeq) → the INVITE's key
+        self._heap: list[tuple[float, int, TxnKey, int]] = []
         self._seq = itertools.count()
         prefix = os.urandom(4).hex()
         counter = itertools.count(1)
@@ -169,16 +219,36 @@ class SipCore:
         via = checked.via
         request = _stamp_via(request, via, peer)
         key = _server_key(request, via, checked.cseq.number)
+        known = self._known(request, key, checked.cseq.number, peer, now)
+        if known is not None:
+            return known
+        if request.method == "CANCEL":
+            return self._on_cancel(request, via, key, peer, now)
+        return self._new_server_transaction(request, key, peer, now)
+
+    def _known(
+        self, request: Request, key: TxnKey, cseq: int, peer: Peer, now: float
+    ) -> list[Output] | None:
+        """What a request for a transaction we have (a retransmission, an ACK), an ACK for a
+        2xx, or an INVITE we already accepted, comes to; None for a new request."""
         existing = self.servers.get(key)
         if existing is not None:
             if request.method == "ACK" and isinstance(existing, ServerInviteTransaction):
                 return self._track(existing, existing.on_ack(now))
             return list(existing.on_retransmission())
         if request.method == "ACK":
+            self._acknowledged(request.header("Call-ID") or "", cseq)
             return [IncomingAck(request, peer)]
-        if request.method == "CANCEL":
-            return self._on_cancel(request, via, key, peer, now)
-        return self._new_server_transaction(request, key, peer, now)
+        accepted = self.accepted.get(key)
+        if accepted is not None:  # the INVITE again: our 2xx was lost on the way
+            return [Transmit(accepted.data, peer)]
+        return None
+
+    def _acknowledged(self, call_id: str, cseq: int) -> None:
+        key = self._acks.pop((call_id, cseq), None)
+        accepted = self.accepted.pop(key, None) if key is not None else None
+        if accepted is not None:
+            accepted.terminated = True
 
     def _new_server_transaction(
         self, request: Request, key: TxnKey, peer: Peer, now: float
@@ -277,12 +347,23 @@ class SipCore:
         response = make_response(
             txn.request, status, reason, to_tag=self.to_tags.get(key), headers=extra, body=body
         )
-        return self._track(txn, txn.respond(response, now))
+        out = txn.respond(response, now)
+        if isinstance(txn, ServerInviteTransaction) and 200 <= status < 300 and out:
+            self._accept(txn, out[0].data if isinstance(out[0], Transmit) else b"", now)
+        return self._track(txn, out)
+
+    def _accept(self, txn: ServerInviteTransaction, data: bytes, now: float) -> None:
+        """Keep sending our 2xx until its ACK (the transaction itself has ended)."""
+        accepted = _Accepted(txn.key, data, txn.peer, now, self.config.timers)
+        self.accepted[txn.key] = accepted
+        cseq = CSeq.parse(txn.request.header("CSeq") or "").number
+        accepted.ack_id = (txn.request.header("Call-ID") or "", cseq)
+        self._acks[accepted.ack_id] = txn.key
+        self._track(accepted, [])
 
     def send_request(self, request: Request, peer: Peer, now: float) -> tuple[TxnKey, list[Output]]:
         """Start a client transaction. The request's top Via must carry a fresh branch."""
-        via = Via.parse(request.headers.values("Via")[0])
-        key: TxnKey = (via.branch or "", request.method)
+        key = client_key(request)
         txn: ClientTransaction
         if request.method == "INVITE":
             txn = ClientInviteTransaction(key, request, peer, self.config.timers)
@@ -295,11 +376,18 @@ class SipCore:
         return f"{MAGIC}{self.new_id()}"
 
     # -- timers ---------------------------------------------------------------------------------
+    def _timed(
+        self, key: TxnKey, kind: int
+    ) -> ServerTransaction | ClientTransaction | _Accepted | None:
+        if kind == _ACCEPTED:
+            return self.accepted.get(key)
+        return self.servers.get(key) or self.clients.get(key)
+
     def next_deadline(self) -> float | None:
         while self._heap:
-            deadline, _, key = self._heap[0]
-            txn = self.servers.get(key) or self.clients.get(key)
-            if txn is not None and txn.next_deadline() == deadline:
+            deadline, _, key, kind = self._heap[0]
+            timed = self._timed(key, kind)
+            if timed is not None and timed.next_deadline() == deadline:
                 return deadline
             heapq.heappop(self._heap)
         return None
@@ -307,29 +395,42 @@ class SipCore:
     def on_timers(self, now: float) -> list[Output]:
         out: list[Output] = []
         while (deadline := self.next_deadline()) is not None and deadline <= now:
-            _, _, key = heapq.heappop(self._heap)
-            txn = self.servers.get(key) or self.clients.get(key)
-            if txn is not None:
-                out.extend(self._track(txn, txn.on_timer(now)))
+            _, _, key, kind = heapq.heappop(self._heap)
+            timed = self._timed(key, kind)
+            if timed is not None:
+                out.extend(self._track(timed, timed.on_timer(now)))
         return out
 
     def _track(
-        self, txn: ServerTransaction | ClientTransaction, out: list[Transmit | Deliver | Timeout]
+        self,
+        txn: ServerTransaction | ClientTransaction | _Accepted,
+        out: Sequence[Output],
     ) -> list[Output]:
+        kind = _ACCEPTED if isinstance(txn, _Accepted) else _TRANSACTION
         if txn.terminated:
             self._forget(txn)
         else:
             deadline = txn.next_deadline()
             if deadline is not None:
-                heapq.heappush(self._heap, (deadline, next(self._seq), txn.key))
+                heapq.heappush(self._heap, (deadline, next(self._seq), txn.key, kind))
         return list(out)
 
-    def _forget(self, txn: ServerTransaction | ClientTransaction) -> None:
-        if isinstance(txn, ServerInviteTransaction | ServerNonInviteTransaction):
+    def _forget(self, txn: ServerTransaction | ClientTransaction | _Accepted) -> None:
+        if isinstance(txn, _Accepted):
+            if self.accepted.get(txn.key) is txn:
+                del self.accepted[txn.key]
+            if self._acks.get(txn.ack_id) == txn.key:
+                del self._acks[txn.ack_id]
+        elif isinstance(txn, ServerInviteTransaction | ServerNonInviteTransaction):
             self.servers.pop(txn.key, None)
             self.to_tags.pop(txn.key, None)
         else:
             self.clients.pop(txn.key, None)
+
+
+def client_key(request: Request) -> TxnKey:
+    """The key of the client transaction that sends `request`: its top Via branch and method."""
+    return (top_via(request.headers.values("Via")).branch or "", request.method)
 
 
 def _server_key(request: Request, via: Via, cseq: int) -> TxnKey:

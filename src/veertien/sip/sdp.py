@@ -244,6 +244,41 @@ MIRROR = {
 }
 
 
+def _audio_section(
+    port: int, codecs: tuple[tuple[str, str], ...], dtmf: str | None, direction: str
+) -> Media:
+    """One audio m-line: G.711 `codecs` as (payload type, encoding), RFC 4733 events on
+    `dtmf` when given, 20 ms packets, `direction`."""
+    formats = [pt for pt, _ in codecs] + ([dtmf] if dtmf else [])
+    attributes: list[Attribute] = [("rtpmap", f"{pt} {enc}/8000") for pt, enc in codecs]
+    if dtmf:
+        attributes += [("rtpmap", f"{dtmf} telephone-event/8000"), ("fmtp", f"{dtmf} 0-15")]
+    attributes += [("ptime", "20"), (direction, None)]
+    return Media("audio", port, "RTP/AVP", tuple(formats), attributes=tuple(attributes))
+
+
+def _session(
+    address: str, session_id: str, version: int, media: tuple[Media, ...]
+) -> SessionDescription:
+    origin = Origin("veertien", session_id, str(version), address, _addr_type(address))
+    return SessionDescription(origin, "veertien", address, media)
+
+
+def offer(
+    media_address: tuple[str, int],
+    session_id: str,
+    codecs: tuple[tuple[str, str], ...] = (("8", "PCMA"), ("0", "PCMU")),
+    dtmf: str | None = "101",
+    *,
+    version: int = 1,
+) -> SessionDescription:
+    """Our offer (RFC 3264 5): one audio stream received at `media_address` (host, port), the
+    G.711 `codecs` in order of preference as (payload type, encoding), RFC 4733 events on
+    payload type `dtmf` (None: no DTMF)."""
+    address, port = media_address
+    return _session(address, session_id, version, (_audio_section(port, codecs, dtmf, "sendrecv"),))
+
+
 def answer(
     offer: SessionDescription,
     choice: AudioChoice,
@@ -255,24 +290,10 @@ def answer(
     """The answer to `offer`: one audio stream with the chosen codec (and DTMF when offered),
     received at `media_address` (host, port), its direction mirroring the offer's."""
     address, port = media_address
-    formats = [choice.payload_type] + (
-        [choice.dtmf_payload_type] if choice.dtmf_payload_type else []
-    )
-    attributes: list[Attribute] = [("rtpmap", f"{choice.payload_type} {choice.encoding}/8000")]
-    if choice.dtmf_payload_type:
-        attributes += [
-            ("rtpmap", f"{choice.dtmf_payload_type} telephone-event/8000"),
-            ("fmtp", f"{choice.dtmf_payload_type} 0-15"),
-        ]
     chosen = offer.audio()
     direction = MIRROR[chosen.direction] if chosen is not None else "sendrecv"
-    attributes += [("ptime", "20"), (direction, None)]
-    ours = Media("audio", port, "RTP/AVP", tuple(formats), attributes=tuple(attributes))
+    codec = ((choice.payload_type, choice.encoding),)
+    ours = _audio_section(port, codec, choice.dtmf_payload_type, direction)
     # one m-line per offered stream, in order; the ones we do not take get port 0 (RFC 3264 6)
     media = [ours if m is chosen else Media(m.kind, 0, m.proto, m.formats) for m in offer.media]
-    return SessionDescription(
-        Origin("veertien", session_id, str(version), address, _addr_type(address)),
-        "veertien",
-        address,
-        tuple(media),
-    )
+    return _session(address, session_id, version, tuple(media))

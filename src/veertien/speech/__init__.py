@@ -1,1 +1,2 @@
-"""Speech: prompt synthesis (recognition comes with the speech issue)."""
+"""Speech: prompt synthesis (espeak-ng), recognition (Whisper, pocketsphinx) in worker
+processes, the name matcher and the policy that turns what was heard into an action."""

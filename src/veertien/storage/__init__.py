@@ -1,4 +1,5 @@
-"""Where state lives: the data folder (directory snapshot, settings); databases come later."""
+"""Where state lives: the database (SQLite by default, PostgreSQL for scale) with the routing
+snapshot, audit log, users, incidents and call records; the data folder; the live snapshot."""
 
 from veertien.storage.datadir import DataDir, default_data_dir
 

@@ -16,17 +16,14 @@ from typing import Any
 
 from veertien.media.g711 import Law
 from veertien.sip.core import Output, SipCore
-from veertien.sip.message import Headers, Request, Response
-from veertien.sip.sdp import SdpError, parse_sdp
+from veertien.sip.message import Request, Response
+from veertien.sip.sdp import SdpError, offer, parse_sdp
 from veertien.sip.transaction import Deliver, Peer, Timeout, Transport
 from veertien.sip.transport import SipEndpoint
+from veertien.sip.ua import LocalEndpoint, cancel_for, new_request
 from veertien.speech.synthesis import Synthesiser
 from veertien.testcall.speaker import Conversation, ListeningSession
 
-OFFER = (
-    "v=0\r\no=veertien-caller {sid} {sid} IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\n"
-    "m=audio {port} RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n"
-)
 DTMF_PT = 101
 
 
@@ -61,10 +58,6 @@ class CallResult:
         return next((r for r in self.responses if r.status >= 200), None)
 
 
-def _host(address: str) -> str:
-    return f"[{address}]" if ":" in address else address
-
-
 def build_invite(
     core: SipCore,
     dialled: str,
@@ -74,36 +67,16 @@ def build_invite(
     caller: str,
     rtp_port: int,
 ) -> Request:
-    lhost, rhost = _host(local[0]), _host(server[0])
+    """Our INVITE to `dialled` at `server`, signed as `caller`, offering G.711 µ-law and RFC
+    4733 keys on `rtp_port`."""
+    target = f"sip:{dialled}@{LocalEndpoint(server[0], server[1]).hostport}"
     sid = str(int.from_bytes(os.urandom(4), "big"))
-    body = OFFER.format(sid=sid, ip=local[0], port=rtp_port).encode()
-    return Request(
-        "INVITE",
-        f"sip:{dialled}@{rhost}:{server[1]}",
-        Headers(
-            [
-                ("Via", f"SIP/2.0/UDP {lhost}:{local[1]};branch={core.new_branch()};rport"),
-                ("Max-Forwards", "70"),
-                ("From", f"<sip:{caller}@{lhost}:{local[1]}>;tag={core.new_id()}"),
-                ("To", f"<sip:{dialled}@{rhost}:{server[1]}>"),
-                ("Call-ID", f"{core.new_id()}@veertien-caller"),
-                ("CSeq", "1 INVITE"),
-                ("Contact", f"<sip:{caller}@{lhost}:{local[1]}>"),
-                ("Content-Type", "application/sdp"),
-            ]
-        ),
-        body,
-    )
-
-
-def build_cancel(invite: Request) -> Request:
-    """The CANCEL for a pending INVITE (RFC 3261 9.1): same Request-URI, Via, From, To and
-    Call-ID, CSeq number with method CANCEL."""
-    keep = ("Via", "From", "To", "Call-ID")
-    headers = [(name, invite.header(name) or "") for name in keep]
-    number = (invite.header("CSeq") or "1").split()[0]
-    headers += [("CSeq", f"{number} CANCEL"), ("Max-Forwards", "70")]
-    return Request("CANCEL", invite.uri, Headers(headers), b"")
+    sdp = offer((local[0], rtp_port), sid, (("0", "PCMU"),), str(DTMF_PT))
+    return new_request(
+        core, LocalEndpoint(local[0], local[1], caller), "INVITE", target,
+        call_id=f"{core.new_id()}@veertien-caller",  # how its calls are told apart in records
+        headers=[("Content-Type", "application/sdp")], body=sdp.to_bytes(),
+    )  # fmt: skip
 
 
 class _Call:
@@ -210,7 +183,7 @@ async def place_call(
     endpoint.dispatch(out, endpoint.loop.time())
 
     def cancel() -> None:
-        _, sent = core.send_request(build_cancel(invite), server, endpoint.loop.time())
+        _, sent = core.send_request(cancel_for(invite), server, endpoint.loop.time())
         endpoint.dispatch(sent, endpoint.loop.time())
 
     call.cancel = cancel

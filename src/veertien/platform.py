@@ -1,0 +1,194 @@
+"""Settings of the platform that are not routing: the dialogue (hand-over, key time-out, speech),
+privacy (how long records and callers' salts live; per municipality transcripts and audio
+samples) and the status webhook.
+
+They share `settings.json` (and the database's settings document) with the routing settings,
+flat, as documented in docs/routing.md; `routing.Settings` reads its own keys and hands the rest
+to `PlatformSettings` and `MunicipalityPrivacy`. This module imports nothing of veertien's but
+the error tree, so storage, call and server read these settings without importing routing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from enum import Enum
+from types import MappingProxyType
+from typing import Any
+
+from veertien.errors import InputError
+
+
+class SettingsError(InputError):
+    """Settings are invalid; the text names the key and the problem."""
+
+
+class HandoverMode(Enum):
+    """How a dialogue call is handed over (per call, the caller's abilities decide further)."""
+
+    EARLY_MEDIA = "early_media"  # never answer: the menu in early media, then a 302
+    REFER = "refer"  # answer, then REFER callers that allow it (a bridge for the others)
+
+
+ENGINES = ("whisper", "sphinx")
+THRESHOLDS = ("agree_accept", "solo_accept", "confirm")
+
+
+def share(key: str, value: object) -> float:
+    """A number from 0 to 1."""
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
+        raise SettingsError(f"{key} must be a number from 0 to 1")
+    return float(value)
+
+
+def days(key: str, value: object, most: int = 3650) -> int:
+    """A whole number of days from 1 to `most`."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
+        raise SettingsError(f"{key} must be a whole number of days from 1 to {most}")
+    return value
+
+
+def mapping(key: str, value: object) -> Mapping[str, Any]:
+    """`value` when it is a JSON object (names are text), else a SettingsError for `key`."""
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise SettingsError(f"{key} must be an object")
+    return value
+
+
+@dataclass(frozen=True)
+class PlatformSettings:
+    """Platform-wide settings that are not routing."""
+
+    key_timeout_s: float = 5.0  # the dialogue waits this long for a key after a menu
+    handover: HandoverMode = HandoverMode.EARLY_MEDIA
+    speech: bool = False  # the dialogue also listens for a spoken name (needs veertien[speech])
+    speech_engines: tuple[str, ...] = ENGINES  # see docs/speech.md
+    speech_workers: int = 0  # recogniser processes; 0: one per CPU core
+    speech_thresholds: Mapping[str, float] = field(default_factory=dict)  # policy overrides
+    status_webhook: str | None = None  # incidents are POSTed here as JSON (portal)
+    record_retention_days: int = 90  # call records older than this are deleted (AVG)
+    caller_salt_days: int = 1  # callers' numbers are hashed under a salt this long, then unlinkable
+
+    def __post_init__(self) -> None:
+        thresholds = MappingProxyType(dict(self.speech_thresholds))
+        object.__setattr__(self, "speech_thresholds", thresholds)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key_timeout_s": self.key_timeout_s,
+            "handover": self.handover.value,
+            "speech": self.speech,
+            "speech_engines": list(self.speech_engines),
+            "speech_workers": self.speech_workers,
+            "speech_thresholds": dict(self.speech_thresholds),
+            "status_webhook": self.status_webhook,
+            "record_retention_days": self.record_retention_days,
+            "caller_salt_days": self.caller_salt_days,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PlatformSettings:
+        """From a settings document's keys (others are ignored: they are routing's)."""
+        return cls(
+            key_timeout_s=_seconds("key_timeout_s", data.get("key_timeout_s", 5.0)),
+            handover=_handover(data.get("handover", HandoverMode.EARLY_MEDIA.value)),
+            speech=bool(data.get("speech", False)),
+            **_speech(data),
+            status_webhook=_webhook(data.get("status_webhook")),
+            record_retention_days=days(
+                "record_retention_days", data.get("record_retention_days", 90)
+            ),
+            caller_salt_days=days("caller_salt_days", data.get("caller_salt_days", 1), 90),
+        )
+
+
+PLATFORM_KEYS = frozenset(PlatformSettings().to_json())
+
+
+@dataclass(frozen=True, slots=True)
+class MunicipalityPrivacy:
+    """What a municipality allows to be kept of its callers."""
+
+    keep_transcripts: bool = False  # what callers said, kept in the call records (AVG: opt in)
+    audio_sampling: float = 0.0  # share of speech calls whose utterances are kept for tuning
+    audio_retention_days: int = 30  # how long kept utterances stay (storage.samples)
+
+    def to_json(self) -> dict[str, Any]:
+        """The values that differ from the defaults."""
+        default = MunicipalityPrivacy()
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if getattr(self, f.name) != getattr(default, f.name)
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> MunicipalityPrivacy:
+        default = cls()
+        return cls(
+            keep_transcripts=bool(data.get("keep_transcripts", False)),
+            audio_sampling=share("audio_sampling", data.get("audio_sampling", 0)),
+            audio_retention_days=days(
+                "audio_retention_days",
+                data.get("audio_retention_days", default.audio_retention_days),
+            ),
+        )
+
+
+PRIVACY_KEYS = frozenset(f.name for f in fields(MunicipalityPrivacy))
+
+
+@dataclass(frozen=True)
+class RetentionTerms:
+    """How long things are kept, for the scheduled purge (storage.retention)."""
+
+    record_days: int
+    salt_days: int
+    audio_days: Mapping[str, int]  # municipality code → days, where it set its own
+    default_audio_days: int = MunicipalityPrivacy().audio_retention_days
+
+
+def _webhook(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")) or " " in value:
+        raise SettingsError("status_webhook must be an http:// or https:// URL")
+    return value
+
+
+def _speech(data: Mapping[str, Any]) -> dict[str, Any]:
+    """speech_engines, speech_workers and speech_thresholds, checked."""
+    engines = data.get("speech_engines", list(ENGINES))
+    if (
+        not isinstance(engines, list)
+        or not engines
+        or any(e not in ENGINES for e in engines)
+        or len(set(engines)) != len(engines)
+    ):
+        raise SettingsError(f"speech_engines must list one or both of {', '.join(ENGINES)}")
+    workers = data.get("speech_workers", 0)
+    if not isinstance(workers, int) or isinstance(workers, bool) or not 0 <= workers <= 64:
+        raise SettingsError("speech_workers must be a whole number from 0 (one per core) to 64")
+    thresholds = mapping("speech_thresholds", data.get("speech_thresholds", {}))
+    for key in thresholds:
+        if key not in THRESHOLDS:
+            raise SettingsError(f"speech_thresholds.{key} is unknown ({', '.join(THRESHOLDS)})")
+    return {
+        "speech_engines": tuple(engines),
+        "speech_workers": workers,
+        "speech_thresholds": {k: share(f"speech_thresholds.{k}", v) for k, v in thresholds.items()},
+    }
+
+
+def _handover(value: object) -> HandoverMode:
+    try:
+        return HandoverMode(value)
+    except ValueError:
+        names = ", ".join(m.value for m in HandoverMode)
+        raise SettingsError(f"handover {value!r} is not one of {names}") from None
+
+
+def _seconds(key: str, value: object) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= 60:
+        raise SettingsError(f"{key} must be a number of seconds between 0 and 60")
+    return float(value)
