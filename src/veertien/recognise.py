@@ -54,11 +54,11 @@ def recognise_file(
     names = () if national else sorted({n.text for n in matcher.names if n.kind != "place"})
     context = Context(names, vocabulary=sorted({n.text for n in matcher.names}))
     settings = ctx.settings
-    engines = [Engine(e) for e in settings.speech_engines]
+    engines = [Engine(e) for e in settings.platform.speech_engines]
     audio = resample(pcm, rate)
     heard = hear_all(load(engines, cache), denoise(audio), context)
     results = {h.engine: matcher.match([(t.text, t.score) for t in h.transcripts]) for h in heard}
-    result = combine(results, Policy(**settings.speech_thresholds))
+    result = combine(results, Policy(**settings.platform.speech_thresholds))
     out = _json(ctx, next((h.transcripts[0].text for h in heard if h.transcripts), ""), result)
     out["engines"] = {
         h.engine.value: {

@@ -168,9 +168,9 @@ def test_audio_sampling_from_the_form(site: Site) -> None:
     page = client.post("/gemeenten/GM0664", data=form)
     assert "Opgeslagen" in page.text and 'value="2.5"' in page.text
     own = site.context().settings.for_municipality("GM0664")
-    assert (own.audio_sampling, own.audio_retention_days) == (0.025, 14)
+    assert (own.privacy.audio_sampling, own.privacy.audio_retention_days) == (0.025, 14)
     for bad in ({"audio_sampling": "veel"}, {"audio_sampling": "150"},
                 {"audio_retention_days": "0"}):  # fmt: skip
         page = client.post("/gemeenten/GM0664", data=_settings_form(site.csrf(), **bad))
         assert "Niet opgeslagen" in page.text, bad
-    assert site.context().settings.for_municipality("GM0664").audio_sampling == 0.025
+    assert site.context().settings.for_municipality("GM0664").privacy.audio_sampling == 0.025

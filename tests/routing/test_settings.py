@@ -90,7 +90,10 @@ def test_bad_settings_are_refused_with_a_reason(data: dict[str, Any], message: s
 
 
 def test_privacy_settings_have_defaults_and_round_trip() -> None:
-    assert (Settings().record_retention_days, Settings().caller_salt_days) == (90, 1)
+    assert (Settings().platform.record_retention_days, Settings().platform.caller_salt_days) == (
+        90,
+        1,
+    )
     data = {
         "record_retention_days": 30,
         "caller_salt_days": 7,
@@ -98,7 +101,7 @@ def test_privacy_settings_have_defaults_and_round_trip() -> None:
     }
     settings = Settings.from_json(data)
     goes = settings.for_municipality("GM0664")
-    assert (goes.audio_sampling, goes.audio_retention_days) == (0.1, 14)
+    assert (goes.privacy.audio_sampling, goes.privacy.audio_retention_days) == (0.1, 14)
     assert Settings.from_json(settings.to_json()) == settings
     assert (
         "audio_sampling"

@@ -38,7 +38,7 @@ def test_records_past_retention_are_deleted_and_the_rest_kept(
     settings = Settings.from_json({"record_retention_days": 90})
     hasher = CallerHasher(storage.engine, 1, lambda: NOW)
     retention = Retention(
-        storage.engine, lambda: settings, hasher, journal=journal, clock=lambda: NOW
+        storage.engine, settings.retention_terms, hasher, journal=journal, clock=lambda: NOW
     )
     result = retention.run()
     journal.close()

@@ -61,7 +61,7 @@ def test_data_folder_files_are_taken_in_once(storage: Storage) -> None:
     storage.data.settings_path.write_text(json.dumps({"key_timeout_s": 3}))
     assert storage.sync_files() is True
     assert storage.sync_files() is False  # same content: not again
-    assert storage.routing_context().settings.key_timeout_s == 3
+    assert storage.routing_context().settings.platform.key_timeout_s == 3
     assert _audit(storage)[-1][0] == "file:settings.json"
 
 

@@ -179,7 +179,7 @@ class DialogueManager:
 
     def _port(self, call: DialogueCall, session: RtpSession) -> RtpIvrPort:
         understanding = None
-        settings = call.ctx.settings
+        settings = call.ctx.settings.platform
         if self._speech_on(call):
             matcher = matcher_for_codes(call.ctx.directory, call.decision.named_codes())
             names = sorted({n.text for n in matcher.names if n.kind != "place"})
@@ -189,11 +189,11 @@ class DialogueManager:
 
     def _speech_on(self, call: DialogueCall) -> bool:
         """Whether this call's dialogue listens for names: the setting, and recognisers up."""
-        return call.ctx.settings.speech and self.listener is not None
+        return call.ctx.settings.platform.speech and self.listener is not None
 
     def _flow(self, call: DialogueCall) -> tuple[Flow, Resolver]:
         """The dialogue for this call and what resolves its choices at run time."""
-        settings = call.ctx.settings
+        settings = call.ctx.settings.platform
         resolver = AreaResolver(
             call.decision,
             lambda code: decide_municipality(code, call.facts, call.ctx),

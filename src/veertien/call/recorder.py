@@ -107,7 +107,7 @@ class Recorder:
         """Keep the call's utterances where its municipality samples audio for tuning."""
         if self.samples is None or code is None or not call.audio:
             return
-        share = call.ctx.settings.for_municipality(code).audio_sampling
+        share = call.ctx.settings.for_municipality(code).privacy.audio_sampling
         if share <= 0 or random.random() >= share:
             return
         saving = asyncio.ensure_future(
@@ -122,7 +122,7 @@ def _dialogue(call: DialogueCall, outcome: Outcome) -> tuple[tuple[str, str], ..
     """The dialogue for the record; what the caller said only where the municipality the call
     went to keeps transcripts (otherwise "[not kept]")."""
     code = outcome.municipality
-    keep = code is not None and call.ctx.settings.for_municipality(code).keep_transcripts
+    keep = code is not None and call.ctx.settings.for_municipality(code).privacy.keep_transcripts
     out, previous = [], None
     for event in outcome.events:
         said = event.kind is EventKind.SPEECH or (

@@ -9,6 +9,7 @@ from enum import Enum
 from typing import Protocol
 
 from veertien.ivr.runner import IvrEvent, Outcome, OutcomeKind
+from veertien.platform import HandoverMode
 from veertien.routing import CallFacts, RoutingContext, RoutingDecision
 from veertien.sip.core import IncomingRequest
 from veertien.sip.sdp import AudioChoice, SessionDescription
@@ -49,7 +50,7 @@ class DialogueCall:
     def handover(self) -> Handover:
         """With `handover: refer`, REFER when the caller allows it (no Allow header: assume
         so), else a media bridge; otherwise early media and a 302."""
-        if self.ctx.settings.handover != "refer":
+        if self.ctx.settings.platform.handover is not HandoverMode.REFER:
             return Handover.EARLY_MEDIA
         allow = self.event.request.header("Allow")
         return Handover.REFER if allow is None or "REFER" in allow.upper() else Handover.BRIDGE

@@ -7,7 +7,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from veertien.routing.hours import DAYS, SettingsError
+from veertien.routing import SettingsError
+from veertien.routing.hours import DAYS
 from veertien.routing.settings import MunicipalitySettings
 
 URI_FIELDS = ("destination", "closed_destination", "calamity_destination", "overflow_destination")
@@ -99,8 +100,8 @@ def form_values(settings: MunicipalitySettings) -> dict[str, Any]:
     values: dict[str, Any] = {k: data.get(k, "") for k in (*URI_FIELDS, *TEXT_FIELDS)}
     values.update({k: bool(data.get(k)) for k in FLAGS})
     values["status"] = data.get("status", "")
-    values["audio_sampling"] = f"{settings.audio_sampling * 100:g}"
-    values["audio_retention_days"] = str(settings.audio_retention_days)
+    values["audio_sampling"] = f"{settings.privacy.audio_sampling * 100:g}"
+    values["audio_retention_days"] = str(settings.privacy.audio_retention_days)
     values["departments"] = "\n".join(
         f"{d['name']} | {d['destination']}" for d in data.get("departments", [])
     )

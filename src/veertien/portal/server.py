@@ -64,7 +64,7 @@ class PortalServer:
 
         def webhook(payload: dict[str, Any]) -> None:
             ctx: RoutingContext = context()
-            url = ctx.settings.status_webhook
+            url = ctx.settings.platform.status_webhook
             if url:
                 post_webhook(url)(payload)
 

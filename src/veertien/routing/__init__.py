@@ -1,5 +1,6 @@
 """Pure routing decisions: RoutingDecision(kind, target, reason, data_version); no I/O."""
 
+from veertien.platform import SettingsError
 from veertien.routing.decision import (
     Announcement,
     Candidate,
@@ -11,7 +12,7 @@ from veertien.routing.decision import (
     Scope,
 )
 from veertien.routing.engine import CallFacts, RoutingContext, decide, decide_municipality
-from veertien.routing.hours import OpeningHours, SettingsError, TimeRange, dutch_public_holidays
+from veertien.routing.hours import OpeningHours, TimeRange, dutch_public_holidays
 from veertien.routing.settings import MunicipalitySettings, Settings
 
 __all__ = [

@@ -7,13 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cache
 
-from veertien.errors import InputError
+from veertien.platform import SettingsError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-class SettingsError(InputError):
-    """A setting could not be read; the message says which and why."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,11 @@
-"""Per-municipality and platform settings for routing, with defaults so the demo needs none.
+"""The settings document: routing's own settings per municipality and for the platform, with
+the platform's other settings (veertien.platform: dialogue, speech, privacy, webhook) beside
+them, and defaults so the demo needs none.
 
-Settings are plain frozen data. They are read from JSON (the data folder's settings.json until the
-portal and database take over; format in docs/routing.md) and validated as a whole: a bad value
-raises `SettingsError` naming the municipality and key, and nothing is applied.
+Settings are plain frozen data. They are read from JSON (settings.json and the database's
+settings document, flat; format in docs/routing.md) and validated as a whole: a bad value raises
+`SettingsError` naming the municipality and key, and nothing is applied. Routing itself reads
+only its own fields; `platform` and each municipality's `privacy` are for the rest.
 """
 
 from __future__ import annotations
@@ -18,8 +21,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from veertien.directory import ConnectionStatus, SliverRule
 from veertien.numbering import NumberingConfig, dutch_area_codes, to_national
+from veertien.platform import (
+    PLATFORM_KEYS,
+    PRIVACY_KEYS,
+    MunicipalityPrivacy,
+    PlatformSettings,
+    RetentionTerms,
+    SettingsError,
+    mapping,
+    share,
+)
 from veertien.routing.decision import Department
-from veertien.routing.hours import OpeningHours, SettingsError
+from veertien.routing.hours import OpeningHours
 from veertien.sip.uri import SipSyntaxError, destination_uri
 
 MAX_MESSAGE_CHARS = 1000  # a closed or calamity message; spoken, it takes about a minute
@@ -63,16 +76,14 @@ class MunicipalitySettings:
     calamity_destination: str | None = None
     calamity_message: str | None = None
     overflow_destination: str | None = None
-    keep_transcripts: bool = False  # what callers said, kept in the call records (AVG: opt in)
     departments: tuple[Department, ...] = ()  # offered by key before the transfer (max 9)
-    audio_sampling: float = 0.0  # share of speech calls whose utterances are kept for tuning
-    audio_retention_days: int = 30  # how long kept utterances stay (storage.samples)
+    privacy: MunicipalityPrivacy = field(default_factory=MunicipalityPrivacy)  # what is kept
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {}
+        data: dict[str, Any] = self.privacy.to_json()
         for f in fields(self):
             value = getattr(self, f.name)
-            if value == getattr(DEFAULT, f.name):  # only what differs from the defaults
+            if f.name == "privacy" or value == getattr(DEFAULT, f.name):  # what differs only
                 continue
             if f.name == "departments":
                 value = [d.to_json() for d in value]
@@ -85,8 +96,8 @@ class MunicipalitySettings:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> MunicipalitySettings:
-        data = _object("a municipality's settings", data)
-        known = {f.name for f in fields(cls)}
+        data = mapping("a municipality's settings", data)
+        known = {f.name for f in fields(cls) if f.name != "privacy"} | PRIVACY_KEYS
         unknown = set(data) - known
         if unknown:
             raise SettingsError(f"unknown keys {sorted(unknown)}")
@@ -103,13 +114,8 @@ class MunicipalitySettings:
             status=status,
             hours=OpeningHours.from_json(hours) if hours is not None else None,
             calamity=bool(data.get("calamity", False)),
-            keep_transcripts=bool(data.get("keep_transcripts", False)),
             departments=_departments(data.get("departments", [])),
-            audio_sampling=_share("audio_sampling", data.get("audio_sampling", 0)),
-            audio_retention_days=_days(
-                "audio_retention_days",
-                data.get("audio_retention_days", DEFAULT.audio_retention_days),
-            ),
+            privacy=MunicipalityPrivacy.from_json(data),
             **{k: _check_uri(k, data.get(k)) for k in uris},
             **{k: _check_text(k, data.get(k)) for k in texts},
         )
@@ -133,18 +139,6 @@ def _departments(value: object) -> tuple[Department, ...]:
 MAX_DEPARTMENTS = 9
 
 
-def _share(key: str, value: object) -> float:
-    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= 1:
-        raise SettingsError(f"{key} must be a number from 0 to 1")
-    return float(value)
-
-
-def _days(key: str, value: object, most: int = 3650) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
-        raise SettingsError(f"{key} must be a whole number of days from 1 to {most}")
-    return value
-
-
 DEFAULT = MunicipalitySettings()
 
 
@@ -158,22 +152,12 @@ class Settings:
     timezone: str = "Europe/Amsterdam"
     area_defaults: Mapping[str, str] = field(default_factory=dict)  # area code -> regional KCC
     direct_when_single_participant: bool = False
-    key_timeout_s: float = 5.0  # the dialogue waits this long for a key after a menu
-    handover: str = "early_media"  # or "refer": answer, then REFER callers that allow it
-    speech: bool = False  # the dialogue also listens for a spoken name (needs veertien[speech])
-    speech_engines: tuple[str, ...] = ("whisper", "sphinx")  # see docs/speech.md
-    speech_workers: int = 0  # recogniser processes; 0: one per CPU core
-    speech_thresholds: Mapping[str, float] = field(default_factory=dict)  # policy overrides
-    status_webhook: str | None = None  # incidents are POSTed here as JSON (portal)
-    record_retention_days: int = 90  # call records older than this are deleted (AVG)
-    caller_salt_days: int = 1  # callers' numbers are hashed under a salt this long, then unlinkable
+    platform: PlatformSettings = field(default_factory=PlatformSettings)  # not routing's
     version: str = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "municipalities", MappingProxyType(dict(self.municipalities)))
         object.__setattr__(self, "area_defaults", MappingProxyType(dict(self.area_defaults)))
-        thresholds = MappingProxyType(dict(self.speech_thresholds))
-        object.__setattr__(self, "speech_thresholds", thresholds)
         text = json.dumps(self.to_json(), sort_keys=True)
         object.__setattr__(self, "version", hashlib.sha256(text.encode()).hexdigest()[:8])
 
@@ -185,22 +169,20 @@ class Settings:
         updated = replace(self.for_municipality(code), **changes)
         return replace(self, municipalities={**self.municipalities, code: updated})
 
+    def retention_terms(self) -> RetentionTerms:
+        """How long records, salts and each municipality's audio samples are kept."""
+        audio = {c: m.privacy.audio_retention_days for c, m in self.municipalities.items()}
+        platform = self.platform
+        return RetentionTerms(platform.record_retention_days, platform.caller_salt_days, audio)
+
     def to_json(self) -> dict[str, Any]:
         return {
+            **self.platform.to_json(),
             "timezone": self.timezone,
             "national_numbers": list(self.numbering.national_numbers),
             "access_numbers": dict(self.numbering.access_numbers),
             "area_defaults": dict(self.area_defaults),
             "direct_when_single_participant": self.direct_when_single_participant,
-            "key_timeout_s": self.key_timeout_s,
-            "handover": self.handover,
-            "speech": self.speech,
-            "speech_engines": list(self.speech_engines),
-            "speech_workers": self.speech_workers,
-            "speech_thresholds": dict(self.speech_thresholds),
-            "status_webhook": self.status_webhook,
-            "record_retention_days": self.record_retention_days,
-            "caller_salt_days": self.caller_salt_days,
             "sliver": {
                 "max_postcodes": self.sliver_rule.max_postcodes,
                 "max_share_of_municipality": self.sliver_rule.max_share_of_municipality,
@@ -210,39 +192,22 @@ class Settings:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Settings:
-        known = {
-            "timezone",
-            "national_numbers",
-            "access_numbers",
-            "area_defaults",
-            "direct_when_single_participant",
-            "key_timeout_s",
-            "handover",
-            "speech",
-            "speech_engines",
-            "speech_workers",
-            "speech_thresholds",
-            "status_webhook",
-            "record_retention_days",
-            "caller_salt_days",
-            "sliver",
-            "municipalities",
-        }
+        data = mapping("settings", data)
+        known = ROUTING_KEYS | PLATFORM_KEYS
         unknown = set(data) - known
         if unknown:
             raise SettingsError(f"unknown settings {sorted(unknown)}")
         munis: dict[str, MunicipalitySettings] = {}
-        data = _object("settings", data)
-        for code, value in _object("municipalities", data.get("municipalities", {})).items():
+        for code, value in mapping("municipalities", data.get("municipalities", {})).items():
             try:
                 munis[code] = MunicipalitySettings.from_json(value)
             except SettingsError as exc:
                 raise SettingsError(f"municipalities.{code}: {exc}") from None
-        defaults = dict(_object("area_defaults", data.get("area_defaults", {})))
+        defaults = dict(mapping("area_defaults", data.get("area_defaults", {})))
         for area, uri in defaults.items():
             _check_area(f"area_defaults.{area}", area)
             _check_uri(f"area_defaults.{area}", uri)
-        sliver = _sliver(_object("sliver", data.get("sliver", {})))
+        sliver = _sliver(mapping("sliver", data.get("sliver", {})))
         timezone = str(data.get("timezone", "Europe/Amsterdam"))
         try:
             ZoneInfo(timezone)
@@ -255,23 +220,16 @@ class Settings:
             timezone=timezone,
             area_defaults=defaults,
             direct_when_single_participant=bool(data.get("direct_when_single_participant")),
-            key_timeout_s=_positive("key_timeout_s", data.get("key_timeout_s", 5.0)),
-            handover=_handover(data.get("handover", "early_media")),
-            speech=bool(data.get("speech", False)),
-            **_speech(data),
-            status_webhook=_webhook(data.get("status_webhook")),
-            record_retention_days=_days(
-                "record_retention_days", data.get("record_retention_days", 90)
-            ),
-            caller_salt_days=_days("caller_salt_days", data.get("caller_salt_days", 1), 90),
+            platform=PlatformSettings.from_json(data),
         )
 
 
-def _object(key: str, value: object) -> Mapping[str, Any]:
-    """`value` when it is a JSON object (names are text), else a SettingsError for `key`."""
-    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
-        raise SettingsError(f"{key} must be an object")
-    return value
+ROUTING_KEYS = frozenset(
+    {
+        "timezone", "national_numbers", "access_numbers", "area_defaults",
+        "direct_when_single_participant", "sliver", "municipalities",
+    }
+)  # fmt: skip
 
 
 def _sliver(data: Mapping[str, Any]) -> SliverRule:
@@ -281,63 +239,8 @@ def _sliver(data: Mapping[str, Any]) -> SliverRule:
     if not isinstance(postcodes, int) or isinstance(postcodes, bool) or not 0 <= postcodes <= 99:
         raise SettingsError("sliver.max_postcodes must be a whole number from 0 to 99")
     default = SliverRule().max_share_of_municipality
-    share = _share(
-        "sliver.max_share_of_municipality", data.get("max_share_of_municipality", default)
-    )
-    return SliverRule(postcodes, share)
-
-
-def _webhook(value: object) -> str | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str) or not value.startswith(("http://", "https://")) or " " in value:
-        raise SettingsError("status_webhook must be an http:// or https:// URL")
-    return value
-
-
-ENGINES = ("whisper", "sphinx")
-THRESHOLDS = ("agree_accept", "solo_accept", "confirm")
-
-
-def _speech(data: Mapping[str, Any]) -> dict[str, Any]:
-    """speech_engines, speech_workers and speech_thresholds, checked."""
-    engines = data.get("speech_engines", list(ENGINES))
-    if (
-        not isinstance(engines, list)
-        or not engines
-        or any(e not in ENGINES for e in engines)
-        or len(set(engines)) != len(engines)
-    ):
-        raise SettingsError(f"speech_engines must list one or both of {', '.join(ENGINES)}")
-    workers = data.get("speech_workers", 0)
-    if not isinstance(workers, int) or isinstance(workers, bool) or not 0 <= workers <= 64:
-        raise SettingsError("speech_workers must be a whole number from 0 (one per core) to 64")
-    thresholds = _object("speech_thresholds", data.get("speech_thresholds", {}))
-    for key in thresholds:
-        if key not in THRESHOLDS:
-            raise SettingsError(f"speech_thresholds.{key} is unknown ({', '.join(THRESHOLDS)})")
-    return {
-        "speech_engines": tuple(engines),
-        "speech_workers": workers,
-        "speech_thresholds": {
-            k: _share(f"speech_thresholds.{k}", v) for k, v in thresholds.items()
-        },
-    }
-
-
-HANDOVERS = ("early_media", "refer")
-
-
-def _handover(value: object) -> str:
-    if value not in HANDOVERS:
-        raise SettingsError(f"handover {value!r} is not one of {', '.join(HANDOVERS)}")
-    return str(value)
-
-
-def _positive(key: str, value: object) -> float:
-    if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= 60:
-        raise SettingsError(f"{key} must be a number of seconds between 0 and 60")
-    return float(value)
+    most = share("sliver.max_share_of_municipality", data.get("max_share_of_municipality", default))
+    return SliverRule(postcodes, most)
 
 
 def _check_area(key: str, area: object) -> str:
@@ -357,7 +260,7 @@ def _numbering(data: Mapping[str, Any]) -> NumberingConfig:
             raise SettingsError(f"national_numbers: {number!r} is not a telephone number")
         national.append(digits)
     access: dict[str, str] = {}
-    for number, area in _object("access_numbers", data.get("access_numbers", {})).items():
+    for number, area in mapping("access_numbers", data.get("access_numbers", {})).items():
         digits = to_national(str(number))
         if not digits:
             raise SettingsError(f"access_numbers: {number!r} is not a telephone number")

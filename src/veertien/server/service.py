@@ -20,8 +20,8 @@ from prometheus_client import CollectorRegistry
 from veertien.call.dialogue import DialogueManager
 from veertien.call.port import PromptCache
 from veertien.call.redirect import RedirectHandler
+from veertien.platform import PlatformSettings
 from veertien.records import CallRecordSink, HashingSink, JsonLinesSink, TeeSink
-from veertien.routing import Settings
 from veertien.server.metrics import CallMetrics, LiveFigures
 from veertien.sip.core import SipCore
 from veertien.sip.transport import SipEndpoint
@@ -83,7 +83,7 @@ def _dialogues(
     return DialogueManager(core, sink, prompts, time.perf_counter, media_host=host)
 
 
-async def _listener(data: DataDir, settings: Settings) -> Listener | None:
+async def _listener(data: DataDir, settings: PlatformSettings) -> Listener | None:
     """The recogniser pool, its engines loaded in every worker, when the settings turn speech
     on; None (keys only) with the reason logged when it cannot start."""
     engines = [Engine(name) for name in settings.speech_engines]
@@ -111,11 +111,12 @@ async def start_service(
     storage = await asyncio.to_thread(Storage.open, data)
     context = LiveContext(storage)
     settings = context.current.settings
-    hasher = CallerHasher(storage.engine, settings.caller_salt_days)
+    hasher = CallerHasher(storage.engine, settings.platform.caller_salt_days)
     metrics = CallMetrics(CollectorRegistry())
     sink, database, journal = _sinks(storage, data, records, hasher, metrics)
     retention = Retention(
-        storage.engine, lambda: context.current.settings, hasher,
+        storage.engine, lambda: context.current.settings.retention_terms(),  # noqa: PLW0108 (live)
+        hasher,
         AudioSamples(data.path / SAMPLES), journal,
     )  # fmt: skip
     await asyncio.to_thread(retention.run)
@@ -124,8 +125,8 @@ async def start_service(
     manager = _dialogues(core, sink, data, host) if dialogues else None
     if manager is not None:
         manager.samples = retention.samples
-    if manager is not None and settings.speech:
-        manager.listener = await _listener(data, settings)
+    if manager is not None and settings.platform.speech:
+        manager.listener = await _listener(data, settings.platform)
     handler = RedirectHandler(
         core, context, sink, time.perf_counter, lambda: datetime.now(zone), dialogues=manager
     )

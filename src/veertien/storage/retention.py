@@ -15,8 +15,7 @@ from typing import Protocol
 
 from sqlalchemy import Engine, delete
 
-from veertien.routing import Settings
-from veertien.routing.settings import DEFAULT
+from veertien.platform import RetentionTerms
 from veertien.storage.privacy import CallerHasher
 from veertien.storage.samples import AudioSamples
 from veertien.storage.schema import call_records
@@ -47,24 +46,23 @@ def purge_records(engine: Engine, before: datetime) -> int:
 @dataclass
 class Retention:
     engine: Engine
-    settings: Callable[[], Settings]
+    terms: Callable[[], RetentionTerms]  # read anew at every run: settings may change
     hasher: CallerHasher | None = None
     samples: AudioSamples | None = None
     journal: Purgeable | None = None
     clock: Callable[[], float] = time.time
 
     def run(self) -> PurgeResult:
-        settings = self.settings()
+        terms = self.terms()
         now = self.clock()
-        before = datetime.fromtimestamp(now, UTC) - timedelta(days=settings.record_retention_days)
+        before = datetime.fromtimestamp(now, UTC) - timedelta(days=terms.record_days)
         records = purge_records(self.engine, before)
         lines = self.journal.purge(before) if self.journal is not None else 0
         samples = 0
         if self.samples is not None:
-            days = {c: m.audio_retention_days for c, m in settings.municipalities.items()}
-            samples = self.samples.purge(days, DEFAULT.audio_retention_days, now)
+            samples = self.samples.purge(terms.audio_days, terms.default_audio_days, now)
         if self.hasher is not None:
-            self.hasher.days = settings.caller_salt_days
+            self.hasher.days = terms.salt_days
             self.hasher.prepare()
         if records or lines or samples:
             log.info(
