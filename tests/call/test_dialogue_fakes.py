@@ -8,16 +8,16 @@ import asyncio
 
 from tests.call.fakes import ScriptedSession, SilentVoice
 from tests.conftest import TUESDAY_MORNING
-from tests.sip.helpers import invite
+from tests.sip.helpers import invite, request
 from veertien.call.dialogue import DialogueManager
 from veertien.call.port import PromptCache
 from veertien.directory import demo_directory
 from veertien.records import MemorySink
-from veertien.routing import CallFacts, RoutingContext, decide
-from veertien.sip.core import IncomingRequest, Output, SipCore
-from veertien.sip.message import Response
+from veertien.routing import CallFacts, RoutingContext, Settings, decide
+from veertien.sip.core import IncomingAck, IncomingRequest, Output, SipCore, make_response
+from veertien.sip.message import Request, Response
 from veertien.sip.parser import parse_message
-from veertien.sip.transaction import Peer, Transmit, Transport
+from veertien.sip.transaction import Deliver, Peer, Timeout, Transmit, Transport
 
 OFFER = (
     "v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
@@ -62,3 +62,88 @@ async def test_a_key_in_the_menu_ends_in_a_302_without_a_socket() -> None:
     assert ("key", "2") in record.dialogue and record.route == "keys"
     (session,) = ScriptedSession.made
     assert not session.opened and len(session.played) == 2
+
+
+class Caller:
+    """The far end of an answered call, over the real core: ACKs our 200, accepts our REFER
+    (202), reports the transfer in a NOTIFY and answers our BYE."""
+
+    def __init__(self, core: SipCore, manager: DialogueManager) -> None:
+        self.core = core
+        self.manager = manager
+        self.seen: list[str] = []
+        self.cseq = 1
+
+    def send(self, outputs: list[Output]) -> None:
+        for out in outputs:
+            if not isinstance(out, Transmit):
+                continue
+            message = parse_message(out.data)
+            if isinstance(message, Response):
+                self.seen.append(str(message.status))
+                if message.status == 200 and (message.header("CSeq") or "").endswith("INVITE"):
+                    self._ack(message)
+            else:
+                self.seen.append(message.method)
+                self._answer(message)
+
+    def _deliver(self, data: bytes) -> None:
+        for event in self.core.receive(data, PEER, asyncio.get_running_loop().time()):
+            if isinstance(event, Transmit):
+                self.send([event])
+            elif isinstance(event, IncomingRequest | IncomingAck):
+                self.send(self.manager.in_dialog(event) or [])
+            elif isinstance(event, Deliver | Timeout):
+                assert self.manager.client_event(event)
+
+    def _ack(self, ok: Response) -> None:
+        to = ok.header("To") or ""
+        ack = request("ACK", branch="z9hG4bK-ack", to_tag=to.split("tag=")[1])
+        self._deliver(ack)
+
+    def _answer(self, ours: Request) -> None:
+        status = 202 if ours.method == "REFER" else 200
+        self._deliver(make_response(ours, status).to_bytes())
+        if ours.method == "REFER":
+            self.cseq += 1
+            notify = request(
+                "NOTIFY",
+                branch="z9hG4bK-notify",
+                to_tag=_tag(ours.header("From")),
+                cseq=self.cseq,
+                extra="Event: refer\r\nContent-Type: message/sipfrag\r\n",
+            ).replace(b"Content-Length: 0\r\n\r\n", b"Content-Length: 16\r\n\r\nSIP/2.0 200 OK\r\n")
+            self._deliver(notify)
+
+
+def _tag(value: str | None) -> str:
+    return (value or "").split("tag=")[1].split(";")[0]
+
+
+async def test_an_answered_call_is_referred_without_a_socket() -> None:
+    """handover: refer — 200 (kept up until the ACK), the menu, a key, REFER accepted, the
+    caller's NOTIFY says 200, BYE: all through the user agent over the real core."""
+    ScriptedSession.script = [None, "2"]
+    ScriptedSession.made = []
+    core, sink = SipCore(), MemorySink()
+    manager = DialogueManager(
+        core, sink, PromptCache(SilentVoice()), asyncio.get_running_loop().time,
+        sessions=ScriptedSession,
+    )  # fmt: skip
+    caller = Caller(core, manager)
+    manager.attach(caller.send, ("127.0.0.1", 5060))
+    data = invite("140113", extra="Content-Type: application/sdp\r\n", body=OFFER)
+    event = core.receive(data, PEER, asyncio.get_running_loop().time())[-1]
+    assert isinstance(event, IncomingRequest)
+    ctx = RoutingContext(demo_directory(), Settings.from_json({"handover": "refer"}))
+    facts = CallFacts("140113", TUESDAY_MORNING, "0612345678")
+    assert manager.start(event, decide(facts, ctx), facts, ctx, 0.0) == []
+    await asyncio.wait_for(asyncio.gather(*manager.tasks.values()), 5)
+
+    assert caller.seen == ["200", "REFER", "200", "BYE"]  # 200 to our INVITE; 200 to NOTIFY
+    (record,) = sink.records
+    assert (record.handover, record.outcome, record.response) == ("refer", "transferred", 200)
+    assert ("refer", "sip:+31113000001@127.0.0.1:5080") in record.dialogue
+    assert ("notify", "200 OK") in record.dialogue
+    assert record.stages[-3:] == ("transferred", "answer_known", "answered")
+    assert not core.accepted and not manager.ua.dialogs  # the 2xx was ACKed, the dialog is gone

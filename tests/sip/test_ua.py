@@ -8,6 +8,7 @@ import asyncio
 from tests.sip.helpers import invite, request
 from veertien.sip.core import IncomingRequest, Output, SipCore
 from veertien.sip.dialog import Dialog, DialogState
+from veertien.sip.message import Response
 from veertien.sip.parser import parse_message
 from veertien.sip.transaction import Deliver, Peer, Transmit, Transport
 from veertien.sip.ua import LocalEndpoint, UserAgent, cancel_for, dialog_id_of, new_request
@@ -48,12 +49,18 @@ def test_a_new_request_and_its_cancel() -> None:
     assert all(cancel.header(h) == sent.header(h) for h in ("Via", "From", "To", "Call-ID"))
 
 
-async def test_a_request_returns_its_final_response() -> None:
+async def _asking(timeout: float) -> tuple[Wire, SipCore, UserAgent, asyncio.Future[Response]]:
+    """A user agent on a fake wire that has just sent an OPTIONS and awaits its answer."""
     wire, core = Wire(), SipCore()
     ua = UserAgent(core, LocalEndpoint("127.0.0.1", 5060), lambda: wire.now, wire.send)
     options = new_request(core, ua.local, "OPTIONS", "sip:kcc@127.0.0.1:5080")
-    asking = asyncio.ensure_future(ua.request(options, PEER, 5.0))
+    asking = asyncio.ensure_future(ua.request(options, PEER, timeout))
     await asyncio.sleep(0)
+    return wire, core, ua, asking
+
+
+async def test_a_request_returns_its_final_response() -> None:
+    wire, core, ua, asking = await _asking(5.0)
     (out,) = wire.sent
     sent = parse_message(out)
     reply = sent.to_bytes().replace(b"OPTIONS sip:kcc@127.0.0.1:5080 SIP/2.0", b"SIP/2.0 200 OK")
@@ -64,11 +71,7 @@ async def test_a_request_returns_its_final_response() -> None:
 
 
 async def test_no_answer_is_a_timeout() -> None:
-    wire, core = Wire(), SipCore()
-    ua = UserAgent(core, LocalEndpoint("127.0.0.1", 5060), lambda: wire.now, wire.send)
-    options = new_request(core, ua.local, "OPTIONS", "sip:kcc@127.0.0.1:5080")
-    asking = asyncio.ensure_future(ua.request(options, PEER, 60.0))
-    await asyncio.sleep(0)
+    _, core, ua, asking = await _asking(60.0)
     timed_out = [e for e in core.on_timers(40.0) if not isinstance(e, Transmit)]
     assert [ua.on_event(e) for e in timed_out] == [[]]
     try:
