@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from veertien.call.answered import AnsweredLeg, OurMedia
@@ -74,43 +75,29 @@ class AnsweredHandover:
                     phase=phase,
                 )
                 return
-            await self._hand_over(call, leg, session, outcome, first_us)
+            await self._hand_over(_Answered(call, leg, session, first_us), outcome)
         except Exception:
             await leg.bye()  # never leave an answered caller on an open line
             raise
         finally:
             leg.close()
 
-    async def _hand_over(
-        self,
-        call: DialogueCall,
-        leg: AnsweredLeg,
-        session: RtpSession,
-        outcome: Outcome,
-        first_us: float,
-    ) -> None:
+    async def _hand_over(self, answered: _Answered, outcome: Outcome) -> None:
         transfer = outcome.kind is OutcomeKind.TRANSFER and outcome.target
-        if transfer and call.handover is Handover.BRIDGE:
-            await self._bridge(call, leg, session, outcome, first_us)
+        if transfer and answered.call.handover is Handover.BRIDGE:
+            await self._bridge(answered, outcome)
         elif transfer:
-            await self._refer(call, leg, session, outcome, first_us)
+            await self._refer(answered, outcome)
         else:
-            await leg.bye()
+            await answered.leg.bye()
             self.recorder.write(
-                call, 200, "announced", outcome, first_us, handover=Handover.REFER,
-                notes=tuple(leg.notes),
+                answered.call, 200, "announced", outcome, answered.first_us,
+                handover=Handover.REFER, notes=tuple(answered.leg.notes),
             )  # fmt: skip
 
-    async def _refer(
-        self,
-        call: DialogueCall,
-        leg: AnsweredLeg,
-        session: RtpSession,
-        outcome: Outcome,
-        first_us: float,
-    ) -> None:
+    async def _refer(self, answered: _Answered, outcome: Outcome) -> None:
         assert outcome.target is not None
-        heard = session.heard_at
+        call, leg, heard = answered.call, answered.leg, answered.session.heard_at
         key_ms = (self.clock() - heard) * 1000 if heard is not None else None
         status = await unless_hung_up(leg, leg.refer(outcome.target))
         await leg.bye()
@@ -120,20 +107,15 @@ class AnsweredHandover:
             ok = 200 <= status < 300
             result, hung_up = ("transferred" if ok else f"transfer failed ({status})"), None
         self.recorder.write(
-            call, status, result, outcome, first_us, key_ms=key_ms, handover=Handover.REFER,
-            phase=hung_up, notes=tuple(leg.notes), reached=handed_over(leg.referred, result),
+            call, status, result, outcome, answered.first_us, key_ms=key_ms,
+            handover=Handover.REFER, phase=hung_up, notes=tuple(leg.notes),
+            reached=handed_over(leg.referred, result),
         )  # fmt: skip
 
-    async def _bridge(
-        self,
-        call: DialogueCall,
-        leg: AnsweredLeg,
-        session: RtpSession,
-        outcome: Outcome,
-        first_us: float,
-    ) -> None:
+    async def _bridge(self, answered: _Answered, outcome: Outcome) -> None:
         """Call the municipality ourselves and relay the media until either side hangs up."""
         assert outcome.target is not None
+        call, leg, session = answered.call, answered.leg, answered.session
         dtmf = session.dtmf.payload_type if session.dtmf else None
         other = RtpSession(session.law, dtmf, ("127.0.0.1", 9), self.pacing)
         port = await other.open(self.media_host)
@@ -152,13 +134,23 @@ class AnsweredHandover:
             await outbound.bye()
             await leg.bye()
             self.recorder.write(
-                call, status, result, outcome, first_us, handover=Handover.BRIDGE,
+                call, status, result, outcome, answered.first_us, handover=Handover.BRIDGE,
                 notes=(("bridge", outcome.target), ("answered", str(status))),
                 reached=handed_over(True, result),
             )  # fmt: skip
         finally:
             other.close()
             outbound.close()
+
+
+@dataclass(frozen=True, slots=True)
+class _Answered:
+    """An answered call whose dialogue is over: what the hand-over works with."""
+
+    call: DialogueCall
+    leg: AnsweredLeg
+    session: RtpSession
+    first_us: float
 
 
 async def _first_to_end(*events: asyncio.Event) -> None:
