@@ -9,7 +9,7 @@ import struct
 
 from veertien.media.g711 import Law, encode, silence
 from veertien.media.rtp import RtpPacket
-from veertien.media.session import RtpSession
+from veertien.media.session import RtpSession, bare_host
 
 
 def _socket() -> socket.socket:
@@ -111,3 +111,68 @@ async def test_an_answers_time_out_waits_for_a_caller_still_speaking() -> None:
     finally:
         caller.close()
         platform.close()
+
+
+class _Wire:
+    """A fake datagram transport: what the session sends, and where to."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[bytes, tuple[str, int]]] = []
+
+    def sendto(self, data: bytes, addr: tuple[str, int]) -> None:
+        self.sent.append((data, addr))
+
+
+def _key_packets(event: int, seq: int) -> list[bytes]:
+    """One RFC 4733 key press: an update and the end packet."""
+    start = struct.pack("!BBH", event, 10, 160)
+    end = struct.pack("!BBH", event, 0x80 | 10, 320)
+    return [
+        RtpPacket(101, seq, 8000, 7, start).to_bytes(),
+        RtpPacket(101, seq + 1, 8000, 7, end).to_bytes(),
+    ]
+
+
+def _guarded(send_unlatched: bool) -> tuple[RtpSession, _Wire]:
+    session = RtpSession(Law.PCMA, 101, ("127.0.0.1", 40000))
+    wire = _Wire()
+    session.transport = wire  # type: ignore[assignment]
+    session.trust({"127.0.0.1"}, send_unlatched=send_unlatched)
+    return session, wire
+
+
+async def test_a_third_party_cannot_press_keys_for_the_caller() -> None:
+    """An injected DTMF 3 once sent the caller to Reimerswaal: RTP is taken only from a trusted
+    host until latched, then from the latched address alone."""
+    session, _ = _guarded(send_unlatched=True)
+    for data in _key_packets(3, 1):
+        session.datagram_received(data, ("127.0.0.2", 4000))  # another host
+    assert session.keys.empty() and session.latched is None and session.refused == 2
+    session.datagram_received(
+        RtpPacket(8, 1, 160, 9, b"\xd5" * 160).to_bytes(), ("127.0.0.1", 5000)
+    )
+    assert session.latched == ("127.0.0.1", 5000) and session.remote == ("127.0.0.1", 5000)
+    for data in _key_packets(3, 10):
+        session.datagram_received(data, ("127.0.0.1", 5002))  # the same host, another port
+    assert session.keys.empty() and session.remote == ("127.0.0.1", 5000)
+    for data in _key_packets(2, 20):
+        session.datagram_received(data, ("127.0.0.1", 5000))  # the caller itself
+    assert session.keys.get_nowait() == "2"
+
+
+async def test_no_audio_goes_to_an_address_that_has_not_proven_itself() -> None:
+    """An INVITE whose SDP names somebody else's address once made the server stream 236 KB
+    of prompts there: until the caller's own RTP arrives, nothing is sent."""
+    session, wire = _guarded(send_unlatched=False)
+    assert await session.play(silence(Law.PCMA, 160 * 3)) is False
+    assert wire.sent == [] and session.withheld == 3
+    session.datagram_received(
+        RtpPacket(8, 1, 160, 9, b"\xd5" * 160).to_bytes(), ("127.0.0.1", 5000)
+    )
+    assert await session.play(silence(Law.PCMA, 160 * 2)) is False
+    assert [addr for _, addr in wire.sent] == [("127.0.0.1", 5000)] * 2
+
+
+def test_hosts_compare_without_brackets_or_ipv4_mapping() -> None:
+    assert bare_host("[::1]") == "::1" and bare_host("::ffff:127.0.0.1") == "127.0.0.1"
+    assert bare_host("127.0.0.1") == "127.0.0.1"

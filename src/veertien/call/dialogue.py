@@ -26,7 +26,7 @@ from veertien.ivr.area import AreaResolver, area_flow, department_flow
 from veertien.ivr.flow import Flow, opening_prompts
 from veertien.ivr.runner import IvrEvent, Outcome, OutcomeKind, Resolver, run_flow
 from veertien.media.g711 import Law
-from veertien.media.session import PacingStats, RtpSession
+from veertien.media.session import PacingStats, RtpSession, bare_host
 from veertien.records import CallRecordSink, Stage
 from veertien.routing import CallFacts, RoutingContext, RoutingDecision, decide_municipality
 from veertien.sip.core import AckTimeout, IncomingAck, IncomingRequest, Output, SipCore
@@ -68,6 +68,8 @@ class DialogueManager:
         self.ua = UserAgent(core, LocalEndpoint(media_host, 5060), _loop_time)
         self.tasks: dict[TxnKey, asyncio.Task[None]] = {}
         self.pacing = PacingStats()  # of all dialogues' RTP, for benchmarks and metrics
+        # RTP refused from others than the caller, and not sent before the caller proved itself
+        self.rtp_guard = {"refused": 0, "withheld": 0}
         self.recorder = Recorder(records, clock, self._speech_on)
         self.answered = AnsweredHandover(self.ua, self.recorder, clock, self.pacing, media_host)
 
@@ -138,6 +140,12 @@ class DialogueManager:
         law = Law(choice.encoding)
         dtmf = int(choice.dtmf_payload_type) if choice.dtmf_payload_type else None
         session = self.sessions(law, dtmf, (choice.remote_address, choice.remote_port), self.pacing)
+        # RTP only from the caller (its SIP source or SDP address), latched on its first packet;
+        # our audio goes to an SDP address that is not the SIP source only once it has proven
+        # itself there, so an INVITE cannot aim the prompts at somebody else.
+        signalling = call.event.peer.host
+        own = bare_host(choice.remote_address) == bare_host(signalling)
+        session.trust({signalling, choice.remote_address}, send_unlatched=own)
         events: list[IvrEvent] = []
         try:
             port = await session.open(self.media_host)
@@ -168,6 +176,13 @@ class DialogueManager:
             self.recorder.write(call, 500, "failed", ended(events), call.timing.first_us)
         finally:
             session.close()
+            self.rtp_guard["refused"] += session.refused
+            self.rtp_guard["withheld"] += session.withheld
+            if session.refused:
+                log.warning(
+                    "call %s: %d RTP packets from others than the caller refused",
+                    call.facts.dialled, session.refused,
+                )  # fmt: skip
 
     async def _dialogue(
         self, call: DialogueCall, session: RtpSession, events: list[IvrEvent]

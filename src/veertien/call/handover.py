@@ -128,6 +128,7 @@ class AnsweredHandover:
             status = await outbound.call(outcome.target, call.facts.caller or "anonymous")
             if 200 <= status < 300 and outbound.remote_media is not None:
                 other.remote = outbound.remote_media
+                other.trust({other.remote[0]}, send_unlatched=True)  # the destination we chose
                 session.relay, other.relay = other, session
                 await _first_to_end(leg.ended, outbound.ended)
             result = "bridged" if 200 <= status < 300 else f"bridge failed ({status})"

@@ -3,6 +3,12 @@
 Sends 20 ms packets on an absolute schedule (start + n × 20 ms, so delays do not add up), to
 where the caller's RTP comes from once it arrives (symmetric RTP), else to the SDP address.
 Received audio feeds the endpointer; RFC 4733 packets feed the key queue.
+
+A session can be told whom to trust (`trust`): then it latches on to the first valid RTP from a
+trusted host (the caller's SIP source or SDP address) and from then on takes packets from that
+address alone, so a third party cannot press keys for the caller or pull the audio towards
+itself; and until it has latched it sends nothing to an SDP address that is not the caller's
+own SIP source, so an INVITE cannot aim our prompts at somebody else (reflection).
 """
 
 from __future__ import annotations
@@ -66,6 +72,17 @@ class RtpSession(asyncio.DatagramProtocol):
         self.relay: RtpSession | None = None  # when bridged: the other call leg's session
         self.recording: bytearray | None = None  # set it to keep the received G.711 payloads
         self.audio_at = 0.0  # monotonic time of the latest audio packet
+        self.trusted: frozenset[str] | None = None  # hosts we may latch on to; None: any
+        self.latched: tuple[str, int] | None = None  # the one source we take packets from
+        self.send_unlatched = True  # send to `remote` before the caller's RTP has come
+        self.refused = 0  # packets from others than the latched (or a trusted) source
+        self.withheld = 0  # packets not sent because nobody had proven to be the caller
+
+    def trust(self, hosts: set[str], *, send_unlatched: bool) -> None:
+        """Take RTP only from `hosts` until latched, then only from the latched address;
+        `send_unlatched`: whether the SDP address may get our audio before that."""
+        self.trusted = frozenset(bare_host(h) for h in hosts)
+        self.send_unlatched = send_unlatched
 
     async def open(self, host: str) -> int:
         loop = asyncio.get_running_loop()
@@ -79,12 +96,25 @@ class RtpSession(asyncio.DatagramProtocol):
 
     # -- receiving --------------------------------------------------------------------------
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
+        source = (str(addr[0]), int(addr[1]))
+        if self.latched is not None and source != self.latched:
+            self.refused += 1  # somebody else's packets: not the caller's
+            return
+        if (
+            self.latched is None
+            and self.trusted is not None
+            and bare_host(source[0]) not in self.trusted
+        ):
+            self.refused += 1
+            return
         try:
             packet = RtpPacket.parse(data)
         except RtpError:
             return
         self.received += 1
-        self.remote = (str(addr[0]), int(addr[1]))  # symmetric RTP
+        if self.trusted is not None and self.latched is None:
+            self.latched = source  # the caller has proven itself: theirs alone from now on
+        self.remote = source  # symmetric RTP
         if self.relay is not None:  # bridged: pass the packet on untouched
             self.relay.forward(data)
             return
@@ -209,9 +239,15 @@ class RtpSession(asyncio.DatagramProtocol):
             await asyncio.sleep(PTIME)
         self.timestamp = (start + steps * FRAME) & 0xFFFFFFFF
 
+    def _may_send(self) -> bool:
+        if self.latched is not None or self.send_unlatched:
+            return True
+        self.withheld += 1
+        return False
+
     def forward(self, data: bytes) -> None:
         """Send a packet from the other leg of a bridge as it is."""
-        if self.transport is not None:
+        if self.transport is not None and self._may_send():
             try:
                 self.transport.sendto(data, self.remote)
             except (OSError, ValueError):
@@ -220,7 +256,7 @@ class RtpSession(asyncio.DatagramProtocol):
     def _send_raw(self, payload_type: int, timestamp: int, payload: bytes, marker: bool) -> None:
         packet = RtpPacket(payload_type, self.sequence, timestamp, self.ssrc, payload, marker)
         self.sequence = (self.sequence + 1) & 0xFFFF
-        if self.transport is None:
+        if self.transport is None or not self._may_send():
             return
         try:
             self.transport.sendto(packet.to_bytes(), self.remote)
@@ -234,3 +270,9 @@ class RtpSession(asyncio.DatagramProtocol):
     async def key(self, timeout: float) -> str | None:
         found = await self.answer(timeout, speech=False)
         return found if isinstance(found, str) else None
+
+
+def bare_host(host: str) -> str:
+    """A host as addresses compare: no brackets, an IPv4-mapped IPv6 address as IPv4."""
+    host = host.strip("[]").lower()
+    return host.removeprefix("::ffff:") if host.startswith("::ffff:") and "." in host else host

@@ -182,8 +182,18 @@ def _live_figures(service: Service, queues: list[Queue]) -> LiveFigures:
             "veertien_speech_queue_depth": ("Utterances waiting for a recogniser", speech_queue),
         },
         {
-            f"veertien_sip_messages_{name}": (f"SIP messages {name}", _reader(counters, name))
-            for name in ("received", "sent", "dropped")
+            **{
+                f"veertien_sip_messages_{name}": (f"SIP messages {name}", _reader(counters, name))
+                for name in ("received", "sent", "dropped")
+            },
+            "veertien_rtp_packets_refused": (
+                "RTP packets refused: from others than the caller of a dialogue",
+                _reader(manager.rtp_guard if manager else {"refused": 0}, "refused"),
+            ),
+            "veertien_rtp_packets_withheld": (
+                "RTP packets not sent: the SDP address had not proven to be the caller's",
+                _reader(manager.rtp_guard if manager else {"withheld": 0}, "withheld"),
+            ),
         },
     )
 
