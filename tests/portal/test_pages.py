@@ -6,8 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
 from tests.portal.conftest import PASSWORD, Site
+from veertien.portal.security import (
+    ADDRESS_FAILURES,
+    LOGIN_FAILURES,
+    LOGIN_WINDOW_S,
+    LoginLimiter,
+)
 
 PAGES = ["/gemeenten", "/gemeenten/GM0664", "/netnummers", "/import", "/gebruikers", "/audit"]
 # (user, page) → status: operators everything; admins their own; viewers read-only
@@ -174,3 +181,29 @@ def test_audio_sampling_from_the_form(site: Site) -> None:
         page = client.post("/gemeenten/GM0664", data=_settings_form(site.csrf(), **bad))
         assert "Niet opgeslagen" in page.text, bad
     assert site.context().settings.for_municipality("GM0664").privacy.audio_sampling == 0.025
+
+
+def test_guessing_a_name_from_one_address_does_not_lock_it_elsewhere() -> None:
+    """Five wrong passwords once locked the name for everybody, the right password too: now
+    the lock is per name and address (and per address for many names)."""
+    now = [0.0]
+    limiter = LoginLimiter(lambda: now[0])
+    for _ in range(LOGIN_FAILURES):
+        limiter.failed("operator", "198.51.100.7")
+    assert limiter.blocked("operator", "198.51.100.7")
+    assert not limiter.blocked("operator", "192.0.2.1")  # the operator at the office
+    for n in range(ADDRESS_FAILURES):
+        limiter.failed(f"name{n}", "203.0.113.9")
+    assert limiter.blocked("somebody", "203.0.113.9")  # a spray of names from one address
+    now[0] = LOGIN_WINDOW_S + 1
+    assert not limiter.blocked("operator", "198.51.100.7")
+
+
+def test_a_session_cookie_is_worthless_after_signing_out(site: Site) -> None:
+    client = site.login("ops")
+    assert client.get("/gemeenten", follow_redirects=False).status_code == 200
+    cookie = client.cookies.get("veertien_sessie")
+    assert cookie
+    client.post("/uitloggen", data={"csrf": site.csrf()})
+    replay = TestClient(client.app, cookies={"veertien_sessie": cookie})
+    assert replay.get("/gemeenten", follow_redirects=False).status_code == 303  # to /inloggen

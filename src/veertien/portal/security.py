@@ -14,11 +14,16 @@ from starlette.requests import Request
 from veertien.storage.users import Role, User, UserStore
 
 LOGIN_WINDOW_S = 300.0
-LOGIN_FAILURES = 5  # per user name and per address within the window
+LOGIN_FAILURES = 5  # per user name from one address within the window
+ADDRESS_FAILURES = 20  # per address, whatever the names, within the window
+SESSION_S = 8 * 3600  # a portal session lasts a working day at most
 
 
 class LoginLimiter:
-    """At most LOGIN_FAILURES failed logins per name and per address in LOGIN_WINDOW_S."""
+    """At most LOGIN_FAILURES failed logins for one name from one address, and
+    ADDRESS_FAILURES from one address, in LOGIN_WINDOW_S. A name is never locked for every
+    address: somebody guessing the operator's password elsewhere cannot lock the operator out
+    (argon2's cost is what slows guessing spread over many addresses)."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
@@ -31,17 +36,17 @@ class LoginLimiter:
         return found
 
     def blocked(self, name: str, address: str) -> bool:
-        keys = (f"user:{name.lower()}", f"addr:{address}")
-        return any(len(self._recent(k)) >= LOGIN_FAILURES for k in keys)
+        pair = len(self._recent(f"pair:{name.lower()}@{address}")) >= LOGIN_FAILURES
+        return pair or len(self._recent(f"addr:{address}")) >= ADDRESS_FAILURES
 
     def failed(self, name: str, address: str) -> None:
-        for key in (f"user:{name.lower()}", f"addr:{address}"):
+        for key in (f"pair:{name.lower()}@{address}", f"addr:{address}"):
             self._recent(key).append(self.clock())
         if len(self._failures) > 10_000:  # bounded memory under a spray of names
             self._failures = {k: v for k, v in self._failures.items() if self._recent(k)}
 
-    def succeeded(self, name: str) -> None:
-        self._failures.pop(f"user:{name.lower()}", None)
+    def succeeded(self, name: str, address: str) -> None:
+        self._failures.pop(f"pair:{name.lower()}@{address}", None)
 
 
 def csrf_token(request: Request) -> str:
@@ -61,13 +66,14 @@ def check_csrf(request: Request, sent: object) -> None:
 
 
 def session_user(request: Request, users: UserStore) -> User | None:
-    user_id = request.session.get("uid")
-    if not isinstance(user_id, int):
+    """The user of an open server-side session (the cookie carries its id; signing out
+    closes it, so a copy of the cookie is worth nothing afterwards)."""
+    sid = request.session.get("sid")
+    if not isinstance(sid, str):
         return None
-    user = users.get(user_id)
-    if user is None or not user.active:
+    user = users.by_session(sid)
+    if user is None:
         request.session.clear()
-        return None
     return user
 
 

@@ -21,6 +21,17 @@ from veertien.storage.users import first_operator
 log = logging.getLogger("veertien.portal")
 SECRET_FILE = "portal.secret"
 HTTPS_ENV = "VEERTIEN_PORTAL_HTTPS"  # "1" behind a TLS proxy: session cookies marked Secure
+PROXIES_ENV = "VEERTIEN_TRUSTED_PROXIES"  # addresses whose X-Forwarded-For is believed
+
+
+def proxy_options(value: str | None) -> dict[str, Any]:
+    """uvicorn's proxy settings: X-Forwarded-For and -Proto are believed only from the proxies
+    named (comma-separated addresses); without any, from nobody, so a client cannot pick the
+    address the login limit counts against."""
+    proxies = [p.strip() for p in (value or "").split(",") if p.strip()]
+    if not proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(proxies)}
 
 
 def session_secret(folder: Path) -> str:
@@ -78,8 +89,9 @@ class PortalServer:
             metrics=metrics,
         )
         config = uvicorn.Config(
-            app, host=host, port=port, log_level="warning", lifespan="off", access_log=False
-        )
+            app, host=host, port=port, log_level="warning", lifespan="off", access_log=False,
+            **proxy_options(os.environ.get(PROXIES_ENV)),
+        )  # fmt: skip
         self.server = _server_class()(config)
         self.storage = storage
         self.task: asyncio.Task[None] | None = None

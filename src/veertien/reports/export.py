@@ -9,13 +9,28 @@ from typing import Any
 from veertien.reports.model import Column, ColumnKind, ReportResult
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet takes for a formula
+
+
+def cell(value: Any) -> Any:
+    """A value for a CSV cell. Text that a spreadsheet would run as a formula (a municipality
+    named "=HYPERLINK(...)" or "@SUM(...)") gets a leading apostrophe, as OWASP advises;
+    numbers stay numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(result: ReportResult) -> str:
-    """The header row (column keys), then one row per table row, values as in the JSON."""
+    """The header row (column keys), then one row per table row, values as in the JSON (text
+    that would be a formula neutralised)."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([c.key for c in result.columns])
+    writer.writerow([cell(c.key) for c in result.columns])
     for row in result.rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([cell(v) for v in row])
     return out.getvalue()
 
 

@@ -60,6 +60,14 @@ api_tokens = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+portal_sessions = Table(  # signed-in portal sessions: a cookie is good only while its row is
+    "portal_sessions",
+    metadata,
+    Column("sid_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
 audit_log = Table(
     "audit_log",
     metadata,

@@ -7,7 +7,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 from argon2 import PasswordHasher
@@ -16,7 +16,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 
 from veertien.errors import InputError
 from veertien.storage.config import audit
-from veertien.storage.schema import api_tokens, users
+from veertien.storage.schema import api_tokens, portal_sessions, users
 
 _HASHER = PasswordHasher()
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -156,10 +156,48 @@ class UserStore:
             ).first()
         return _user(row) if row is not None and row.active else None
 
+    def open_session(self, user: User, seconds: float) -> str:
+        """A new portal session for `user`, good for `seconds`: its id (kept only hashed)."""
+        sid = secrets.token_urlsafe(32)
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            conn.execute(delete(portal_sessions).where(portal_sessions.c.expires_at < now))
+            conn.execute(
+                insert(portal_sessions).values(
+                    sid_hash=_token_hash(sid),
+                    user_id=user.id,
+                    expires_at=now + timedelta(seconds=seconds),
+                )
+            )
+        return sid
+
+    def by_session(self, sid: str) -> User | None:
+        """The active user of a session that is open and not expired."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(users, portal_sessions.c.expires_at)
+                .join(portal_sessions, portal_sessions.c.user_id == users.c.id)
+                .where(portal_sessions.c.sid_hash == _token_hash(sid))
+            ).first()
+        if row is None or _aware(row.expires_at) < datetime.now(UTC) or not row.active:
+            return None
+        return _user(row)
+
+    def close_session(self, sid: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(portal_sessions).where(portal_sessions.c.sid_hash == _token_hash(sid))
+            )
+
     def revoke_tokens(self, user: User, actor: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(delete(api_tokens).where(api_tokens.c.user_id == user.id))
             audit(conn, actor, "tokens revoked", f"user:{user.username}")
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes: they were written in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _token_hash(token: str) -> str:
