@@ -8,7 +8,6 @@ from typing import Any
 
 from veertien.reports.model import Column, ColumnKind, ReportResult
 
-
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet takes for a formula
 
 
