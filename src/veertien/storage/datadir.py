@@ -6,8 +6,10 @@ optionally, `settings.json` (routing settings, format in docs/routing.md).
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,20 +39,51 @@ class DataDir:
     def load_directory(self) -> Directory:
         return self.directory_store.load()
 
-    def load_settings(self) -> Settings:
-        """The settings file, or defaults when there is none. Raises `SettingsError` if bad."""
+    def load_settings(self, known: Collection[str] | None = None) -> Settings:
+        """The settings file, or defaults when there is none. Raises `SettingsError` if bad:
+        not UTF-8 (a UTF-8, UTF-16 or UTF-32 byte-order mark is understood), not a JSON
+        object, a value out of range, or a municipality that is not in `known` (the directory
+        the settings are for, when given)."""
         if not self.settings_path.is_file():
             return Settings()
         try:
-            data = json.loads(self.settings_path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+            raw = self.settings_path.read_bytes()
+        except OSError as exc:
+            raise SettingsError(f"{self.settings_path}: {exc}") from None
+        try:
+            data = json.loads(_text(raw))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise SettingsError(f"{self.settings_path}: {exc}") from None
         if not isinstance(data, dict):
             raise SettingsError(f"{self.settings_path}: expected a JSON object")
         try:
-            return Settings.from_json(data)
+            settings = Settings.from_json(data)
         except SettingsError as exc:
             raise SettingsError(f"{self.settings_path}: {exc}") from None
+        unknown = sorted(set(settings.municipalities) - set(known)) if known is not None else []
+        if unknown:
+            raise SettingsError(
+                f"{self.settings_path}: municipalities not in the directory: {', '.join(unknown)}"
+            )
+        return settings
 
     def routing_context(self) -> RoutingContext:
         return RoutingContext(self.load_directory(), self.load_settings())
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _text(raw: bytes) -> str:
+    """A settings file's text: UTF-8, or whatever its byte-order mark says (editors on some
+    systems save UTF-16 with one). Raises UnicodeDecodeError otherwise."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            return raw.decode(encoding)
+    return raw.decode("utf-8")

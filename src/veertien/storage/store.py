@@ -52,7 +52,7 @@ class Storage:
         """Take changed data-folder files into the database. Raises SettingsError for a bad
         settings file (nothing is changed then)."""
         changed = False
-        for path in (self.data.settings_path, self.data.directory_store.path):
+        for path in (self.data.directory_store.path, self.data.settings_path):  # directory first
             if not path.is_file():
                 continue
             stat = path.stat()
@@ -63,7 +63,7 @@ class Storage:
                 self._stats[path.name] = (stat.st_mtime, stat.st_size)
                 continue
             document: Settings | Directory = (
-                self.data.load_settings()
+                self.data.load_settings(self.config.snapshot().context.directory.municipalities)
                 if path == self.data.settings_path
                 else self.data.load_directory()
             )
