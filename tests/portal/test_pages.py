@@ -3,12 +3,14 @@ the import preview, and the public status page with its Atom feed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
 from tests.portal.conftest import PASSWORD, Site
+from veertien.portal.app import MAX_BODY, MAX_UPLOAD
 from veertien.portal.security import (
     ADDRESS_FAILURES,
     LOGIN_FAILURES,
@@ -207,3 +209,40 @@ def test_a_session_cookie_is_worthless_after_signing_out(site: Site) -> None:
     client.post("/uitloggen", data={"csrf": site.csrf()})
     replay = TestClient(client.app, cookies={"veertien_sessie": cookie})
     assert replay.get("/gemeenten", follow_redirects=False).status_code == 303  # to /inloggen
+
+
+def test_a_body_too_large_is_refused_before_it_is_read(site: Site) -> None:
+    """A 100 MB closed message was once read, stored and audited whole."""
+    client = site.login("ops")
+    form = {"csrf": site.csrf(), "closed_message": "x" * (MAX_BODY + 1)}
+    answer = client.post("/gemeenten/GM0664", data=form)
+    assert answer.status_code == 413 and "Te groot" in answer.text
+    answer = client.put(
+        "/api/municipalities/GM0664/settings",
+        content=b"{" + b" " * MAX_BODY + b"}",
+        headers={"Content-Type": "application/json"},
+    )
+    assert answer.status_code == 413
+    too_big = b"x" * (MAX_UPLOAD + 1)
+    answer = client.post("/import", files={"files": ("gemeenten.csv", too_big)})
+    assert answer.status_code == 413
+
+
+def test_a_chunked_body_without_a_length_is_refused(site: Site) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b"csrf=x&closed_message=" + b"y" * 10
+
+    answer = site.client.post("/gemeenten/GM0664", content=chunks())
+    assert answer.status_code == 411
+
+
+def test_nobody_signed_in_gets_an_upload_read(site: Site) -> None:
+    """The user is checked before the body: an anonymous upload is not parsed (a broken
+    multipart body gets the login page, not a parse error)."""
+    answer = site.client.post(
+        "/import",
+        content=b"--xyz\r\nnot a multipart body",
+        headers={"Content-Type": "multipart/form-data; boundary=xyz"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/inloggen")

@@ -53,6 +53,46 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+MAX_BODY = 64 * 1024  # a form or an API request; a settings text is at most 1,000 characters
+MAX_UPLOAD = 16 * 1024 * 1024  # a directory import (the national set is about 1 MB)
+UPLOADS = ("/import",)
+
+
+class BodyLimit:
+    """Refuses a request body before a byte of it is read: one larger than its path allows
+    (413), or one without a Content-Length (411: a chunked body could be any size). Nothing is
+    spooled to memory or disk for a request that cannot be taken."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH"):
+            headers = dict(scope["headers"])
+            length = headers.get(b"content-length")
+            limit = MAX_UPLOAD if scope["path"] in UPLOADS else MAX_BODY
+            if length is None or not length.isdigit():
+                if headers.get(b"transfer-encoding") is not None:
+                    await _refuse(send, 411, "Een verzoek heeft een Content-Length nodig.")
+                    return
+            elif int(length) > limit:
+                await _refuse(send, 413, f"Te groot: hooguit {limit // 1024} KB.")
+                return
+        await self.app(scope, receive, send)
+
+
+async def _refuse(send: Send, status: int, text: str) -> None:
+    body = text.encode()
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send(
+        {"type": "http.response.start", "status": status, "headers": [*headers, *SECURITY_HEADERS]}
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 def _error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if request.url.path.startswith("/api/"):
@@ -98,6 +138,7 @@ def create_app(
     app = Starlette(
         routes=[*page_routes(), *report_routes(), *status_routes(), *api_routes()],
         middleware=[
+            Middleware(BodyLimit),
             Middleware(SecurityHeaders),
             Middleware(
                 SessionMiddleware,

@@ -70,7 +70,7 @@ async def posted_form(request: Request, *roles: Role) -> tuple[Portal, FormData,
     """A submitted form from a signed-in user with one of `roles` (any when none): its CSRF
     token checked, the user looked up off the event loop."""
     portal = portal_of(request)
-    form = await request.form()
+    user = require(await run_in_threadpool(portal.user, request), *roles)  # before any body
+    form = await request.form(max_files=20, max_fields=200)
     check_csrf(request, form.get("csrf"))
-    user = require(await run_in_threadpool(portal.user, request), *roles)
     return portal, form, user
