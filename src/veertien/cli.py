@@ -164,6 +164,11 @@ def _directory(args: argparse.Namespace, data: DataDir) -> int:
         f"{len(directory.memberships)} area-code memberships, "
         f"{len(directory.postcodes)} postcodes (version {directory.version})"
     )
+    refused = _routing_context(data).settings.refused_destinations(directory)
+    if refused:
+        shown = "\n".join(refused[:20])
+        print(f"veertien: import refused, nothing was changed:\n{shown}", file=sys.stderr)
+        return 1
     if args.dry_run:
         print(f"dry run: {args.path} is valid: {summary}")
         return 0

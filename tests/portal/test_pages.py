@@ -246,3 +246,12 @@ def test_nobody_signed_in_gets_an_upload_read(site: Site) -> None:
         follow_redirects=False,
     )
     assert answer.status_code == 303 and answer.headers["location"].startswith("/inloggen")
+
+
+def test_the_portal_refuses_and_says_why(site: Site) -> None:
+    client = site.login("ops")
+    before = site.context().data_version
+    form = {"csrf": site.csrf(), "destination": "tel:+4420794600"}
+    page = client.post("/gemeenten/GM0664", data=form)
+    assert "Niet opgeslagen" in page.text and "international" in page.text
+    assert site.context().data_version == before

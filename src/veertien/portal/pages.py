@@ -137,12 +137,12 @@ async def save_municipality(request: Request) -> Response:
     require_changes(user, code)
     try:
         new = parse(form)
-    except SettingsError as exc:
+        changed = await run_in_threadpool(_store_municipality, portal, code, new, user.username)
+    except SettingsError as exc:  # a bad value, or a destination the policy refuses
         values = {k: form.get(k) for k in form}
         return await run_in_threadpool(
             _municipality_page, request, code, values, error=f"Niet opgeslagen: {exc}"
         )
-    changed = await run_in_threadpool(_store_municipality, portal, code, new, user.username)
     message = f"Opgeslagen ({len(changed)} wijziging(en)); geldt vanaf het volgende gesprek."
     return await run_in_threadpool(_municipality_page, request, code, None, saved=message)
 
@@ -204,9 +204,12 @@ async def import_upload(request: Request) -> Response:
         f"(versie {directory.version})"
     )
     if apply:
-        await run_in_threadpool(
-            portal.storage.config.save_directory, directory, user.username, "portal upload"
-        )
+        try:
+            await run_in_threadpool(
+                portal.storage.config.save_directory, directory, user.username, "portal upload"
+            )
+        except SettingsError as exc:  # a destination the policy refuses: nothing imported
+            return portal.render(request, "import.html", 422, error=f"Niet geïmporteerd: {exc}")
         await run_in_threadpool(portal.changed)
         return portal.render(request, "import.html", done=f"Geïmporteerd: {summary}.")
     return portal.render(request, "import.html", preview=f"Klopt: {summary}. Nog niets gewijzigd.")

@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from veertien.directory import ConnectionStatus, SliverRule
+from veertien.directory import ConnectionStatus, Directory, SliverRule
 from veertien.numbering import NumberingConfig, dutch_area_codes, to_national
 from veertien.platform import (
     PLATFORM_KEYS,
@@ -32,6 +32,7 @@ from veertien.platform import (
     share,
 )
 from veertien.routing.decision import Department
+from veertien.routing.destinations import DestinationPolicy, refusals
 from veertien.routing.hours import OpeningHours
 from veertien.sip.uri import SipSyntaxError, destination_uri
 
@@ -152,6 +153,7 @@ class Settings:
     timezone: str = "Europe/Amsterdam"
     area_defaults: Mapping[str, str] = field(default_factory=dict)  # area code -> regional KCC
     direct_when_single_participant: bool = False
+    destinations: DestinationPolicy = field(default_factory=DestinationPolicy)  # toll fraud
     platform: PlatformSettings = field(default_factory=PlatformSettings)  # not routing's
     version: str = field(init=False, compare=False)
 
@@ -175,9 +177,23 @@ class Settings:
         platform = self.platform
         return RetentionTerms(platform.record_retention_days, platform.caller_salt_days, audio)
 
+    def named_destinations(self) -> list[tuple[str, str]]:
+        """Every destination these settings name, with where: (key, URI)."""
+        out = [(f"area_defaults.{a}", uri) for a, uri in self.area_defaults.items()]
+        for code, muni in self.municipalities.items():
+            for key in ("destination", "closed_destination", "calamity_destination",
+                        "overflow_destination"):  # fmt: skip
+                uri = getattr(muni, key)
+                if uri:
+                    out.append((f"municipalities.{code}.{key}", uri))
+            for n, dept in enumerate(muni.departments, start=1):
+                out.append((f"municipalities.{code}.departments[{n}]", dept.destination))
+        return out
+
     def to_json(self) -> dict[str, Any]:
         return {
             **self.platform.to_json(),
+            **self.destinations.to_json(),
             "timezone": self.timezone,
             "national_numbers": list(self.numbering.national_numbers),
             "access_numbers": dict(self.numbering.access_numbers),
@@ -220,14 +236,28 @@ class Settings:
             timezone=timezone,
             area_defaults=defaults,
             direct_when_single_participant=bool(data.get("direct_when_single_participant")),
+            destinations=DestinationPolicy.from_json(data),
             platform=PlatformSettings.from_json(data),
         )
+
+    def refused_destinations(self, directory: Directory | None = None) -> list[str]:
+        """Each destination of these settings (and of `directory`) that their destination
+        policy refuses, with where it is and why; empty when all may be called."""
+        named = self.named_destinations()
+        if directory is not None:
+            named += [
+                (f"directory {m.code} ({m.name})", m.destination)
+                for m in directory.municipalities.values()
+                if m.destination
+            ]
+        return refusals(self.destinations, named)
 
 
 ROUTING_KEYS = frozenset(
     {
         "timezone", "national_numbers", "access_numbers", "area_defaults",
-        "direct_when_single_participant", "sliver", "municipalities",
+        "direct_when_single_participant", "sliver", "municipalities", "destination_hosts",
+        "destination_numbers",
     }
 )  # fmt: skip
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from veertien.directory import Directory, demo_directory
-from veertien.routing import RoutingContext, Settings
+from veertien.routing import RoutingContext, Settings, SettingsError
 from veertien.storage.schema import audit_log, config
 
 SETTINGS = "settings"
@@ -106,7 +106,10 @@ class ConfigStore:
         return self.snapshot().context.settings
 
     def save_settings(self, settings: Settings, actor: str, action: str = "settings") -> list[str]:
-        """Store new settings; one audit entry per changed key. Returns the changed keys."""
+        """Store new settings; one audit entry per changed key. Returns the changed keys.
+        Settings naming a destination their policy refuses (with the stored directory's) are
+        not stored: `SettingsError` with the reason, and the refusal is audited."""
+        self._allowed(settings, self.snapshot().context.directory, actor, action)
         new = settings.to_json()
         with self.engine.begin() as conn:
             row = conn.execute(select(config).where(config.c.name == SETTINGS)).first()
@@ -120,6 +123,9 @@ class ConfigStore:
         return changed
 
     def save_directory(self, directory: Directory, actor: str, source: str) -> None:
+        """Store an imported directory, unless the settings' destination policy refuses one of
+        its destinations (`SettingsError`, audited)."""
+        self._allowed(self.settings(), directory, actor, "directory import")
         with self.engine.begin() as conn:
             row = conn.execute(select(config.c.version).where(config.c.name == DIRECTORY)).first()
             self._put(conn, DIRECTORY, directory.to_json(), directory.version, actor)
@@ -130,6 +136,15 @@ class ConfigStore:
                 "municipalities": len(directory.municipalities),
             }
             audit(conn, actor, "directory import", "directory", old=old, new=new)
+
+    def _allowed(self, settings: Settings, directory: Directory, actor: str, action: str) -> None:
+        refused = settings.refused_destinations(directory)
+        if not refused:
+            return
+        with self.engine.begin() as conn:
+            audit(conn, actor, f"{action} refused", "destinations", new=refused[:20])
+        more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
+        raise SettingsError(f"{refused[0]}{more}")
 
     @staticmethod
     def _put(conn: Connection, name: str, body: Any, version: str, actor: str) -> None:
