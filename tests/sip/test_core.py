@@ -208,3 +208,18 @@ def test_a_retransmitted_invite_after_the_2xx_gets_the_2xx_not_a_new_call() -> N
     again = core.receive(invite(), PEER, 0.2)
     assert statuses(again) == [200]
     assert not [o for o in again if isinstance(o, IncomingRequest)]
+
+
+def test_a_request_too_large_to_answer_is_a_logged_drop() -> None:
+    """A 65 KB INVITE whose 302 could not be sent over UDP once got no answer while its record
+    said 302: now it makes no transaction and no record, and says why."""
+    core = SipCore()
+    huge = invite(extra=f"Subject: {'x' * 100}\r\n").replace(
+        b'From: "Test"', b'From: "' + b"T" * 60_000 + b'"'
+    )
+    (dropped,) = core.receive(huge, PEER, 0.0)
+    assert isinstance(dropped, Dropped) and "too large to answer" in dropped.reason
+    assert not core.servers
+    body = "v=0\r\n" + "a=x\r\n" * 9000  # a large body is no reason: it is not copied
+    out = core.receive(invite(body=body), PEER, 0.0)
+    assert statuses(out) == [100] and isinstance(out[-1], IncomingRequest)

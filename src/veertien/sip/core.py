@@ -46,6 +46,8 @@ _TOP_VIA = re.compile(
 )
 _Answer = tuple[int, str | None, list[tuple[str, str]]]
 _TRANSACTION, _ACCEPTED = 0, 1  # what a timer-heap entry's key names
+MAX_ECHO = 8192  # the headers a response copies (Via, From, To, Call-ID, CSeq) may be this big
+_ECHOED = frozenset({"Via", "From", "To", "Call-ID", "CSeq"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +197,10 @@ class SipCore:
             return [Dropped(str(exc), peer)]
         if isinstance(message, Response):
             return self._on_response(message, peer, now)
+        if len(data) > MAX_ECHO and _echoed_size(message) > MAX_ECHO:
+            # Our answer would copy these headers and could not be sent (over UDP a datagram
+            # holds 65,507 bytes): no transaction, no call record; a logged drop.
+            return [Dropped(f"{message.method} too large to answer", peer)]
         return self._on_request(message, peer, now)
 
     def _absorb_ack(self, data: bytes, now: float) -> list[Output] | None:
@@ -426,6 +432,11 @@ class SipCore:
             self.to_tags.pop(txn.key, None)
         else:
             self.clients.pop(txn.key, None)
+
+
+def _echoed_size(request: Request) -> int:
+    """How many bytes of the request's headers any response to it copies."""
+    return sum(len(v) for n, v in request.headers if n in _ECHOED)
 
 
 def client_key(request: Request) -> TxnKey:
