@@ -36,7 +36,7 @@ ALLOWED: dict[str, set[str]] = {
         "call", "portal", "records", "routing", "sip", "speech", "storage", "directory", "ivr",
         "media", "numbering", "platform",
     },
-    "recognise": {"directory", "routing", "speech", "platform"},
+    "recognise": {"directory", "routing", "speech", "platform", "media"},
     "cli": {
         "directory", "ivr", "recognise", "routing", "server", "speech", "storage", "testcall",
         "numbering",

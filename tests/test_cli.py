@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from veertien.cli import main
+from veertien.storage import DataDir
+from veertien.storage.store import Storage
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -80,10 +83,10 @@ def test_show_area_and_names(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "Olst-Wijhe [GM1773] active: 1 postcodes" in out and "[sliver" in out
     _, out, _ = run(capsys, "--data", str(tmp_path), "directory", "show", "Wemeldinge")
     assert out.strip() == "place Wemeldinge: in Kapelle [GM0678], area codes 0113"
-    _, out, _ = run(capsys, "--data", str(tmp_path), "directory", "show", "Atlantis")
-    assert "nothing named 'Atlantis'" in out
-    _, out, _ = run(capsys, "--data", str(tmp_path), "directory", "show", "0116")
-    assert "0116 is not a Dutch area code" in out
+    code, _, err = run(capsys, "--data", str(tmp_path), "directory", "show", "Atlantis")
+    assert code == 1 and "nothing named 'Atlantis'" in err
+    code, _, err = run(capsys, "--data", str(tmp_path), "directory", "show", "0116")
+    assert code == 1 and "0116 is not a Dutch area code" in err
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
@@ -131,3 +134,84 @@ def test_import_national_then_route_names_all_five(tmp_path: Path, national_path
     )
     names = {c["name"] for c in json.loads(routed.stdout)["candidates"]}
     assert names == {"Goes", "Kapelle", "Reimerswaal", "Borsele", "Noord-Beveland"}
+
+
+def test_data_may_follow_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "route", "140320", "--data", str(tmp_path / "after"), "--json")
+    assert code == 0 and (tmp_path / "after" / "veertien.db").exists()
+    assert json.loads(out)["dialled"] == "140320"
+
+
+def test_route_json_says_what_was_dialled_and_when(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A redirect once showed "dialled": "" and no time."""
+    code, out, _ = run(
+        capsys, "--data", str(tmp_path), "route", "140320", "--json", "--at", "2026-12-25T10:00"
+    )
+    shown = json.loads(out)
+    assert code == 0 and shown["dialled"] == "140320"
+    assert shown["at"] == "2026-12-25T10:00:00+01:00"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("call", "140113", "--key", "x"), ("route", "140320", "--caller", "abc"),
+     ("traffic", "--key", "12a")],
+)  # fmt: skip
+def test_bad_keys_and_numbers_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...]
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--data", str(tmp_path), *args])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert "keys are 0-9" in err or "is not a telephone number" in err
+
+
+def test_showing_what_is_not_there_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "--data", str(tmp_path), "directory", "show", "Nergenshuizen")
+    assert code == 1 and out == "" and "nothing named 'Nergenshuizen'" in err
+    code, _, err = run(capsys, "--data", str(tmp_path), "directory", "show", "0116")
+    assert code == 1 and "not a Dutch area code" in err
+
+
+def test_a_reader_that_goes_away_is_no_traceback(tmp_path: Path) -> None:
+    """`veertien directory show | head -1` ended in a BrokenPipe traceback."""
+    exe = Path(sys.executable).with_name("veertien")
+    proc = subprocess.Popen(
+        [str(exe), "--data", str(tmp_path), "directory", "show"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before anything was written
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_a_portal_port_in_use_is_one_clear_line_and_no_lost_password(tmp_path: Path) -> None:
+    """It was a 40-line traceback with exit 3, and the operator account was made with a
+    one-time password nobody saw."""
+    blocker = socket.create_server(("127.0.0.1", 0))
+    port = blocker.getsockname()[1]
+    exe = Path(sys.executable).with_name("veertien")
+    try:
+        done = subprocess.run(
+            [str(exe), "--data", str(tmp_path), "serve", "--sip", "127.0.0.1:0",
+             "--http", f"127.0.0.1:{port}"],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    finally:
+        blocker.close()
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"portal cannot listen on 127.0.0.1:{port}" in done.stderr
+    storage = Storage.open(DataDir(tmp_path))
+    try:
+        assert storage.users.count() == 0  # the next start makes the account and shows it
+    finally:
+        storage.close()

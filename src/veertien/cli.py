@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -22,19 +23,34 @@ from veertien.storage.db import DatabaseError
 from veertien.storage.store import Storage
 from veertien.testcall.caller import place_call
 
+DATA_HELP = "data folder (default: $VEERTIEN_DATA or ./veertien-data)"
+KEYS = frozenset("0123456789*#")
+
+
+def _keys(text: str) -> str:
+    """--key: DTMF keys only."""
+    if set(text) - KEYS:
+        raise argparse.ArgumentTypeError(f"{text!r}: keys are 0-9, * and #")
+    return text
+
+
+def _number(text: str) -> str:
+    """--caller: a telephone number (digits, an optional leading +)."""
+    if not text.removeprefix("+").isdigit() or len(text) > 20:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a telephone number")
+    return text
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="veertien", description=__doc__)
     parser.add_argument("--version", action="version", version=f"veertien {__version__}")
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=None,
-        help="data folder (default: $VEERTIEN_DATA or ./veertien-data)",
-    )
+    parser.add_argument("--data", type=Path, default=None, help=DATA_HELP)
+    # --data also after the command (`veertien route 140113 --data DIR`)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data", type=Path, default=argparse.SUPPRESS, help=DATA_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", help="run the platform")
+    serve = sub.add_parser("serve", parents=[common], help="run the platform")
     serve.add_argument(
         "--sip",
         default="127.0.0.1:5060",
@@ -52,25 +68,33 @@ def _parser() -> argparse.ArgumentParser:
         help="INFO logs one line per call (default); WARNING only problems",
     )
 
-    directory = sub.add_parser("directory", help="import or inspect the directory")
+    directory = sub.add_parser(
+        "directory", parents=[common], help="import or inspect the directory"
+    )
     dsub = directory.add_subparsers(dest="action", required=True)
-    imp = dsub.add_parser("import", help="load a directory from a folder of CSV files")
+    imp = dsub.add_parser(
+        "import", parents=[common], help="load a directory from a folder of CSV files"
+    )
     imp.add_argument("path", type=Path)
     imp.add_argument("--dry-run", action="store_true", help="validate and summarise only")
-    show = dsub.add_parser("show", help="show the directory, an area code or a name")
+    show = dsub.add_parser(
+        "show", parents=[common], help="show the directory, an area code or a name"
+    )
     show.add_argument("query", nargs="?", default=None, help="area code (0113) or a name")
 
-    call = sub.add_parser("call", help="place a real SIP call into a running server")
+    call = sub.add_parser(
+        "call", parents=[common], help="place a real SIP call into a running server"
+    )
     call.add_argument("dialled", help="what to dial, e.g. 140320")
     call.add_argument("--server", default="127.0.0.1:5060", help="HOST:PORT of veertien serve")
-    call.add_argument("--caller", default="0612345678", help="the caller's number")
+    call.add_argument("--caller", type=_number, default="0612345678", help="the caller's number")
     call.add_argument(
         "--timeout",
         type=float,
         default=30.0,
         help="seconds to wait for the final answer (default 30)",
     )
-    call.add_argument("--key", default="", help="keys to press in the menu, e.g. 2")
+    call.add_argument("--key", type=_keys, default="", help="keys to press in the menu, e.g. 2")
     call.add_argument(
         "--say",
         default=None,
@@ -83,7 +107,9 @@ def _parser() -> argparse.ArgumentParser:
         "--key-after", type=float, default=1.5, help="seconds of menu before each key (default 1.5)"
     )
 
-    traffic = sub.add_parser("traffic", help="drive a known mix of real calls into a server")
+    traffic = sub.add_parser(
+        "traffic", parents=[common], help="drive a known mix of real calls into a server"
+    )
     traffic.add_argument("--server", default="127.0.0.1:5060", help="HOST:PORT of veertien serve")
     traffic.add_argument("--calls", type=int, default=None, help="calls in all (the mix scaled)")
     traffic.add_argument(
@@ -95,11 +121,13 @@ def _parser() -> argparse.ArgumentParser:
     traffic.add_argument("--concurrency", type=int, default=10, help="calls at once (default 10)")
     traffic.add_argument("--shared", default="140113", help="a shared area's 14 number")
     traffic.add_argument("--single", default="140320", help="a single municipality's 14 number")
-    traffic.add_argument("--key", default="2", help="the menu key the keys kinds press")
+    traffic.add_argument("--key", type=_keys, default="2", help="the menu key the keys kinds press")
     traffic.add_argument("--name", default="Goes", help="the name the speech kinds say")
     traffic.add_argument("--verbose", action="store_true", help="print every call's steps")
 
-    recognise = sub.add_parser("recognise", help="recognise a spoken name in a WAV recording")
+    recognise = sub.add_parser(
+        "recognise", parents=[common], help="recognise a spoken name in a WAV recording"
+    )
     recognise.add_argument("wav", type=Path, help="mono 16-bit WAV, any sample rate")
     recognise.add_argument("--dialled", default=None, help="the 14 number: its candidates")
     recognise.add_argument(
@@ -107,9 +135,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     recognise.add_argument("--json", action="store_true", help="print JSON")
 
-    route = sub.add_parser("route", help="what would happen to a call, and why")
+    route = sub.add_parser("route", parents=[common], help="what would happen to a call, and why")
     route.add_argument("dialled", help="what the caller dialled, e.g. 140113")
-    route.add_argument("--caller", default=None, help="the caller's number")
+    route.add_argument("--caller", type=_number, default=None, help="the caller's number")
     route.add_argument("--at", default=None, help="time of the call (ISO 8601; default now)")
     route.add_argument("--json", action="store_true", help="print the decision as JSON")
     return parser
@@ -128,6 +156,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         return commands[args.command](args, data)
+    except BrokenPipeError:  # `veertien route ... | head`: the reader has gone, so be quiet
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except SettingsError as exc:
         print(f"veertien: bad settings: {exc}", file=sys.stderr)
         return 2
@@ -152,8 +183,10 @@ def _recognise(args: argparse.Namespace, data: DataDir) -> int:
 def _directory(args: argparse.Namespace, data: DataDir) -> int:
     if args.action == "show":
         ctx = _routing_context(data)
-        print(describe(ctx.directory, args.query, ctx.settings.sliver_rule))
-        return 0
+        text = describe(ctx.directory, args.query, ctx.settings.sliver_rule)
+        found = not text.startswith("nothing named") and not text.endswith("not a Dutch area code")
+        print(text, file=sys.stdout if found else sys.stderr)
+        return 0 if found else 1
     try:
         directory = import_directory(args.path)
     except DirectoryImportError as exc:
@@ -202,7 +235,7 @@ def _route(args: argparse.Namespace, data: DataDir) -> int:
         return 2
     decision = decide(CallFacts(args.dialled, at, args.caller), ctx)
     if args.json:
-        shown = decision.to_json()
+        shown = {**decision.to_json(), "dialled": args.dialled, "at": at.isoformat()}
         if decision.message:  # the words too, not only the message id
             shown["message"]["text"] = spoken_text(decision.message)
         print(json.dumps(shown, ensure_ascii=False, indent=2))
@@ -315,8 +348,9 @@ def _serve(args: argparse.Namespace, data: DataDir) -> int:
     print(f"veertien {__version__}: data folder {data.path.resolve()}", flush=True)
     try:
         run(serve(data, host, port, lambda line: print(line, flush=True), http))
-    except OSError as exc:
-        print(f"veertien: cannot listen on {args.sip}: {exc}", file=sys.stderr)
+    except OSError as exc:  # the portal's message names its own address
+        said = str(exc) if "portal" in str(exc) else f"cannot listen on {args.sip}: {exc}"
+        print(f"veertien: {said}", file=sys.stderr)
         return 1
     return 0
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import struct
 import sys
-import wave
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from veertien.errors import InputError
+from veertien.media.g711 import Law, decode
 from veertien.routing import CallFacts, DecisionKind, RoutingContext, decide
 from veertien.speech.denoise import denoise
 from veertien.speech.matcher import NameMatcher, Result, matcher_for_codes
@@ -24,17 +25,48 @@ class RecordingError(InputError):
     """The recording or the number cannot be used; the text says why."""
 
 
+MAX_RECORDING = 64 * 1024 * 1024  # bytes; an utterance is a few seconds
+_G711 = {6: Law.PCMA, 7: Law.PCMU}  # WAVE format tags of A-law and µ-law
+
+
 def read_wav(path: Path) -> tuple[bytes, int]:
+    """16-bit mono PCM and its rate from a WAV file: 16-bit PCM, or 8-bit G.711 A-law or
+    µ-law (the phone's own format, as `sox -e mu-law` or a call recording writes it)."""
     try:
-        with wave.open(str(path), "rb") as wav:
-            if wav.getsampwidth() != 2 or wav.getnchannels() != 1:
-                raise RecordingError(
-                    f"{path}: need mono 16-bit PCM WAV, got "
-                    f"{wav.getnchannels()} channel(s) of {8 * wav.getsampwidth()} bit"
-                )
-            return wav.readframes(wav.getnframes()), wav.getframerate()
-    except (wave.Error, EOFError, OSError) as exc:
-        raise RecordingError(f"{path}: not a WAV file we can read ({exc})") from None
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_RECORDING + 1)
+    except OSError as exc:
+        raise RecordingError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    if len(raw) > MAX_RECORDING:
+        raise RecordingError(f"{path}: larger than {MAX_RECORDING // 2**20} MB")
+    if raw[:4] != b"RIFF" or raw[8:12] != b"WAVE":
+        raise RecordingError(f"{path}: not a WAV file (no RIFF/WAVE header)")
+    fmt, data = _chunks(path, raw)
+    tag, channels, rate, _, _, bits = struct.unpack("<HHIIHH", fmt[:16])
+    if tag == 0xFFFE and len(fmt) >= 26:  # WAVE_FORMAT_EXTENSIBLE: the real tag follows
+        tag = struct.unpack("<H", fmt[24:26])[0]
+    if channels == 1 and tag == 1 and bits == 16:
+        return data[: len(data) - len(data) % 2], rate
+    if channels == 1 and tag in _G711 and bits == 8:
+        return decode(data, _G711[tag]), rate
+    raise RecordingError(
+        f"{path}: need mono 16-bit PCM or 8-bit A-law/µ-law WAV, got {channels} channel(s) "
+        f"of {bits} bit, format {tag}"
+    )
+
+
+def _chunks(path: Path, raw: bytes) -> tuple[bytes, bytes]:
+    """The fmt and data chunks of a RIFF/WAVE file."""
+    found: dict[bytes, bytes] = {}
+    pos = 12
+    while pos + 8 <= len(raw) and len(found) < 2:
+        name, size = raw[pos : pos + 4], struct.unpack("<I", raw[pos + 4 : pos + 8])[0]
+        if name in (b"fmt ", b"data"):
+            found[name] = raw[pos + 8 : pos + 8 + size]
+        pos += 8 + size + size % 2
+    if len(found.get(b"fmt ", b"")) < 16 or b"data" not in found:
+        raise RecordingError(f"{path}: a WAV file without a format or data chunk")
+    return found[b"fmt "], found[b"data"]
 
 
 def matcher_for(ctx: RoutingContext, dialled: str | None, national: bool) -> NameMatcher:

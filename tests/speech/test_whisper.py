@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import struct
 import wave
 from pathlib import Path
 
@@ -59,8 +60,28 @@ def test_wav_input_is_checked(tmp_path: Path) -> None:
     with pytest.raises(RecordingError, match="need mono 16-bit"):
         read_wav(stereo)
     (tmp_path / "x.wav").write_bytes(b"not a wav")
-    with pytest.raises(RecordingError, match="not a WAV file"):
-        read_wav(tmp_path / "x.wav")
+    with pytest.raises(RecordingError, match=r"not a WAV file \(no RIFF/WAVE header\)"):
+        read_wav(tmp_path / "x.wav")  # it said "not a WAV file we can read ()"
+    with pytest.raises(RecordingError, match="cannot read it"):
+        read_wav(tmp_path / "missing.wav")
+
+
+def _g711_wav(path: Path, tag: int, payload: bytes) -> None:
+    """A mono 8 kHz WAV of 8-bit G.711 (format tag 6 A-law, 7 µ-law), as sox writes it."""
+    fmt = struct.pack("<HHIIHH", tag, 1, 8000, 8000, 1, 8)
+    chunks = b"fmt " + struct.pack("<I", len(fmt)) + fmt
+    chunks += b"data" + struct.pack("<I", len(payload)) + payload
+    path.write_bytes(b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WAVE" + chunks)
+
+
+@pytest.mark.parametrize(("tag", "law"), [(7, Law.PCMU), (6, Law.PCMA)])
+def test_the_phones_own_format_is_read(tmp_path: Path, tag: int, law: Law) -> None:
+    """`veertien recognise` takes 8 kHz µ-law (and A-law) WAV as well as PCM."""
+    tone = struct.pack("<8h", 0, 3000, 6000, 3000, 0, -3000, -6000, -3000) * 100
+    _g711_wav(tmp_path / "call.wav", tag, encode(tone, law))
+    pcm, rate = read_wav(tmp_path / "call.wav")
+    assert rate == 8000 and len(pcm) == len(tone)
+    assert pcm == decode(encode(tone, law), law)
 
 
 def test_matcher_candidates_follow_the_dialled_number() -> None:

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import secrets
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -93,13 +94,18 @@ class PortalServer:
             **proxy_options(os.environ.get(PROXIES_ENV)),
         )  # fmt: skip
         self.server = _server_class()(config)
+        self.host, self.port = host, port
         self.storage = storage
         self.task: asyncio.Task[None] | None = None
 
     async def start(self) -> str | None:
-        """Start serving; returns the one-time operator password on a new database."""
+        """Start serving; returns the one-time operator password on a new database. The port is
+        taken first: when it cannot be (in use, not allowed) this raises OSError saying so,
+        before any account is made, so a one-time password is never made and lost."""
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        listening = socket.create_server((self.host, self.port), family=family)
         password = await asyncio.to_thread(first_operator, self.storage.users)
-        self.task = asyncio.get_running_loop().create_task(self.server.serve())
+        self.task = asyncio.get_running_loop().create_task(self.server.serve(sockets=[listening]))
         while not self.server.started:
             if self.task.done():
                 self.task.result()  # raises why it could not start
