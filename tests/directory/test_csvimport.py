@@ -106,3 +106,18 @@ def test_places_and_postcodes_are_optional(folder: Path) -> None:
     (folder / "postcodes.csv").unlink()
     directory = import_directory(folder)
     assert directory.places == () and not directory.postcodes
+
+
+def test_the_same_files_give_the_same_version_from_any_folder(tmp_path: Path, folder: Path) -> None:
+    """Three folders with the same files once gave three directory versions."""
+    versions = set()
+    for name in ("a", "b/c", "d"):
+        copy = tmp_path / name
+        shutil.copytree(folder, copy)
+        versions.add(import_directory(copy).version)
+    assert len(versions) == 1
+    shuffled = tmp_path / "shuffled"
+    shutil.copytree(folder, shuffled)
+    lines = (shuffled / "postcodes.csv").read_text(encoding="utf-8").splitlines()
+    (shuffled / "postcodes.csv").write_text("\n".join([lines[0], *reversed(lines[1:])]) + "\n")
+    assert import_directory(shuffled).version in versions  # the order of rows is no data

@@ -145,3 +145,23 @@ def test_call_records_are_written_in_batches_and_all_kept_on_close(storage: Stor
         count = conn.execute(select(func.count()).select_from(call_records)).scalar_one()
         body = conn.execute(select(call_records.c.body).limit(1)).scalar_one()
     assert count == 250 and json.loads(body)["dialled"] == "140113"
+
+
+def test_a_settings_file_changes_only_what_it_names(storage: Storage) -> None:
+    """`echo '{"speech": true}' > settings.json` (as docs/speech.md says) once erased the
+    destinations saved in the portal, and the next call got 480."""
+    saved = storage.config.settings().with_municipality(
+        "GM0664", destination="sip:kcc@goes.example"
+    )
+    storage.config.save_settings(saved, "portal:ops")
+    storage.data.settings_path.write_text(json.dumps({"speech": True}))
+    assert storage.sync_files()
+    after = storage.config.settings()
+    assert after.platform.speech
+    assert after.for_municipality("GM0664").destination == "sip:kcc@goes.example"
+    change = {"municipalities": {"GM0664": {"calamity": True, "destination": None}}}
+    storage.data.settings_path.write_text(json.dumps(change))
+    assert storage.sync_files()
+    goes = storage.config.settings().for_municipality("GM0664")
+    assert goes.calamity and goes.destination is None  # null resets a key, others stay
+    assert storage.config.settings().platform.speech

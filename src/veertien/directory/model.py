@@ -147,7 +147,15 @@ class Directory:
         object.__setattr__(self, "version", self._content_hash())
 
     def _content_hash(self) -> str:
-        digest = hashlib.sha256(json.dumps(self.to_json(), sort_keys=True).encode())
+        """Of the data alone: not where it was imported from, nor the order of its rows, so
+        the same files give the same version from any folder."""
+        data = self.to_json()
+        del data["source"]
+        canonical = {
+            key: sorted(json.dumps(item, sort_keys=True) for item in items)
+            for key, items in data.items()
+        }
+        digest = hashlib.sha256(json.dumps(canonical, sort_keys=True).encode())
         return digest.hexdigest()[:12]
 
     def municipality(self, code: str) -> Municipality | None:

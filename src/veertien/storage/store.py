@@ -63,7 +63,7 @@ class Storage:
                 self._stats[path.name] = (stat.st_mtime, stat.st_size)
                 continue
             document: Settings | Directory = (
-                self.data.load_settings(self.config.snapshot().context.directory.municipalities)
+                self._settings_change()
                 if path == self.data.settings_path
                 else self.data.load_directory()
             )
@@ -72,6 +72,11 @@ class Storage:
             log.info("%s taken into the database", path)
             changed = True
         return changed
+
+    def _settings_change(self) -> Settings:
+        """The settings file applied as a change set to the settings in force."""
+        context = self.config.snapshot().context
+        return self.data.load_settings(context.directory.municipalities, base=context.settings)
 
     def snapshot(self) -> Snapshot:
         return self.config.snapshot()
