@@ -14,6 +14,7 @@ from pathlib import Path
 
 from veertien import __version__
 from veertien.directory import DirectoryImportError, import_directory
+from veertien.directory.model import normalise_name
 from veertien.directory.show import describe
 from veertien.ivr.prompts import spoken_text
 from veertien.routing import CallFacts, RoutingContext, RoutingDecision, SettingsError, decide
@@ -91,8 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     call.add_argument(
         "--timeout",
         type=float,
-        default=30.0,
-        help="seconds to wait for the final answer (default 30)",
+        default=60.0,
+        help="seconds to wait for the final answer, then CANCEL (default 60: a spoken "
+        "dialogue with a question takes up to about 40)",
     )
     call.add_argument("--key", type=_keys, default="", help="keys to press in the menu, e.g. 2")
     call.add_argument(
@@ -290,13 +292,33 @@ def _call(args: argparse.Namespace, data: DataDir) -> int:
         )
     )
     final = result.final
-    if final is None:
-        print("ended: no final answer")
-    elif 300 <= final.status < 400:
-        print(f"ended: transferred to {final.header('Contact')}")
-    else:
-        print(f"ended: {final.status} {final.reason}")
-    return 1 if result.timed_out else 0
+    if final is None or (final.status == 487 and result.timed_out):
+        print("ended: no final answer (cancelled)")
+        return 1
+    if 300 <= final.status < 400:
+        contact = final.header("Contact") or ""
+        where = _who(data, contact)
+        print(f"ended: transferred to {contact}{f' ({where})' if where else ''}")
+        if args.say is not None and where and normalise_name(where) != normalise_name(args.say):
+            print(f"wanted {args.say}, got {where}")
+            return 1
+        return 0
+    print(f"ended: {final.status} {final.reason}")
+    return 0
+
+
+def _who(data: DataDir, contact: str) -> str | None:
+    """The municipality whose destination `contact` is, by the local directory (the caller
+    usually shares the server's data folder); None when unknown."""
+    uri = contact.strip().removeprefix("<").split(">")[0]
+    try:
+        ctx = _routing_context(data)
+    except (SettingsError, DatabaseError, OSError):
+        return None
+    for muni in ctx.directory.municipalities.values():
+        if ctx.destination(muni) == uri:
+            return muni.name
+    return None
 
 
 def _traffic(args: argparse.Namespace, data: DataDir) -> int:

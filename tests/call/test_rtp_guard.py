@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import shutil
 import socket
 import struct
 from pathlib import Path
@@ -55,14 +53,6 @@ def _key(event: int, seq: int) -> list[bytes]:
     return [
         RtpPacket(101, seq + n, 8000, 77, p).to_bytes() for n, p in enumerate((start, end, end))
     ]
-
-
-@pytest.fixture
-def voices() -> None:
-    if shutil.which("espeak-ng") is None or shutil.which("sox") is None:
-        if os.environ.get("CI"):
-            pytest.fail("espeak-ng and sox are missing")
-        pytest.skip("espeak-ng and sox are missing")
 
 
 @pytest.mark.usefixtures("voices")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+
+import pytest
 
 from veertien.records import MemorySink
 from veertien.server.service import start_service
@@ -34,3 +37,25 @@ async def test_call_is_redirected_and_acked(tmp_path: Path) -> None:
 async def test_no_server_times_out(tmp_path: Path) -> None:
     result = await place_call("140320", "127.0.0.1", 9, timeout=0.3, show=lambda _: None)
     assert result.timed_out and result.final is None
+
+
+@pytest.mark.usefixtures("voices")
+async def test_a_caller_who_gives_up_cancels(tmp_path: Path) -> None:
+    """The test caller once left at its time-out without a CANCEL, and the server played on
+    alone for a minute; now the call ends at once, recorded as cancelled."""
+    sink = MemorySink()
+    service = await start_service(DataDir(tmp_path), "127.0.0.1", 0, sink)
+    lines: list[str] = []
+    try:
+        result = await place_call(
+            "140113", "127.0.0.1", service.address[1], timeout=3.0, show=lines.append
+        )
+        await asyncio.sleep(0.2)
+        assert not service.dialogues or not service.dialogues.tasks  # nothing plays on
+    finally:
+        await service.close()
+    assert result.timed_out
+    assert [r.status for r in result.responses][-1] == 487
+    assert any("→ CANCEL" in line for line in lines)
+    (record,) = sink.records
+    assert (record.outcome, record.response) == ("cancelled", 487)

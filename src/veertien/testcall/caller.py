@@ -9,6 +9,7 @@ keys and answers the platform's questions (call/speaker.py).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -187,10 +188,15 @@ async def place_call(
         endpoint.dispatch(sent, endpoint.loop.time())
 
     call.cancel = cancel
+    gave_up = False
     try:
         await asyncio.wait_for(call.done.wait(), timeout)
     except TimeoutError:
-        show(f"no final response within {timeout:g} s")
+        gave_up = True
+        show(f"no final response within {timeout:g} s: → CANCEL")
+        cancel()  # never leave the server playing to nobody
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(call.done.wait(), 2.0)  # its 487 (ACKed by the core)
     for task in (call.pressing, call.hanging_up):
         if task is not None:
             task.cancel()
@@ -198,7 +204,7 @@ async def place_call(
     await endpoint.close()
     media.close()
     final = next((r for r in call.responses if r.status >= 200), None)
-    return CallResult(tuple(call.responses), final is None, bytes(media.recording))
+    return CallResult(tuple(call.responses), final is None or gave_up, bytes(media.recording))
 
 
 def _describe(response: Response) -> str:
