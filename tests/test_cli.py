@@ -215,3 +215,15 @@ def test_a_portal_port_in_use_is_one_clear_line_and_no_lost_password(tmp_path: P
         assert storage.users.count() == 0  # the next start makes the account and shows it
     finally:
         storage.close()
+
+
+@pytest.mark.national
+def test_importing_the_national_set_keeps_the_destinations_and_warns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], national_path: Path
+) -> None:
+    """The README's own import once cut every municipality off (480 for every call)."""
+    code, out, _ = run(capsys, "--data", str(tmp_path), "directory", "import", str(national_path))
+    assert code == 0 and "imported" in out
+    assert "municipalities taking part will have no destination" in out
+    code, out, _ = run(capsys, "--data", str(tmp_path), "route", "140320")
+    assert code == 0 and out.startswith("REDIRECT") and "sip:+31320000001@127.0.0.1:5080" in out

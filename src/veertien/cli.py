@@ -199,11 +199,21 @@ def _directory(args: argparse.Namespace, data: DataDir) -> int:
         f"{len(directory.memberships)} area-code memberships, "
         f"{len(directory.postcodes)} postcodes (version {directory.version})"
     )
-    refused = _routing_context(data).settings.refused_destinations(directory)
+    ctx = _routing_context(data)
+    directory = directory.keeping_destinations(ctx.directory)
+    refused = ctx.settings.refused_destinations(directory)
     if refused:
         shown = "\n".join(refused[:20])
         print(f"veertien: import refused, nothing was changed:\n{shown}", file=sys.stderr)
         return 1
+    missing = RoutingContext(directory, ctx.settings).without_destination()
+    if missing:
+        names = ", ".join(sorted(m.name for m in missing)[:10])
+        more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        summary += (
+            f"\nwarning: {len(missing)} municipalities taking part will have no destination "
+            f"(their calls get 480 until one is set in the portal): {names}{more}"
+        )
     if args.dry_run:
         print(f"dry run: {args.path} is valid: {summary}")
         return 0

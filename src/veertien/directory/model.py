@@ -10,7 +10,7 @@ import hashlib
 import json
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import Enum
 from types import MappingProxyType
 from typing import Any
@@ -160,6 +160,20 @@ class Directory:
 
     def municipality(self, code: str) -> Municipality | None:
         return self.municipalities.get(code)
+
+    def keeping_destinations(self, old: Directory) -> Directory:
+        """This (newly imported) directory with the destination each municipality had in
+        `old` where the import gives it none: importing the national set, which names no
+        destinations, must not cut every municipality off."""
+        kept = {
+            code: replace(muni, destination=old.municipalities[code].destination)
+            if muni.destination is None and code in old.municipalities
+            else muni
+            for code, muni in self.municipalities.items()
+        }
+        if all(kept[c] is self.municipalities[c] for c in kept):
+            return self
+        return Directory(kept, self.places, self.memberships, self.postcodes, self.source)
 
     def find_municipalities(self, name: str) -> tuple[Municipality, ...]:
         """Municipalities whose name or alias matches `name` (several for homonyms: Bergen)."""

@@ -34,7 +34,7 @@ from veertien.portal.security import (
     require_changes,
     require_sees,
 )
-from veertien.routing import CallFacts, DecisionKind, SettingsError, decide
+from veertien.routing import CallFacts, DecisionKind, RoutingContext, SettingsError, decide
 from veertien.storage.schema import audit_log
 from veertien.storage.users import Role, UserError
 
@@ -198,11 +198,19 @@ async def import_upload(request: Request) -> Response:
             directory = await run_in_threadpool(import_directory, Path(folder))
         except DirectoryImportError as exc:
             return portal.render(request, "import.html", 422, error=str(exc))
+    current = portal.context()
+    directory = directory.keeping_destinations(current.directory)
+    missing = RoutingContext(directory, current.settings).without_destination()
     summary = (
         f"{len(directory.municipalities)} gemeenten, {len(directory.places)} woonplaatsen, "
         f"{len(directory.memberships)} netnummerkoppelingen, {len(directory.postcodes)} postcodes "
         f"(versie {directory.version})"
     )
+    if missing:
+        summary += (
+            f". Let op: {len(missing)} deelnemende gemeenten hebben dan geen bestemming "
+            "(hun bellers krijgen 480 tot u er een instelt)"
+        )
     if apply:
         try:
             await run_in_threadpool(

@@ -70,6 +70,15 @@ class RoutingContext:
     def destination(self, muni: Municipality) -> str | None:
         return self.settings.for_municipality(muni.code).destination or muni.destination
 
+    def without_destination(self) -> list[Municipality]:
+        """Municipalities that take part but have no destination: their calls cannot go
+        anywhere (480) until one is set."""
+        return [
+            m
+            for m in self.directory.municipalities.values()
+            if self.status(m).participates and self.destination(m) is None
+        ]
+
     def area(self, code: str) -> _Area:
         return self._areas.get(code, _Area((), ()))
 

@@ -123,8 +123,10 @@ class ConfigStore:
         return changed
 
     def save_directory(self, directory: Directory, actor: str, source: str) -> None:
-        """Store an imported directory, unless the settings' destination policy refuses one of
+        """Store an imported directory — keeping each remaining municipality's destination
+        where the import names none — unless the settings' destination policy refuses one of
         its destinations (`SettingsError`, audited)."""
+        directory = directory.keeping_destinations(self.snapshot().context.directory)
         self._allowed(self.settings(), directory, actor, "directory import")
         with self.engine.begin() as conn:
             row = conn.execute(select(config.c.version).where(config.c.name == DIRECTORY)).first()
