@@ -100,6 +100,55 @@ async def _listener(data: DataDir, settings: PlatformSettings) -> Listener | Non
     return pool
 
 
+SPEECH_CHECK_S = 1.0
+
+
+class SpeechFollower:
+    """Speech follows the settings while the node runs: turned on in the portal or the file,
+    the recogniser pool starts (logged; a failure is logged and the dialogue stays on keys);
+    turned off, the pool stops. Engines or workers changed: the pool is started anew. A call
+    already in a dialogue keeps what it started with."""
+
+    def __init__(self, manager: DialogueManager, data: DataDir, context: LiveContext) -> None:
+        self.manager = manager
+        self.data = data
+        self.context = context
+        self.running: tuple[tuple[str, ...], int] | None = None  # the pool's engines, workers
+        self.failed: tuple[tuple[str, ...], int] | None = None  # what could not start
+
+    def wanted(self) -> tuple[tuple[str, ...], int] | None:
+        platform = self.context.current.settings.platform
+        return (platform.speech_engines, platform.speech_workers) if platform.speech else None
+
+    async def follow(self) -> None:
+        """Bring the pool in line with the settings (call it after every reload)."""
+        wanted = self.wanted()
+        if wanted == self.running or (wanted is not None and wanted == self.failed):
+            return
+        if self.manager.listener is not None:
+            old, self.manager.listener = self.manager.listener, None
+            await asyncio.to_thread(old.close)
+            log.info("speech off: recogniser pool stopped")
+        self.running = None
+        if wanted is None:
+            self.failed = None
+            return
+        listener = await _listener(self.data, self.context.current.settings.platform)
+        if listener is None:
+            self.failed = wanted
+            return
+        self.manager.listener, self.running, self.failed = listener, wanted, None
+        log.info("speech on: the dialogue listens for names from the next call")
+
+    async def run(self, interval: float = SPEECH_CHECK_S) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.follow()
+            except Exception:  # keep following
+                log.exception("starting or stopping speech failed")
+
+
 async def start_service(
     data: DataDir,
     host: str,
@@ -125,8 +174,9 @@ async def start_service(
     manager = _dialogues(core, sink, data, host) if dialogues else None
     if manager is not None:
         manager.samples = retention.samples
-    if manager is not None and settings.platform.speech:
-        manager.listener = await _listener(data, settings.platform)
+    follower = SpeechFollower(manager, data, context) if manager is not None else None
+    if follower is not None:
+        await follower.follow()  # speech as the settings say, before the first call
     handler = RedirectHandler(
         core, context, sink, time.perf_counter, lambda: datetime.now(zone), dialogues=manager
     )
@@ -139,6 +189,8 @@ async def start_service(
     metrics.registry.register(_live_figures(service, queues))
     loop = asyncio.get_running_loop()
     service.tasks.append(loop.create_task(context.watch()))
+    if follower is not None:
+        service.tasks.append(loop.create_task(follower.run()))
     service.tasks.append(loop.create_task(_purge_every(retention, INTERVAL_S)))
     return service
 
