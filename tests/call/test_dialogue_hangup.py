@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.call.rawsip import until
 from tests.sip.helpers import invite, request
 from veertien.records import MemorySink
 from veertien.server.service import start_service
@@ -20,14 +21,6 @@ OFFER = (
     "v=0\r\no=t 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
     "m=audio 9 RTP/AVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\n"
 )
-
-
-async def _until(sock: socket.socket, status: bytes) -> bytes:
-    loop = asyncio.get_running_loop()
-    while True:
-        data = await asyncio.wait_for(loop.sock_recv(sock, 65536), 5)
-        if data.startswith(b"SIP/2.0 " + status):
-            return data
 
 
 @pytest.mark.parametrize(("after_s", "phase"), [(0.5, "greeting"), (5.0, "menu")])
@@ -58,12 +51,12 @@ async def test_cancel_in_the_dialogue_is_answered_and_recorded_with_its_phase(
                 body=OFFER,
             )
             await loop.sock_sendto(sock, data, server)
-            assert b"m=audio" in await _until(sock, b"183")
+            assert b"m=audio" in await until(sock, b"183")
             await asyncio.sleep(after_s)
             cancel = request("CANCEL", "140113", branch="z9hG4bK-menu", port=port)
             await loop.sock_sendto(sock, cancel, server)
-            assert b"CSeq: 1 CANCEL" in await _until(sock, b"200")
-            assert b"CSeq: 1 INVITE" in await _until(sock, b"487")
+            assert b"CSeq: 1 CANCEL" in await until(sock, b"200")
+            assert b"CSeq: 1 INVITE" in await until(sock, b"487")
             await asyncio.sleep(0.1)
         finally:
             await service.close()

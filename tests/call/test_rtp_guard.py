@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.call.rawsip import until
 from tests.sip.helpers import invite, request
 from veertien.media.rtp import RtpPacket
 from veertien.records import MemorySink
@@ -31,14 +32,6 @@ def _udp(host: str) -> socket.socket:
     sock.bind((host, 0))
     sock.setblocking(False)
     return sock
-
-
-async def _until(sock: socket.socket, status: bytes) -> bytes:
-    loop = asyncio.get_running_loop()
-    while True:
-        data = await asyncio.wait_for(loop.sock_recv(sock, 65536), 10)
-        if data.startswith(b"SIP/2.0 " + status):
-            return data
 
 
 def _media_port(sdp_message: bytes) -> int:
@@ -68,7 +61,7 @@ async def test_keys_from_a_third_party_are_ignored(tmp_path: Path) -> None:
             data = invite("140113", branch="z9hG4bK-hijack", port=sip.getsockname()[1],
                           extra="Content-Type: application/sdp\r\n", body=body)  # fmt: skip
             await loop.sock_sendto(sip, data, server)
-            media = ("127.0.0.1", _media_port(await _until(sip, b"183")))
+            media = ("127.0.0.1", _media_port(await until(sip, b"183")))
             for packet in _key(3, 1):  # before the caller sends anything, from another host
                 await loop.sock_sendto(other, packet, media)
             silence = RtpPacket(8, 100, 160, 5, b"\xd5" * 160).to_bytes()
@@ -80,7 +73,7 @@ async def test_keys_from_a_third_party_are_ignored(tmp_path: Path) -> None:
             await asyncio.sleep(1.0)
             for packet in _key(2, 20):  # the caller itself: Goes
                 await loop.sock_sendto(rtp, packet, media)
-            moved = await _until(sip, b"302")
+            moved = await until(sip, b"302")
             assert b"sip:+31113000001@127.0.0.1:5080" in moved  # Goes, not Reimerswaal (key 3)
             ack = request("ACK", "140113", branch="z9hG4bK-hijack", port=sip.getsockname()[1],
                           to_tag="x")  # fmt: skip
@@ -106,12 +99,12 @@ async def test_prompts_are_not_sent_to_an_address_that_did_not_ask(tmp_path: Pat
             data = invite("140113", branch="z9hG4bK-reflect", port=port,
                           extra="Content-Type: application/sdp\r\n", body=body)  # fmt: skip
             await loop.sock_sendto(sip, data, server)
-            await _until(sip, b"183")
+            await until(sip, b"183")
             with pytest.raises(TimeoutError):
                 await asyncio.wait_for(loop.sock_recv(victim, 2048), 3.0)
             cancel = request("CANCEL", "140113", branch="z9hG4bK-reflect", port=port)
             await loop.sock_sendto(sip, cancel, server)
-            await _until(sip, b"487")
+            await until(sip, b"487")
         finally:
             await service.close()
     (record,) = sink.records
