@@ -227,3 +227,39 @@ def test_importing_the_national_set_keeps_the_destinations_and_warns(
     assert "municipalities taking part will have no destination" in out
     code, out, _ = run(capsys, "--data", str(tmp_path), "route", "140320")
     assert code == 0 and out.startswith("REDIRECT") and "sip:+31320000001@127.0.0.1:5080" in out
+
+
+def test_accounts_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The way back in when the operator's one-time password is lost, and API tokens (once
+    only made by tests)."""
+    data = ["--data", str(tmp_path)]
+    code, out, _ = run(capsys, *data, "user", "create", "beheer", "--role", "admin",
+                       "--municipality", "gm0664")  # fmt: skip
+    assert code == 0 and "one-time password: " in out
+    first = out.rsplit(": ", 1)[1].strip()
+    code, out, _ = run(capsys, *data, "user", "list")
+    assert out.splitlines() == ["beheer\tadmin\tGM0664"]
+    storage = Storage.open(DataDir(tmp_path))
+    try:
+        user = storage.users.verify("beheer", first)
+        assert user is not None
+        sid = storage.users.open_session(user, 60)
+    finally:
+        storage.close()
+    code, out, _ = run(capsys, *data, "user", "reset-password", "beheer")
+    second = out.rsplit(": ", 1)[1].strip()
+    code, out, _ = run(capsys, *data, "user", "create-token", "beheer", "--label", "rapporten")
+    token = out.strip()
+    storage = Storage.open(DataDir(tmp_path))
+    try:
+        assert storage.users.verify("beheer", first) is None
+        assert storage.users.verify("beheer", second) is not None
+        assert storage.users.by_session(sid) is None  # a new password closes open sessions
+        found = storage.users.by_token(token)
+        assert found is not None and found.username == "beheer"
+    finally:
+        storage.close()
+    code, _, err = run(capsys, *data, "user", "reset-password", "niemand")
+    assert code == 1 and "no account named 'niemand'" in err
+    code, _, err = run(capsys, *data, "user", "create", "x2", "--role", "admin")
+    assert code == 2 and "hoort bij één gemeente" in err

@@ -7,10 +7,12 @@ import asyncio
 import json
 import logging
 import os
+import secrets
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from veertien import __version__
 from veertien.directory import DirectoryImportError, import_directory
@@ -22,6 +24,7 @@ from veertien.server.service import run, serve
 from veertien.storage import DataDir, default_data_dir
 from veertien.storage.db import DatabaseError
 from veertien.storage.store import Storage
+from veertien.storage.users import Role, UserError
 from veertien.testcall.caller import place_call
 
 DATA_HELP = "data folder (default: $VEERTIEN_DATA or ./veertien-data)"
@@ -137,12 +140,31 @@ def _parser() -> argparse.ArgumentParser:
     )
     recognise.add_argument("--json", action="store_true", help="print JSON")
 
+    _user_commands(sub, common)
     route = sub.add_parser("route", parents=[common], help="what would happen to a call, and why")
     route.add_argument("dialled", help="what the caller dialled, e.g. 140113")
     route.add_argument("--caller", type=_number, default=None, help="the caller's number")
     route.add_argument("--at", default=None, help="time of the call (ISO 8601; default now)")
     route.add_argument("--json", action="store_true", help="print the decision as JSON")
     return parser
+
+
+def _user_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """`veertien user list|create|reset-password|create-token`."""
+    user = sub.add_parser("user", parents=[common], help="portal accounts: create, reset, tokens")
+    usub = user.add_subparsers(dest="action", required=True)
+    usub.add_parser("list", parents=[common], help="every account, its role and municipality")
+    create = usub.add_parser("create", parents=[common], help="a new account (password printed)")
+    create.add_argument("username")
+    create.add_argument("--role", choices=[r.value for r in Role], default=Role.OPERATOR.value)
+    create.add_argument("--municipality", default=None, help="CBS code, for admins and viewers")
+    reset = usub.add_parser(
+        "reset-password", parents=[common], help="a new one-time password (printed once)"
+    )
+    reset.add_argument("username")
+    token = usub.add_parser("create-token", parents=[common], help="an API token (printed once)")
+    token.add_argument("username")
+    token.add_argument("--label", default="cli", help="what the token is for")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -155,6 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "traffic": _traffic,
         "recognise": _recognise,
         "serve": _serve,
+        "user": _user,
     }
     try:
         return commands[args.command](args, data)
@@ -167,6 +190,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseError as exc:
         print(f"veertien: {exc}", file=sys.stderr)
         return 1
+
+
+def _user(args: argparse.Namespace, data: DataDir) -> int:
+    """Accounts from the command line: the way back in when the operator's one-time password
+    was lost, and tokens for the API. Passwords and tokens are printed once, never stored."""
+    storage = Storage.open(data)
+    try:
+        store = storage.users
+        if args.action == "list":
+            for found in store.all():
+                where = found.municipality or "all"
+                state = "" if found.active else " (disabled)"
+                print(f"{found.username}\t{found.role.value}\t{where}{state}")
+            return 0
+        if args.action == "create":
+            password = secrets.token_urlsafe(15)
+            municipality = args.municipality.upper() if args.municipality else None
+            made = store.create(args.username, password, Role(args.role), municipality, "cli")
+            print(f"created {made.username} ({made.role.value}); one-time password: {password}")
+            return 0
+        known = store.by_name(args.username)
+        if known is None:
+            print(f"veertien: no account named {args.username!r}", file=sys.stderr)
+            return 1
+        if args.action == "reset-password":
+            password = secrets.token_urlsafe(15)
+            store.set_password(known, password, "cli")
+            print(f"new one-time password for {known.username}: {password}")
+        else:
+            print(store.new_token(known, args.label, "cli"))
+        return 0
+    except UserError as exc:
+        print(f"veertien: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        storage.close()
 
 
 def _recognise(args: argparse.Namespace, data: DataDir) -> int:

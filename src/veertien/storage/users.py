@@ -123,6 +123,26 @@ class UserStore:
             return None
         return _user(row) if row is not None and row.active else None
 
+    def by_name(self, username: str) -> User | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(users).where(users.c.username == username.strip().lower())
+            ).first()
+        return _user(row) if row is not None else None
+
+    def set_password(self, user: User, password: str, actor: str) -> None:
+        """A new password; every open portal session of the user is closed with it."""
+        if len(password) < MIN_PASSWORD:
+            raise UserError(f"wachtwoord: minstens {MIN_PASSWORD} tekens")
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(users)
+                .where(users.c.id == user.id)
+                .values(password_hash=_HASHER.hash(password))
+            )
+            conn.execute(delete(portal_sessions).where(portal_sessions.c.user_id == user.id))
+            audit(conn, actor, "password set", f"user:{user.username}")
+
     def set_active(self, user_id: int, active: bool, actor: str) -> None:
         with self.engine.begin() as conn:
             row = conn.execute(select(users).where(users.c.id == user_id)).first()
