@@ -121,3 +121,14 @@ def test_the_same_files_give_the_same_version_from_any_folder(tmp_path: Path, fo
     lines = (shuffled / "postcodes.csv").read_text(encoding="utf-8").splitlines()
     (shuffled / "postcodes.csv").write_text("\n".join([lines[0], *reversed(lines[1:])]) + "\n")
     assert import_directory(shuffled).version in versions  # the order of rows is no data
+
+
+def test_a_population_that_is_not_a_number_is_refused(folder: Path) -> None:
+    """`inwoners=abc` was accepted (and silently dropped)."""
+    path = folder / "gemeenten.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    rows = [lines[0] + ",inwoners", *(f"{line},1000" for line in lines[1:])]
+    rows.append("GM0999,X,,,,,,,abc")
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    errors = _errors(folder)
+    assert errors == [f"gemeenten.csv:{len(rows)}: inwoners 'abc' is not a whole number"]

@@ -183,7 +183,9 @@ def _municipality(row: Row) -> Municipality:
     number = row.get("telefoon") or None
     if number is not None and to_national(number) is None:
         raise _RowProblem(f"telefoon {number!r} is not a Dutch telephone number")
-    population = row.get("inwoners") or row.get("inwoners_2024_01_01") or ""
+    population = (row.get("inwoners") or row.get("inwoners_2024_01_01") or "").replace(".", "")
+    if population and not population.isdigit():
+        raise _RowProblem(f"inwoners {population[:20]!r} is not a whole number")
     aliases = tuple(a.strip() for a in row.get("alias", "").split(";") if a.strip())
     return Municipality(
         code=code,
