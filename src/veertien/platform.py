@@ -68,6 +68,7 @@ class PlatformSettings:
     status_webhook: str | None = None  # incidents are POSTed here as JSON (portal)
     record_retention_days: int = 90  # call records older than this are deleted (AVG)
     caller_salt_days: int = 1  # callers' numbers are hashed under a salt this long, then unlinkable
+    max_dialogues: int = 200  # dialogues at once; one more gets 503 with Retry-After
 
     def __post_init__(self) -> None:
         thresholds = MappingProxyType(dict(self.speech_thresholds))
@@ -84,6 +85,7 @@ class PlatformSettings:
             "status_webhook": self.status_webhook,
             "record_retention_days": self.record_retention_days,
             "caller_salt_days": self.caller_salt_days,
+            "max_dialogues": self.max_dialogues,
         }
 
     @classmethod
@@ -99,6 +101,7 @@ class PlatformSettings:
                 "record_retention_days", data.get("record_retention_days", 90)
             ),
             caller_salt_days=days("caller_salt_days", data.get("caller_salt_days", 1), 90),
+            max_dialogues=_count("max_dialogues", data.get("max_dialogues", 200), 10_000),
         )
 
 
@@ -186,6 +189,12 @@ def _handover(value: object) -> HandoverMode:
     except ValueError:
         names = ", ".join(m.value for m in HandoverMode)
         raise SettingsError(f"handover {value!r} is not one of {names}") from None
+
+
+def _count(key: str, value: object, most: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
+        raise SettingsError(f"{key} must be a whole number from 1 to {most}")
+    return value
 
 
 def _seconds(key: str, value: object) -> float:

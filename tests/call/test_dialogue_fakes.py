@@ -147,3 +147,42 @@ async def test_an_answered_call_is_referred_without_a_socket() -> None:
     assert ("notify", "200 OK") in record.dialogue
     assert record.stages[-3:] == ("transferred", "answer_known", "answered")
     assert not core.accepted and not manager.ua.dialogs  # the 2xx was ACKed, the dialog is gone
+
+
+async def test_beyond_max_dialogues_a_call_gets_503_busy() -> None:
+    ScriptedSession.script = [None, None, None, None]
+    ScriptedSession.made = []
+    core, sink = SipCore(), MemorySink()
+    sent: list[Response] = []
+
+    def send(outputs: list[Output]) -> None:
+        sent.extend(m for o in outputs if isinstance(o, Transmit)
+                    if isinstance(m := parse_message(o.data), Response))  # fmt: skip
+
+    manager = DialogueManager(
+        core, sink, PromptCache(SilentVoice()), asyncio.get_running_loop().time,
+        sessions=ScriptedSession,
+    )  # fmt: skip
+    manager.attach(send, ("127.0.0.1", 5060))
+    ctx = RoutingContext(
+        demo_directory(), Settings.from_json({"max_dialogues": 1, "key_timeout_s": 0.2})
+    )
+    facts = CallFacts("140113", TUESDAY_MORNING, "0612345678")
+    outs = []
+    for n in (1, 2):
+        data = invite("140113", branch=f"z9hG4bK-{n}", call_id=f"{n}@t",
+                      extra="Content-Type: application/sdp\r\n", body=OFFER)  # fmt: skip
+        event = core.receive(data, PEER, asyncio.get_running_loop().time())[-1]
+        assert isinstance(event, IncomingRequest)
+        outs.append(manager.start(event, decide(facts, ctx), facts, ctx, 0.0))
+    assert outs[0] == []  # the first takes the one dialogue there is
+    (busy,) = _statuses(outs[1] or [])
+    assert (busy.status, busy.header("Retry-After")) == (503, "5")
+    for task in list(manager.tasks.values()):
+        task.cancel()
+    await asyncio.gather(*manager.tasks.values(), return_exceptions=True)
+
+
+def _statuses(outputs: list[Output]) -> list[Response]:
+    return [m for o in outputs if isinstance(o, Transmit)
+            if isinstance(m := parse_message(o.data), Response)]  # fmt: skip

@@ -31,6 +31,7 @@ def test_every_public_name_of_the_package_is_in_all() -> None:
         "core",
         "dialog",
         "message",
+        "overload",
         "parser",
         "sdp",
         "transaction",

@@ -32,6 +32,7 @@ from veertien.routing import CallFacts, RoutingContext, RoutingDecision, decide_
 from veertien.sip.core import AckTimeout, IncomingAck, IncomingRequest, Output, SipCore
 from veertien.sip.sdp import SdpError, answer, choose_audio, parse_sdp
 from veertien.sip.transaction import Deliver, Timeout, TxnKey
+from veertien.sip.transport import RateLimitedLog
 from veertien.sip.ua import LocalEndpoint, UserAgent
 from veertien.speech.matcher import matcher_for_codes
 from veertien.speech.policy import Policy
@@ -69,7 +70,8 @@ class DialogueManager:
         self.tasks: dict[TxnKey, asyncio.Task[None]] = {}
         self.pacing = PacingStats()  # of all dialogues' RTP, for benchmarks and metrics
         # RTP refused from others than the caller, and not sent before the caller proved itself
-        self.rtp_guard = {"refused": 0, "withheld": 0}
+        self.rtp_guard = {"refused": 0, "withheld": 0, "busy": 0}
+        self.busy_log = RateLimitedLog(log)
         self.recorder = Recorder(records, clock, self._speech_on)
         self.answered = AnsweredHandover(self.ua, self.recorder, clock, self.pacing, media_host)
 
@@ -113,11 +115,21 @@ class DialogueManager:
         except SdpError as exc:
             log.info("call %s: no dialogue (%s); direct to the area's default", facts.dialled, exc)
             return None
+        if len(self.tasks) >= ctx.settings.platform.max_dialogues:
+            return self._busy(event, facts.dialled, "all dialogues in use")
         call = DialogueCall(event, decision, facts, ctx, self.clock(), offer, choice)
         task = asyncio.get_running_loop().create_task(self._run(call))
         self.tasks[event.key] = task
         task.add_done_callback(lambda _: self.tasks.pop(event.key, None))
         return []
+
+    def _busy(self, event: IncomingRequest, dialled: str, why: str) -> list[Output]:
+        """503 with Retry-After: the node cannot take one more dialogue now (counted, logged at
+        most a few lines a second)."""
+        self.rtp_guard["busy"] += 1
+        self.busy_log.warning("call %s: 503, %s", dialled, why)
+        headers = [("Retry-After", "5")]
+        return self.core.respond(event.key, 503, "Busy", headers, now=self.ua.clock())
 
     async def stop(self) -> None:
         """Cancel every running dialogue and wait until each has written its record."""
@@ -149,6 +161,11 @@ class DialogueManager:
         events: list[IvrEvent] = []
         try:
             port = await session.open(self.media_host)
+        except OSError as exc:  # no RTP port to be had: busy, not broken
+            self.send(self._busy(call.event, call.facts.dialled, f"no RTP port ({exc})"))
+            self.recorder.write(call, 503, "busy", ended(events), 0.0)
+            return
+        try:
             session_id = str(int.from_bytes(os.urandom(4)))
             sdp = answer(call.offer, choice, (self.media_host, port), session_id)
             if call.handover is not Handover.EARLY_MEDIA:

@@ -238,6 +238,14 @@ def _live_figures(service: Service, queues: list[Queue]) -> LiveFigures:
                 f"veertien_sip_messages_{name}": (f"SIP messages {name}", _reader(counters, name))
                 for name in ("received", "sent", "dropped")
             },
+            "veertien_sip_invites_shed": (
+                "New calls answered 503 because the node was behind (overload)",
+                lambda: float(service.endpoint.core.guard.shed),
+            ),
+            "veertien_dialogues_refused": (
+                "Calls answered 503 because the dialogues or RTP ports were all in use",
+                _reader(manager.rtp_guard if manager else {"busy": 0}, "busy"),
+            ),
             "veertien_rtp_packets_refused": (
                 "RTP packets refused: from others than the caller of a dialogue",
                 _reader(manager.rtp_guard if manager else {"refused": 0}, "refused"),

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from veertien import __version__
 from veertien.sip.message import REASONS, Headers, Request, Response, canonical_name
+from veertien.sip.overload import OverloadGuard
 from veertien.sip.parser import ParseError, check_request, parse_message
 from veertien.sip.transaction import (
     ClientInviteTransaction,
@@ -170,9 +171,13 @@ def make_response(
 
 class SipCore:
     def __init__(
-        self, config: CoreConfig | None = None, new_id: Callable[[], str] | None = None
+        self,
+        config: CoreConfig | None = None,
+        new_id: Callable[[], str] | None = None,
+        guard: OverloadGuard | None = None,
     ) -> None:
         self.config = config or CoreConfig()
+        self.guard = guard or OverloadGuard()  # sheds new calls while the node is behind
         self.servers: dict[TxnKey, ServerTransaction] = {}
         self.clients: dict[TxnKey, ClientTransaction] = {}
         self.to_tags: dict[TxnKey, str] = {}
@@ -230,7 +235,19 @@ class SipCore:
             return known
         if request.method == "CANCEL":
             return self._on_cancel(request, via, key, peer, now)
+        if request.method == "INVITE" and self.guard.shedding(now) and not _has_to_tag(request):
+            return self._shed(request, peer)
         return self._new_server_transaction(request, key, peer, now)
+
+    def _shed(self, request: Request, peer: Peer) -> list[Output]:
+        """A new call while the node is behind: 503 with Retry-After, statelessly, at once."""
+        self.guard.shed += 1
+        headers = [
+            ("Server", self.config.server),
+            ("Retry-After", str(self.guard.retry_after_s)),
+        ]
+        response = make_response(request, 503, "Overloaded", to_tag=self.new_id(), headers=headers)
+        return [Transmit(response.to_bytes(), peer)]
 
     def _known(
         self, request: Request, key: TxnKey, cseq: int, peer: Peer, now: float
@@ -432,6 +449,11 @@ class SipCore:
             self.to_tags.pop(txn.key, None)
         else:
             self.clients.pop(txn.key, None)
+
+
+def _has_to_tag(request: Request) -> bool:
+    """A request inside a dialog (a re-INVITE): never shed, it belongs to a call we took."""
+    return tag_of(request.header("To") or "") is not None
 
 
 def _echoed_size(request: Request) -> int:

@@ -16,12 +16,14 @@ from collections.abc import Callable
 from typing import cast
 
 from veertien.sip.core import Dropped, Output, SipCore
+from veertien.sip.overload import PROBE_S
 from veertien.sip.parser import ParseError, StreamFramer
 from veertien.sip.transaction import Peer, Transmit, Transport
 
 log = logging.getLogger("veertien.sip")
 
 Handler = Callable[[Output, float], list[Output]]
+REPORT_S = 10.0  # an overload is said in the log at most once per this many seconds
 
 
 class RateLimitedLog:
@@ -60,6 +62,9 @@ class SipEndpoint:
         self._timer_at = 0.0  # uvloop's handles do not tell when they fire
         self.drops = RateLimitedLog(log)
         self.counters = {"received": 0, "sent": 0, "dropped": 0}
+        self._probe: asyncio.TimerHandle | None = None
+        self._probe_due = 0.0
+        self._reported_at = 0.0
 
     async def start(self, host: str, port: int) -> tuple[str, int]:
         """Listen on UDP and TCP. Port 0 picks a free port (the same one for both)."""
@@ -70,11 +75,33 @@ class SipEndpoint:
         bound = transport.get_extra_info("sockname")
         server = await self.loop.create_server(lambda: _TcpProtocol(self), host, bound[1])
         self.servers.append(server)
+        self._arm_probe()
         return bound[0], bound[1]
+
+    def _arm_probe(self) -> None:
+        """Measure the loop's lag: a timer that should fire every PROBE_S, and how late it is."""
+        self._probe_due = self.loop.time() + PROBE_S
+        self._probe = self.loop.call_at(self._probe_due, self._on_probe)
+
+    def _on_probe(self) -> None:
+        now = self.loop.time()
+        guard = self.core.guard
+        guard.observe(now - self._probe_due, now)
+        if now - self._reported_at >= REPORT_S:
+            fresh = guard.news()
+            if fresh:
+                log.warning(
+                    "overload: %d new calls answered 503 in the last %.0f s (loop %.0f ms late)",
+                    fresh, now - self._reported_at, guard.lag_s * 1000,
+                )  # fmt: skip
+            self._reported_at = now
+        self._arm_probe()
 
     async def close(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
+        if self._probe is not None:
+            self._probe.cancel()
         for server in self.servers:
             server.close()
         for conn in list(self.connections.values()):

@@ -1,0 +1,78 @@
+"""Overload: a node that falls behind answers new calls 503 with Retry-After at once, while the
+calls it took, OPTIONS and re-INVITEs go on (the guard over a fake clock, and a real loop that
+is held up)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import Sequence
+
+from tests.sip.helpers import invite, request
+from veertien.sip.core import IncomingRequest, SipCore
+from veertien.sip.message import Response
+from veertien.sip.overload import OverloadGuard
+from veertien.sip.parser import parse_message
+from veertien.sip.transaction import Peer, Transmit, Transport
+from veertien.sip.transport import SipEndpoint
+
+PEER = Peer(Transport.UDP, "127.0.0.1", 5061)
+
+
+def _responses(outputs: Sequence[object]) -> list[Response]:
+    found = []
+    for out in outputs:
+        if isinstance(out, Transmit):
+            message = parse_message(out.data)
+            assert isinstance(message, Response)
+            found.append(message)
+    return found
+
+
+def test_the_guard_sheds_for_a_while_after_a_late_loop() -> None:
+    guard = OverloadGuard(max_lag_s=0.1, hold_s=1.0)
+    guard.observe(0.02, now=10.0)
+    assert not guard.shedding(10.0)
+    guard.observe(0.3, now=11.0)
+    assert guard.shedding(11.5) and not guard.shedding(12.1)
+
+
+def test_new_calls_get_503_while_taken_ones_go_on() -> None:
+    core = SipCore()
+    taken = core.receive(invite(branch="z9hG4bK-taken", call_id="a@t"), PEER, 0.0)
+    assert isinstance(taken[-1], IncomingRequest)
+    core.guard.observe(0.5, now=1.0)  # the loop was half a second late: behind
+    (busy,) = _responses(core.receive(invite(branch="z9hG4bK-new", call_id="b@t"), PEER, 1.1))
+    assert (busy.status, busy.header("Retry-After")) == (503, "5")
+    assert not any(k[0] == "z9hG4bK-new" for k in core.servers)  # no transaction, no call
+    again = core.receive(invite(branch="z9hG4bK-taken", call_id="a@t"), PEER, 1.2)
+    assert [r.status for r in _responses(again)] == [100]  # a retransmission is absorbed
+    (ok,) = _responses(core.receive(request("OPTIONS", branch="z9hG4bK-o"), PEER, 1.3))
+    assert ok.status == 200  # a dispatcher still sees the node alive
+    reinvite = invite(branch="z9hG4bK-re", call_id="a@t").replace(
+        b"To: <sip:140320@127.0.0.1:5060>", b"To: <sip:140320@127.0.0.1:5060>;tag=ours"
+    )
+    assert isinstance(core.receive(reinvite, PEER, 1.4)[-1], IncomingRequest)  # in a dialog
+    assert core.guard.shed == 1
+    later = core.receive(invite(branch="z9hG4bK-later", call_id="c@t"), PEER, 3.0)
+    assert isinstance(later[-1], IncomingRequest)  # caught up: calls are taken again
+
+
+async def test_a_held_up_loop_makes_the_endpoint_answer_503() -> None:
+    core = SipCore()
+    endpoint = SipEndpoint(core, lambda event, now: [])
+    host, port = await endpoint.start("127.0.0.1", 0)
+    loop = asyncio.get_running_loop()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.setblocking(False)
+        try:
+            await asyncio.sleep(0.1)
+            time.sleep(0.3)  # the loop is held up, as by a burst of work
+            await asyncio.sleep(0.06)  # the lag probe fires, late
+            await loop.sock_sendto(sock, invite(port=sock.getsockname()[1]), (host, port))
+            data = await asyncio.wait_for(loop.sock_recv(sock, 65536), 2)
+        finally:
+            await endpoint.close()
+    assert data.startswith(b"SIP/2.0 503 Overloaded\r\n") and b"Retry-After: 5" in data
