@@ -8,7 +8,7 @@ import asyncio
 
 from tests.call.fakes import ScriptedSession, SilentVoice
 from tests.conftest import TUESDAY_MORNING
-from tests.sip.helpers import invite, request
+from tests.sip.helpers import invite, request, sent
 from veertien.call.dialogue import DialogueManager
 from veertien.call.port import PromptCache
 from veertien.directory import demo_directory
@@ -153,17 +153,11 @@ async def test_beyond_max_dialogues_a_call_gets_503_busy() -> None:
     ScriptedSession.script = [None, None, None, None]
     ScriptedSession.made = []
     core, sink = SipCore(), MemorySink()
-    sent: list[Response] = []
-
-    def send(outputs: list[Output]) -> None:
-        sent.extend(m for o in outputs if isinstance(o, Transmit)
-                    if isinstance(m := parse_message(o.data), Response))  # fmt: skip
-
     manager = DialogueManager(
         core, sink, PromptCache(SilentVoice()), asyncio.get_running_loop().time,
         sessions=ScriptedSession,
     )  # fmt: skip
-    manager.attach(send, ("127.0.0.1", 5060))
+    manager.attach(lambda outputs: None, ("127.0.0.1", 5060))
     ctx = RoutingContext(
         demo_directory(), Settings.from_json({"max_dialogues": 1, "key_timeout_s": 0.2})
     )
@@ -176,13 +170,8 @@ async def test_beyond_max_dialogues_a_call_gets_503_busy() -> None:
         assert isinstance(event, IncomingRequest)
         outs.append(manager.start(event, decide(facts, ctx), facts, ctx, 0.0))
     assert outs[0] == []  # the first takes the one dialogue there is
-    (busy,) = _statuses(outs[1] or [])
+    (busy,) = sent(outs[1] or [])
     assert (busy.status, busy.header("Retry-After")) == (503, "5")
     for task in list(manager.tasks.values()):
         task.cancel()
     await asyncio.gather(*manager.tasks.values(), return_exceptions=True)
-
-
-def _statuses(outputs: list[Output]) -> list[Response]:
-    return [m for o in outputs if isinstance(o, Transmit)
-            if isinstance(m := parse_message(o.data), Response)]  # fmt: skip

@@ -2,6 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from veertien.sip.message import Response
+from veertien.sip.parser import parse_message
+from veertien.sip.transaction import Transmit
+
+
+def sent(outputs: Sequence[object]) -> list[Response]:
+    """The responses among a core's or user agent's outputs, parsed."""
+    responses = []
+    for item in outputs:
+        if isinstance(item, Transmit):
+            message = parse_message(item.data)
+            assert isinstance(message, Response)
+            responses.append(message)
+    return responses
+
 
 def invite(
     user: str = "140320",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.sip.helpers import invite, request
+from tests.sip.helpers import invite, request, sent
 from veertien.sip.core import (
     AckTimeout,
     Cancelled,
@@ -12,21 +12,10 @@ from veertien.sip.core import (
     Output,
     SipCore,
 )
-from veertien.sip.message import Headers, Request, Response
-from veertien.sip.parser import parse_message
+from veertien.sip.message import Headers, Request
 from veertien.sip.transaction import Peer, Transmit, Transport
 
 PEER = Peer(Transport.UDP, "127.0.0.1", 5061)
-
-
-def sent(outputs: list[Output]) -> list[Response]:
-    responses = []
-    for item in outputs:
-        if isinstance(item, Transmit):
-            msg = parse_message(item.data)
-            assert isinstance(msg, Response)
-            responses.append(msg)
-    return responses
 
 
 def statuses(outputs: list[Output]) -> list[int]:

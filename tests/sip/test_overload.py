@@ -7,27 +7,14 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import Sequence
 
-from tests.sip.helpers import invite, request
+from tests.sip.helpers import invite, request, sent
 from veertien.sip.core import IncomingRequest, SipCore
-from veertien.sip.message import Response
 from veertien.sip.overload import OverloadGuard
-from veertien.sip.parser import parse_message
-from veertien.sip.transaction import Peer, Transmit, Transport
+from veertien.sip.transaction import Peer, Transport
 from veertien.sip.transport import SipEndpoint
 
 PEER = Peer(Transport.UDP, "127.0.0.1", 5061)
-
-
-def _responses(outputs: Sequence[object]) -> list[Response]:
-    found = []
-    for out in outputs:
-        if isinstance(out, Transmit):
-            message = parse_message(out.data)
-            assert isinstance(message, Response)
-            found.append(message)
-    return found
 
 
 def test_the_guard_sheds_for_a_while_after_a_late_loop() -> None:
@@ -43,12 +30,12 @@ def test_new_calls_get_503_while_taken_ones_go_on() -> None:
     taken = core.receive(invite(branch="z9hG4bK-taken", call_id="a@t"), PEER, 0.0)
     assert isinstance(taken[-1], IncomingRequest)
     core.guard.observe(0.5, now=1.0)  # the loop was half a second late: behind
-    (busy,) = _responses(core.receive(invite(branch="z9hG4bK-new", call_id="b@t"), PEER, 1.1))
+    (busy,) = sent(core.receive(invite(branch="z9hG4bK-new", call_id="b@t"), PEER, 1.1))
     assert (busy.status, busy.header("Retry-After")) == (503, "5")
     assert not any(k[0] == "z9hG4bK-new" for k in core.servers)  # no transaction, no call
     again = core.receive(invite(branch="z9hG4bK-taken", call_id="a@t"), PEER, 1.2)
-    assert [r.status for r in _responses(again)] == [100]  # a retransmission is absorbed
-    (ok,) = _responses(core.receive(request("OPTIONS", branch="z9hG4bK-o"), PEER, 1.3))
+    assert [r.status for r in sent(again)] == [100]  # a retransmission is absorbed
+    (ok,) = sent(core.receive(request("OPTIONS", branch="z9hG4bK-o"), PEER, 1.3))
     assert ok.status == 200  # a dispatcher still sees the node alive
     reinvite = invite(branch="z9hG4bK-re", call_id="a@t").replace(
         b"To: <sip:140320@127.0.0.1:5060>", b"To: <sip:140320@127.0.0.1:5060>;tag=ours"
