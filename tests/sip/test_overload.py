@@ -10,26 +10,36 @@ import time
 
 from tests.sip.helpers import invite, request, sent
 from veertien.sip.core import IncomingRequest, SipCore
-from veertien.sip.overload import OverloadGuard
+from veertien.sip.overload import WINDOW, OverloadGuard
 from veertien.sip.transaction import Peer, Transport
 from veertien.sip.transport import SipEndpoint
 
 PEER = Peer(Transport.UDP, "127.0.0.1", 5061)
 
 
-def test_the_guard_sheds_for_a_while_after_a_late_loop() -> None:
+def _behind(guard: OverloadGuard, lag_s: float, now: float) -> None:
+    """A second of probes, each `lag_s` late."""
+    for n in range(WINDOW):
+        guard.observe(lag_s, now - (WINDOW - 1 - n) * 0.05)
+
+
+def test_the_guard_sheds_for_a_while_when_the_loop_stays_behind() -> None:
     guard = OverloadGuard(max_lag_s=0.1, hold_s=1.0)
-    guard.observe(0.02, now=10.0)
+    _behind(guard, 0.9, now=2.0)  # starting up (the first five seconds): not counted
+    assert not guard.shedding(2.0)
+    _behind(guard, 0.02, now=10.0)
     assert not guard.shedding(10.0)
-    guard.observe(0.3, now=11.0)
+    guard.observe(0.8, now=10.05)  # one stall (a GC, a module loaded): no overload
+    assert not guard.shedding(10.1)
+    _behind(guard, 0.3, now=11.0)  # a second of it: behind
     assert guard.shedding(11.5) and not guard.shedding(12.1)
 
 
 def test_new_calls_get_503_while_taken_ones_go_on() -> None:
-    core = SipCore()
+    core = SipCore(guard=OverloadGuard(grace_s=0))
     taken = core.receive(invite(branch="z9hG4bK-taken", call_id="a@t"), PEER, 0.0)
     assert isinstance(taken[-1], IncomingRequest)
-    core.guard.observe(0.5, now=1.0)  # the loop was half a second late: behind
+    _behind(core.guard, 0.5, now=1.0)  # the loop half a second late for a second: behind
     (busy,) = sent(core.receive(invite(branch="z9hG4bK-new", call_id="b@t"), PEER, 1.1))
     assert (busy.status, busy.header("Retry-After")) == (503, "5")
     assert not any(k[0] == "z9hG4bK-new" for k in core.servers)  # no transaction, no call
@@ -47,7 +57,7 @@ def test_new_calls_get_503_while_taken_ones_go_on() -> None:
 
 
 async def test_a_held_up_loop_makes_the_endpoint_answer_503() -> None:
-    core = SipCore()
+    core = SipCore(guard=OverloadGuard(window=4, grace_s=0))  # a quicker test
     endpoint = SipEndpoint(core, lambda event, now: [])
     host, port = await endpoint.start("127.0.0.1", 0)
     loop = asyncio.get_running_loop()
@@ -56,8 +66,9 @@ async def test_a_held_up_loop_makes_the_endpoint_answer_503() -> None:
         sock.setblocking(False)
         try:
             await asyncio.sleep(0.1)
-            time.sleep(0.3)  # the loop is held up, as by a burst of work
-            await asyncio.sleep(0.06)  # the lag probe fires, late
+            for _ in range(6):  # held up again and again, as under a flood
+                time.sleep(0.3)
+                await asyncio.sleep(0.01)  # the lag probe fires, late
             await loop.sock_sendto(sock, invite(port=sock.getsockname()[1]), (host, port))
             data = await asyncio.wait_for(loop.sock_recv(sock, 65536), 2)
         finally:

@@ -2,7 +2,9 @@
 
 Sans I/O: the transport measures how late its event loop runs a timer that should fire every
 `PROBE_S` (the loop's lag: everything queued before it) and feeds that to `OverloadGuard`. When
-the lag passes `max_lag_s`, the guard sheds new INVITEs for `hold_s`: the core answers them
+the lag averaged over the last `WINDOW` probes (about a second) passes `max_lag_s`, the guard
+sheds new INVITEs for `hold_s` — one stall (a garbage collection, a module loaded on first use)
+is no overload; a node that stays behind is: the core answers them
 `503 Service Unavailable` with `Retry-After` at once, before any routing, transaction or record,
 while retransmissions of calls already taken, ACKs, CANCELs and OPTIONS go on as before — so a
 dispatcher in front still sees the node alive, only loaded, and callers already in a dialogue
@@ -11,9 +13,11 @@ are not dropped. What was shed is counted, and said in the log once per `report_
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 
 PROBE_S = 0.05
+WINDOW = 20  # probes the lag is averaged over: about a second
 
 
 @dataclass
@@ -25,11 +29,23 @@ class OverloadGuard:
     lag_s: float = 0.0  # the latest lag measured
     shed: int = 0  # INVITEs answered 503 since the start
     reported: int = 0  # shed count at the last log line
+    window: int = WINDOW  # probes averaged over
+    grace_s: float = 5.0  # a node starting up (imports, the portal, the first prompts) is slow
+    started: float | None = None  # when the first probe came
+    recent: deque[float] = field(default_factory=deque)
+
+    def __post_init__(self) -> None:
+        self.recent = deque(maxlen=self.window)
 
     def observe(self, lag_s: float, now: float) -> None:
         """The loop ran a timer `lag_s` late at `now`."""
-        self.lag_s = lag_s
-        if lag_s > self.max_lag_s:
+        if self.started is None:
+            self.started = now
+        if now - self.started < self.grace_s:
+            return
+        self.recent.append(lag_s)
+        self.lag_s = sum(self.recent) / len(self.recent)
+        if len(self.recent) == self.window and self.lag_s > self.max_lag_s:
             self.shed_until = now + self.hold_s
 
     def shedding(self, now: float) -> bool:
