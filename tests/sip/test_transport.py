@@ -95,3 +95,34 @@ def test_rate_limited_log_says_what_it_left_out(caplog: pytest.LogCaptureFixture
         for i in range(10):
             log.warning("bad %d", i)
     assert [r.getMessage() for r in caplog.records] == ["bad 0", "bad 1", "bad 2"]
+
+
+async def _closed(reader: asyncio.StreamReader, within: float) -> bool:
+    """Whether the server closes the connection within `within` seconds."""
+    try:
+        return await asyncio.wait_for(reader.read(), within) == b""
+    except TimeoutError:
+        return False
+
+
+async def test_tcp_connections_are_bounded_and_timed_out() -> None:
+    """1,100 slow half-open connections once exhausted the file limit, after which the portal
+    and every dialogue failed: connections are bounded, and a slow or silent one is closed."""
+    endpoint = SipEndpoint(SipCore(), lambda event, now: [])
+    endpoint.max_connections, endpoint.header_s, endpoint.idle_s = 2, 0.3, 0.6
+    host, port = await endpoint.start("127.0.0.1", 0)
+    try:
+        slow = await asyncio.open_connection(host, port)
+        silent = await asyncio.open_connection(host, port)
+        slow[1].write(b"INVITE sip:140320@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/TCP x")  # no end
+        await slow[1].drain()
+        third = await asyncio.open_connection(host, port)
+        assert await _closed(third[0], 1.0)  # over the limit: closed at once
+        assert endpoint.counters["refused_connections"] == 1
+        assert await _closed(slow[0], 1.0)  # its message not finished within 0.3 s
+        assert await _closed(silent[0], 1.5)  # nothing at all within 0.6 s
+        assert not endpoint.connections
+        for _, writer in (slow, silent, third):
+            writer.close()
+    finally:
+        await endpoint.close()

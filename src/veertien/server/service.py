@@ -238,6 +238,10 @@ def _live_figures(service: Service, queues: list[Queue]) -> LiveFigures:
                 f"veertien_sip_messages_{name}": (f"SIP messages {name}", _reader(counters, name))
                 for name in ("received", "sent", "dropped")
             },
+            "veertien_sip_connections_refused": (
+                "TCP connections refused: too many at once",
+                _reader(counters, "refused_connections"),
+            ),
             "veertien_sip_invites_shed": (
                 "New calls answered 503 because the node was behind (overload)",
                 lambda: float(service.endpoint.core.guard.shed),

@@ -146,6 +146,10 @@ class StreamFramer:
     def __init__(self) -> None:
         self._buffer = b""
 
+    def pending(self) -> bool:
+        """Whether part of a message has come and the rest not yet."""
+        return bool(self._buffer.strip(b"\r\n"))
+
     def feed(self, data: bytes) -> list[bytes]:
         """Complete messages now available. Raises `ParseError` if the stream is unusable
         (no Content-Length, or a message too large); the connection should then be closed."""

@@ -24,6 +24,9 @@ log = logging.getLogger("veertien.sip")
 
 Handler = Callable[[Output, float], list[Output]]
 REPORT_S = 10.0  # an overload is said in the log at most once per this many seconds
+MAX_CONNECTIONS = 512  # TCP connections at once: a file descriptor each, and the portal needs some
+HEADER_S = 10.0  # a TCP connection must complete a message this soon after it starts one
+IDLE_S = 300.0  # ... and send something this often (RFC 5626 keep-alives are CRLFs)
 
 
 class RateLimitedLog:
@@ -61,7 +64,9 @@ class SipEndpoint:
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = 0.0  # uvloop's handles do not tell when they fire
         self.drops = RateLimitedLog(log)
-        self.counters = {"received": 0, "sent": 0, "dropped": 0}
+        self.counters = {"received": 0, "sent": 0, "dropped": 0, "refused_connections": 0}
+        self.max_connections = MAX_CONNECTIONS
+        self.header_s, self.idle_s = HEADER_S, IDLE_S
         self._probe: asyncio.TimerHandle | None = None
         self._probe_due = 0.0
         self._reported_at = 0.0
@@ -174,22 +179,47 @@ class _UdpProtocol(asyncio.DatagramProtocol):
 
 
 class _TcpProtocol(asyncio.Protocol):
+    """One TCP connection: framed into messages; closed when the endpoint has too many already,
+    when a message is not completed within `header_s` of its first byte (a slow, half-open
+    sender holding a descriptor), or after `idle_s` without any bytes."""
+
     def __init__(self, endpoint: SipEndpoint) -> None:
         self.endpoint = endpoint
         self.framer = StreamFramer()
         self.transport: asyncio.Transport | None = None
         self.peer: Peer | None = None
+        self.deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports are not asyncio.Transport subclasses but have the same methods.
         self.transport = cast(asyncio.Transport, transport)
         host, port = transport.get_extra_info("peername")[:2]
-        conn = next(self.endpoint._conn_ids)
+        endpoint = self.endpoint
+        if len(endpoint.connections) >= endpoint.max_connections:
+            endpoint.counters["refused_connections"] += 1
+            endpoint.drops.warning("refusing TCP from %s:%s: %d connections", host, port,
+                                   len(endpoint.connections))  # fmt: skip
+            self.transport.abort()
+            return
+        conn = next(endpoint._conn_ids)
         self.peer = Peer(Transport.TCP, str(host), int(port), conn)
-        self.endpoint.connections[conn] = self.transport
+        endpoint.connections[conn] = self.transport
+        self._expect(endpoint.idle_s, "idle")
+
+    def _expect(self, seconds: float, why: str) -> None:
+        """Close the connection unless something comes (or completes) within `seconds`."""
+        if self.deadline is not None:
+            self.deadline.cancel()
+        self.deadline = self.endpoint.loop.call_later(seconds, self._expired, why)
+
+    def _expired(self, why: str) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.endpoint.drops.warning("closing %s: %s too long", self.peer, why)
+            self.transport.abort()
 
     def data_received(self, data: bytes) -> None:
-        assert self.peer is not None and self.transport is not None
+        if self.peer is None or self.transport is None:
+            return  # refused
         try:
             messages = self.framer.feed(data)
         except ParseError as exc:
@@ -198,7 +228,13 @@ class _TcpProtocol(asyncio.Protocol):
             return
         for message in messages:
             self.endpoint.on_message(message, self.peer)
+        if self.framer.pending():
+            self._expect(self.endpoint.header_s, "an unfinished message")
+        else:
+            self._expect(self.endpoint.idle_s, "idle")
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self.deadline is not None:
+            self.deadline.cancel()
         if self.peer is not None:
             self.endpoint.connections.pop(self.peer.conn, None)
