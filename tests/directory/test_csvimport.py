@@ -51,7 +51,7 @@ def test_the_demo_folder_imports(folder: Path) -> None:
         (
             "gemeenten.csv",
             'GM0999,X,,,,"sip:a@b\r\nContact: <sip:e@1.2.3.4>",,',
-            "is not a usable sip:",
+            "a line break inside a field",
         ),
         ("gemeenten.csv", "GM0999,X,,,,,bel ons,", "telefoon 'bel ons' is not a Dutch"),
         ("gemeenten.csv", "GM0664,Goes,,,,,,", "GM0664 appears twice"),
@@ -90,7 +90,7 @@ def test_every_error_is_reported_not_just_the_first(folder: Path) -> None:
 def test_missing_required_file_and_column(folder: Path) -> None:
     (folder / "netnummers.csv").unlink()
     assert _errors(folder) == [
-        "netnummers.csv:0: missing file (also accepted: netnummer_gemeente.csv)"
+        "netnummers.csv: missing file (also accepted: netnummer_gemeente.csv)"
     ]
     (folder / "netnummers.csv").write_text("netnummer,gm_code\n0113,GM0664\n", encoding="utf-8")
     errors = _errors(folder)
@@ -98,7 +98,7 @@ def test_missing_required_file_and_column(folder: Path) -> None:
 
 
 def test_not_a_folder(tmp_path: Path) -> None:
-    assert _errors(tmp_path / "nope") == [f"{tmp_path / 'nope'}:0: not a folder"]
+    assert _errors(tmp_path / "nope") == [f"{tmp_path / 'nope'}: not a folder"]
 
 
 def test_places_and_postcodes_are_optional(folder: Path) -> None:
@@ -132,3 +132,24 @@ def test_a_population_that_is_not_a_number_is_refused(folder: Path) -> None:
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     errors = _errors(folder)
     assert errors == [f"gemeenten.csv:{len(rows)}: inwoners 'abc' is not a whole number"]
+
+
+def test_an_unclosed_quote_is_named_where_it_opens_without_follow_on_errors(folder: Path) -> None:
+    """An unclosed quote in the municipalities file once gave 306 errors about another file
+    and none about the broken one; in another file it was reported 49 lines too late."""
+    path = folder / "gemeenten.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace(",", ',"', 1)  # line 4: a quote that is never closed
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    errors = _errors(folder)
+    assert errors[0].startswith("gemeenten.csv:4: a quoted field runs from this line to line")
+    assert len(errors) == 2 and errors[1].startswith("other files: ")
+    assert "fix the gemeenten file first" in errors[1]
+
+
+def test_an_unclosed_quote_in_another_file_is_named_where_it_opens(folder: Path) -> None:
+    path = folder / "postcodes.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] = '"' + lines[2]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert _errors(folder)[0].startswith("postcodes.csv:3: a quoted field runs from this line")

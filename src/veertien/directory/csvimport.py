@@ -58,7 +58,11 @@ class RowError:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.reason}"
+        return (
+            f"{self.file}:{self.line}: {self.reason}"
+            if self.line
+            else f"{self.file}: {self.reason}"
+        )
 
 
 class DirectoryImportError(InputError):
@@ -106,6 +110,15 @@ class _Reader:
                 for row in reader:
                     # A row is named by the line it starts on (a quoted field may span lines).
                     start, end = end + 1, reader.line_num
+                    if end > start and any(
+                        "\n" in (v or "") for v in row.values() if isinstance(v, str)
+                    ):
+                        reason = (
+                            f"a quoted field runs from this line to line {end}: a quote not "
+                            "closed on its line, or a line break inside a field"
+                        )
+                        self.errors.append(RowError(path.name, start, reason))
+                        return  # the rest of the file went into that one field
                     if None in row:
                         self.errors.append(RowError(path.name, start, "too many fields"))
                         continue
@@ -199,6 +212,24 @@ def _municipality(row: Row) -> Municipality:
     )
 
 
+def _without_follow_ons(errors: list[RowError], broken: int) -> list[RowError]:
+    """When the municipalities file has problems of its own, the rows of other files that name
+    a municipality it did not give are their consequence: one line says so, instead of hundreds
+    that hide the cause."""
+    if not broken:
+        return errors
+    unknown = [e for e in errors[broken:] if e.reason.endswith("is not in the gemeenten file")]
+    if not unknown:
+        return errors
+    rest = [e for e in errors if e not in unknown]
+    note = RowError(
+        "other files", 0,
+        f"{len(unknown)} rows in other files name municipalities the gemeenten file did not "
+        "give: fix the gemeenten file first",
+    )  # fmt: skip
+    return [*rest, note]
+
+
 def import_directory(folder: Path, plan: AreaCodePlan | None = None) -> Directory:
     """Read and validate a directory folder. Raises `DirectoryImportError` listing every problem."""
     errors: list[RowError] = []
@@ -206,11 +237,12 @@ def import_directory(folder: Path, plan: AreaCodePlan | None = None) -> Director
         raise DirectoryImportError([RowError(str(folder), 0, "not a folder")])
     reader = _Reader(folder, plan if plan is not None else dutch_area_codes(), errors)
     municipalities = _load_municipalities(reader)
+    broken = len(errors)  # problems in the municipalities file itself
     memberships = _load_memberships(reader, municipalities)
     places = _load_places(reader, municipalities)
     postcodes = _load_postcodes(reader, municipalities)
     if errors:
-        raise DirectoryImportError(errors)
+        raise DirectoryImportError(_without_follow_ons(errors, broken))
     return Directory(
         municipalities=municipalities,
         memberships=tuple(memberships),
