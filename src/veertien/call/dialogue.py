@@ -61,7 +61,6 @@ class DialogueManager:
     ) -> None:
         self.core = core
         self.sessions = sessions  # makes a call's RTP session (a fake one in tests)
-        self.records = records
         self.prompts = prompts
         self.listener: Listener | None = None  # set when speech is on (settings: speech)
         self.clock = clock

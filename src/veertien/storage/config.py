@@ -126,8 +126,9 @@ class ConfigStore:
         """Store an imported directory — keeping each remaining municipality's destination
         where the import names none — unless the settings' destination policy refuses one of
         its destinations (`SettingsError`, audited)."""
-        directory = directory.keeping_destinations(self.snapshot().context.directory)
-        self._allowed(self.settings(), directory, actor, "directory import")
+        current = self.snapshot().context  # read once: the directory and settings in force
+        directory = directory.keeping_destinations(current.directory)
+        self._allowed(current.settings, directory, actor, "directory import")
         with self.engine.begin() as conn:
             row = conn.execute(select(config.c.version).where(config.c.name == DIRECTORY)).first()
             self._put(conn, DIRECTORY, directory.to_json(), directory.version, actor)
