@@ -180,15 +180,20 @@ class _UdpProtocol(asyncio.DatagramProtocol):
 
 class _TcpProtocol(asyncio.Protocol):
     """One TCP connection: framed into messages; closed when the endpoint has too many already,
-    when a message is not completed within `header_s` of its first byte (a slow, half-open
-    sender holding a descriptor), or after `idle_s` without any bytes."""
+    when a message is not completed within `header_s` of its first byte (however slowly the
+    rest trickles in: a slow, half-open sender holding a descriptor), or after `idle_s` without
+    any bytes. One timer per connection, moved only when a deadline comes closer, not per
+    chunk."""
 
     def __init__(self, endpoint: SipEndpoint) -> None:
         self.endpoint = endpoint
         self.framer = StreamFramer()
         self.transport: asyncio.Transport | None = None
         self.peer: Peer | None = None
-        self.deadline: asyncio.TimerHandle | None = None
+        self.timer: asyncio.TimerHandle | None = None
+        self.timer_at = 0.0
+        self.active_at = 0.0  # the latest bytes
+        self.message_at: float | None = None  # the first byte of a message not yet complete
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports are not asyncio.Transport subclasses but have the same methods.
@@ -204,16 +209,28 @@ class _TcpProtocol(asyncio.Protocol):
         conn = next(endpoint._conn_ids)
         self.peer = Peer(Transport.TCP, str(host), int(port), conn)
         endpoint.connections[conn] = self.transport
-        self._expect(endpoint.idle_s, "idle")
+        self.active_at = endpoint.loop.time()
+        self._arm(self._deadline())
 
-    def _expect(self, seconds: float, why: str) -> None:
-        """Close the connection unless something comes (or completes) within `seconds`."""
-        if self.deadline is not None:
-            self.deadline.cancel()
-        self.deadline = self.endpoint.loop.call_later(seconds, self._expired, why)
+    def _deadline(self) -> float:
+        idle = self.active_at + self.endpoint.idle_s
+        if self.message_at is None:
+            return idle
+        return min(idle, self.message_at + self.endpoint.header_s)
 
-    def _expired(self, why: str) -> None:
-        if self.transport is not None and not self.transport.is_closing():
+    def _arm(self, at: float) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+        self.timer_at = at
+        self.timer = self.endpoint.loop.call_at(at, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self.timer = None
+        due = self._deadline()
+        if self.endpoint.loop.time() < due:
+            self._arm(due)  # something came meanwhile: the deadline moved on
+        elif self.transport is not None and not self.transport.is_closing():
+            why = "an unfinished message" if self.message_at is not None else "idle"
             self.endpoint.drops.warning("closing %s: %s too long", self.peer, why)
             self.transport.abort()
 
@@ -226,15 +243,18 @@ class _TcpProtocol(asyncio.Protocol):
             self.endpoint.drops.warning("closing %s: %s", self.peer, exc)
             self.transport.close()
             return
+        now = self.active_at = self.endpoint.loop.time()
         for message in messages:
             self.endpoint.on_message(message, self.peer)
-        if self.framer.pending():
-            self._expect(self.endpoint.header_s, "an unfinished message")
-        else:
-            self._expect(self.endpoint.idle_s, "idle")
+        if not self.framer.pending():
+            self.message_at = None
+        elif messages or self.message_at is None:  # a new message has begun
+            self.message_at = now
+            if self.message_at + self.endpoint.header_s < self.timer_at:
+                self._arm(self.message_at + self.endpoint.header_s)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self.deadline is not None:
-            self.deadline.cancel()
+        if self.timer is not None:
+            self.timer.cancel()
         if self.peer is not None:
             self.endpoint.connections.pop(self.peer.conn, None)
