@@ -26,6 +26,13 @@ OFFER = (
 PEER = Peer(Transport.UDP, "127.0.0.1", 5061)
 
 
+def _manager(core: SipCore, sink: MemorySink, voice: SilentVoice | None = None) -> DialogueManager:
+    """A dialogue manager over the real core with scripted RTP sessions and a silent voice."""
+    prompts = PromptCache(voice or SilentVoice())
+    loop_time = asyncio.get_running_loop().time
+    return DialogueManager(core, sink, prompts, loop_time, sessions=ScriptedSession)
+
+
 async def test_a_key_in_the_menu_ends_in_a_302_without_a_socket() -> None:
     ScriptedSession.script = [None, "2"]  # nothing during the greeting, then Goes
     ScriptedSession.made = []
@@ -39,10 +46,7 @@ async def test_a_key_in_the_menu_ends_in_a_302_without_a_socket() -> None:
                 assert isinstance(message, Response)
                 sent.append(message)
 
-    manager = DialogueManager(
-        core, sink, PromptCache(voice), asyncio.get_running_loop().time,
-        sessions=ScriptedSession,
-    )  # fmt: skip
+    manager = _manager(core, sink, voice)
     manager.attach(send, ("127.0.0.1", 5060))
     data = invite("140113", extra="Content-Type: application/sdp\r\n", body=OFFER)
     event = core.receive(data, PEER, 0.0)[-1]
@@ -126,10 +130,7 @@ async def test_an_answered_call_is_referred_without_a_socket() -> None:
     ScriptedSession.script = [None, "2"]
     ScriptedSession.made = []
     core, sink = SipCore(), MemorySink()
-    manager = DialogueManager(
-        core, sink, PromptCache(SilentVoice()), asyncio.get_running_loop().time,
-        sessions=ScriptedSession,
-    )  # fmt: skip
+    manager = _manager(core, sink)
     caller = Caller(core, manager)
     manager.attach(caller.send, ("127.0.0.1", 5060))
     data = invite("140113", extra="Content-Type: application/sdp\r\n", body=OFFER)
@@ -153,10 +154,7 @@ async def test_beyond_max_dialogues_a_call_gets_503_busy() -> None:
     ScriptedSession.script = [None, None, None, None]
     ScriptedSession.made = []
     core, sink = SipCore(), MemorySink()
-    manager = DialogueManager(
-        core, sink, PromptCache(SilentVoice()), asyncio.get_running_loop().time,
-        sessions=ScriptedSession,
-    )  # fmt: skip
+    manager = _manager(core, sink)
     manager.attach(lambda outputs: None, ("127.0.0.1", 5060))
     ctx = RoutingContext(
         demo_directory(), Settings.from_json({"max_dialogues": 1, "key_timeout_s": 0.2})

@@ -92,12 +92,18 @@ class Owner:
         return self.core.respond(event.key, 200, now=0.0)
 
 
-async def test_answer_waits_for_the_ack_and_dialogs_are_found_by_id() -> None:
+def _invited() -> tuple[Wire, SipCore, UserAgent, IncomingRequest, Dialog]:
+    """A user agent on a fake wire with an INVITE to answer, and the dialog it makes."""
     wire, core = Wire(), SipCore()
     ua = UserAgent(core, LocalEndpoint("127.0.0.1", 5060), lambda: wire.now, wire.send)
     event = core.receive(invite(), PEER, 0.0)[-1]
     assert isinstance(event, IncomingRequest)
     dialog = Dialog.as_uas(event.request, core.to_tags[event.key], DialogState.CONFIRMED)
+    return wire, core, ua, event, dialog
+
+
+async def test_answer_waits_for_the_ack_and_dialogs_are_found_by_id() -> None:
+    wire, core, ua, event, dialog = _invited()
     owner = Owner(core)
     ua.dialogs[dialog.id] = owner
     answering = asyncio.ensure_future(ua.answer(event, dialog.id, body=b""))
@@ -122,11 +128,7 @@ async def test_answer_waits_for_the_ack_and_dialogs_are_found_by_id() -> None:
 
 
 async def test_no_ack_for_our_2xx_ends_the_answer_false() -> None:
-    wire, core = Wire(), SipCore()
-    ua = UserAgent(core, LocalEndpoint("127.0.0.1", 5060), lambda: wire.now, wire.send)
-    event = core.receive(invite(), PEER, 0.0)[-1]
-    assert isinstance(event, IncomingRequest)
-    dialog = Dialog.as_uas(event.request, core.to_tags[event.key], DialogState.CONFIRMED)
+    _, core, ua, event, dialog = _invited()
     answering = asyncio.ensure_future(ua.answer(event, dialog.id))
     await asyncio.sleep(0)
     given_up = [e for e in core.on_timers(32.0) if not isinstance(e, Transmit)]
