@@ -50,3 +50,16 @@ def national(national_path: Path) -> Directory:
 @pytest.fixture(scope="session")
 def demo() -> Directory:
     return demo_directory()
+
+
+def keys_only(data: Path) -> Path:
+    """A data folder whose dialogues take keys only (speech is on by default): its
+    settings.json gets `"speech": false` beside whatever a test wrote there."""
+    import json  # noqa: PLC0415
+
+    path = data / "settings.json"
+    settings = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    settings.setdefault("speech", False)
+    data.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(settings), encoding="utf-8")
+    return data

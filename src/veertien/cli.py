@@ -367,7 +367,8 @@ def _call(args: argparse.Namespace, data: DataDir) -> int:
     if 300 <= final.status < 400:
         contact = final.header("Contact") or ""
         where = _who(data, contact)
-        print(f"ended: transferred to {contact}{f' ({where})' if where else ''}")
+        after = f" after {result.seconds:.1f} s" if result.seconds is not None else ""
+        print(f"ended: transferred to {contact}{f' ({where})' if where else ''}{after}")
         if args.say is not None and where and normalise_name(where) != normalise_name(args.say):
             print(f"wanted {args.say}, got {where}")  # the call went through: still exit 0
         return 0

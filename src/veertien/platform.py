@@ -31,7 +31,13 @@ class HandoverMode(Enum):
 
 
 ENGINES = ("whisper", "sphinx")
-THRESHOLDS = ("agree_accept", "solo_accept", "confirm")
+DEFAULT_ENGINES = ("whisper",)  # pocketsphinx's votes carried little (docs/speech.md)
+# speech_thresholds: the scoring policy's (speech.scoring.Policy) and, for pocketsphinx alone,
+# the transcript policy's (speech.policy.Policy); each with its largest value
+THRESHOLDS = {
+    "accept": 1.0, "confirm": 1.0, "choose_pair": 1.01, "choose_gap": 10.0, "agree": 1.0,
+    "no_speech": 1.0, "agree_accept": 1.0, "solo_accept": 1.0,
+}  # fmt: skip
 
 
 def share(key: str, value: object) -> float:
@@ -61,8 +67,8 @@ class PlatformSettings:
 
     key_timeout_s: float = 5.0  # the dialogue waits this long for a key after a menu
     handover: HandoverMode = HandoverMode.EARLY_MEDIA
-    speech: bool = False  # the dialogue also listens for a spoken name (needs veertien[speech])
-    speech_engines: tuple[str, ...] = ENGINES  # see docs/speech.md
+    speech: bool = True  # the dialogue also listens for a spoken name (needs veertien[speech])
+    speech_engines: tuple[str, ...] = DEFAULT_ENGINES  # see docs/speech.md
     speech_workers: int = 0  # recogniser processes; 0: one per CPU core
     speech_thresholds: Mapping[str, float] = field(default_factory=dict)  # policy overrides
     status_webhook: str | None = None  # incidents are POSTed here as JSON (portal)
@@ -94,7 +100,7 @@ class PlatformSettings:
         return cls(
             key_timeout_s=_seconds("key_timeout_s", data.get("key_timeout_s", 5.0)),
             handover=_handover(data.get("handover", HandoverMode.EARLY_MEDIA.value)),
-            speech=bool(data.get("speech", False)),
+            speech=bool(data.get("speech", True)),
             **_speech(data),
             status_webhook=_webhook(data.get("status_webhook")),
             record_retention_days=days(
@@ -161,7 +167,7 @@ def _webhook(value: object) -> str | None:
 
 def _speech(data: Mapping[str, Any]) -> dict[str, Any]:
     """speech_engines, speech_workers and speech_thresholds, checked."""
-    engines = data.get("speech_engines", list(ENGINES))
+    engines = data.get("speech_engines", list(DEFAULT_ENGINES))
     if (
         not isinstance(engines, list)
         or not engines
@@ -173,14 +179,16 @@ def _speech(data: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(workers, int) or isinstance(workers, bool) or not 0 <= workers <= 64:
         raise SettingsError("speech_workers must be a whole number from 0 (one per core) to 64")
     thresholds = mapping("speech_thresholds", data.get("speech_thresholds", {}))
-    for key in thresholds:
+    checked = {}
+    for key, value in thresholds.items():
         if key not in THRESHOLDS:
             raise SettingsError(f"speech_thresholds.{key} is unknown ({', '.join(THRESHOLDS)})")
-    return {
-        "speech_engines": tuple(engines),
-        "speech_workers": workers,
-        "speech_thresholds": {k: share(f"speech_thresholds.{k}", v) for k, v in thresholds.items()},
-    }
+        top = THRESHOLDS[key]
+        if not isinstance(value, int | float) or isinstance(value, bool) or not 0 <= value <= top:
+            raise SettingsError(f"speech_thresholds.{key} must be a number from 0 to {top:g}")
+        checked[key] = float(value)
+    return {"speech_engines": tuple(engines), "speech_workers": workers,
+            "speech_thresholds": checked}  # fmt: skip
 
 
 def _handover(value: object) -> HandoverMode:

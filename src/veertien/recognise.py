@@ -11,13 +11,15 @@ from typing import Any
 
 from veertien.errors import InputError
 from veertien.media.g711 import Law, decode
-from veertien.routing import CallFacts, DecisionKind, RoutingContext, decide
+from veertien.routing import CallFacts, DecisionKind, RoutingContext
+from veertien.routing import decide as route
 from veertien.speech.denoise import denoise
 from veertien.speech.matcher import NameMatcher, Result, matcher_for_codes
 from veertien.speech.phones import PronunciationError
-from veertien.speech.policy import Policy, combine
+from veertien.speech.policy import TRANSCRIPT_KEYS, Policy, combine
 from veertien.speech.pool import hear_all, load
-from veertien.speech.recogniser import Context, Engine, resample
+from veertien.speech.recogniser import Context, Engine, Scores, resample
+from veertien.speech.scoring import Verdict, decide, policy_from
 from veertien.speech.whisper import ModelError
 
 
@@ -72,7 +74,7 @@ def _chunks(path: Path, raw: bytes) -> tuple[bytes, bytes]:
 def matcher_for(ctx: RoutingContext, dialled: str | None, national: bool) -> NameMatcher:
     if national or dialled is None:
         return matcher_for_codes(ctx.directory, ctx.directory.municipalities)
-    decision = decide(CallFacts(dialled, datetime.now(ctx.zone)), ctx)
+    decision = route(CallFacts(dialled, datetime.now(ctx.zone)), ctx)
     if decision.kind is DecisionKind.REJECT:
         raise RecordingError(f"{dialled}: {decision.reason}")
     return matcher_for_codes(ctx.directory, decision.named_codes())
@@ -88,10 +90,17 @@ def recognise_file(
     settings = ctx.settings
     engines = [Engine(e) for e in settings.platform.speech_engines]
     audio = resample(pcm, rate)
-    heard = hear_all(load(engines, cache), denoise(audio), context)
-    results = {h.engine: matcher.match([(t.text, t.score) for t in h.transcripts]) for h in heard}
-    result = combine(results, Policy(**settings.platform.speech_thresholds))
-    out = _json(ctx, next((h.transcripts[0].text for h in heard if h.transcripts), ""), result)
+    heard = hear_all(load(engines, cache), denoise(audio), context, matcher)
+    said = next((h.transcripts[0].text for h in heard if h.transcripts), "")
+    scores = next((h.scores for h in heard if h.scores is not None), None)
+    if scores is not None:
+        verdict = decide(scores, matcher, policy_from(settings.platform.speech_thresholds))
+        out = _verdict_json(ctx, said, scores, verdict)
+    else:
+        results = {h.engine: h.result or matcher.match([]) for h in heard}
+        thresholds = settings.platform.speech_thresholds
+        policy = Policy(**{k: v for k, v in thresholds.items() if k in TRANSCRIPT_KEYS})
+        out = _json(ctx, said, combine(results, policy))
     out["engines"] = {
         h.engine.value: {
             "transcript": h.transcripts[0].text if h.transcripts else "",
@@ -101,6 +110,30 @@ def recognise_file(
         for h in heard
     }
     return out
+
+
+def _verdict_json(
+    ctx: RoutingContext, transcript: str, scores: Scores, verdict: Verdict
+) -> dict[str, Any]:
+    munis = ctx.directory.municipalities
+    return {
+        "transcript": transcript,
+        "no_speech": round(scores.no_speech, 3),
+        "probability": verdict.probability,
+        "candidates": [
+            {
+                "code": e.municipality,
+                "name": munis[e.municipality].name,
+                "said": transcript,
+                "matched": e.name,
+                "confidence": round(e.acoustic, 3),
+                "acoustic": round(e.acoustic, 3),
+                "primed": e.primed,
+            }
+            for e in verdict.ranked[:5]
+        ],
+        "action": verdict.action.value,
+    }
 
 
 def _json(ctx: RoutingContext, transcript: str, result: Result) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.call.rawsip import until
+from tests.conftest import keys_only
 from tests.sip.helpers import invite, request
 from veertien.records import MemorySink
 from veertien.server.service import start_service
@@ -35,7 +36,7 @@ async def test_cancel_in_the_dialogue_is_answered_and_recorded_with_its_phase(
             pytest.fail("espeak-ng and sox are missing")
         pytest.skip("espeak-ng and sox are missing")
     sink = MemorySink()
-    service = await start_service(DataDir(tmp_path), "127.0.0.1", 0, sink)
+    service = await start_service(DataDir(keys_only(tmp_path)), "127.0.0.1", 0, sink)
     loop = asyncio.get_running_loop()
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import keys_only
 from veertien.ivr.area import GREETING
 from veertien.ivr.prompts import Prompt, say, spoken_text
 from veertien.media.endpoint import Endpointer, SpeechEnded, SpeechStarted, frame_db
@@ -33,7 +34,7 @@ async def test_the_caller_hears_the_menu_twice_then_is_sent_to_the_default(
 ) -> None:
     (tmp_path / "settings.json").write_text(json.dumps({"key_timeout_s": 0.5}))
     sink = MemorySink()
-    service = await start_service(DataDir(tmp_path), "127.0.0.1", 0, sink)
+    service = await start_service(DataDir(keys_only(tmp_path)), "127.0.0.1", 0, sink)
     try:
         result = await place_call(
             "140578", "127.0.0.1", service.address[1], timeout=40, show=lambda _: None

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.call.rawsip import until
+from tests.conftest import keys_only
 from tests.sip.helpers import invite, request
 from veertien.media.rtp import RtpPacket
 from veertien.records import MemorySink
@@ -52,7 +53,7 @@ def _key(event: int, seq: int) -> list[bytes]:
 async def test_keys_from_a_third_party_are_ignored(tmp_path: Path) -> None:
     (tmp_path / "settings.json").write_text(json.dumps({"key_timeout_s": 1}))
     sink = MemorySink()
-    service = await start_service(DataDir(tmp_path), "127.0.0.1", 0, sink)
+    service = await start_service(DataDir(keys_only(tmp_path)), "127.0.0.1", 0, sink)
     loop = asyncio.get_running_loop()
     server = ("127.0.0.1", service.address[1])
     with _udp("127.0.0.1") as sip, _udp("127.0.0.1") as rtp, _udp("127.0.0.2") as other:
@@ -89,7 +90,7 @@ async def test_prompts_are_not_sent_to_an_address_that_did_not_ask(tmp_path: Pat
     """The INVITE comes from 127.0.0.1 but its SDP names 127.0.0.2 (the 'victim'): no RTP
     reaches the victim; the call still gets its answers."""
     sink = MemorySink()
-    service = await start_service(DataDir(tmp_path), "127.0.0.1", 0, sink)
+    service = await start_service(DataDir(keys_only(tmp_path)), "127.0.0.1", 0, sink)
     loop = asyncio.get_running_loop()
     server = ("127.0.0.1", service.address[1])
     with _udp("127.0.0.1") as sip, _udp("127.0.0.2") as victim:

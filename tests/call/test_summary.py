@@ -17,6 +17,7 @@ STEP_PHASES = {
     "again": StepPhase.KEYPAD,
     "confirm1": StepPhase.CONFIRM,
     "confirm2": StepPhase.CONFIRM,
+    "between1": StepPhase.CHOOSE,
 }
 
 
@@ -74,6 +75,15 @@ KEYPAD = [
     ev(K.KEY, "again", "1"),
     ev(K.TRANSFER, "choice-x"),
 ]
+CHOSEN = [  # the name asked first (no greeting of its own), two close names, key 2
+    MENU,
+    ev(K.HEARD, "menu", at=3.0),
+    ev(K.SPEECH, "menu", "eepe", 3.3),
+    ev(K.PROMPT, "between1", at=3.4),
+    ev(K.KEY, "between1", "2", 6.0),
+    ev(K.CHOSEN, "between1", "GM0246", 6.0),
+    ev(K.TRANSFER, "choice-GM0246"),
+]
 S = Stage
 
 
@@ -90,6 +100,7 @@ S = Stage
             (S.PROMPTED, S.SPOKE, S.UNDERSTOOD, S.CONFIRM_ASKED, S.CORRECTED, S.REPEATED),
         ),
         (KEYPAD, True, (S.PROMPTED, S.REPEATED, S.KEYPAD)),
+        (CHOSEN, True, (S.PROMPTED, S.SPOKE, S.UNDERSTOOD, S.CHOICE_ASKED, S.CONFIRMED)),
         (KEYPAD, False, (S.PROMPTED, S.REPEATED)),  # without speech "again" is just a repeat
     ],
 )
@@ -105,6 +116,7 @@ def test_stages(events: list[IvrEvent], speech: bool, reached: tuple[Stage, ...]
         ([GREET, MENU], Phase.MENU),
         ([GREET, MENU, ev(K.HEARD, "menu")], Phase.AFTER_NAME),
         (CONFIRMED[:5], Phase.AFTER_NAME),  # asked "Bedoelt u Goes?"
+        (CHOSEN[:4], Phase.AFTER_NAME),  # asked "Bedoelt u Epe of Heerde?"
         (CORRECTED[:8], Phase.MENU),  # said "nee": asked again
         (
             [

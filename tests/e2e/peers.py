@@ -20,6 +20,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import keys_only
+
 SCENARIOS = Path(__file__).parent / "scenarios"
 Record = dict[str, object]
 
@@ -74,7 +76,13 @@ class Server:
 
 
 @contextmanager
-def veertien_server(data: Path, log_level: str = "INFO") -> Iterator[Server]:
+def veertien_server(
+    data: Path, log_level: str = "INFO", *, speech: bool = False
+) -> Iterator[Server]:
+    """`veertien serve` on `data`; keys only unless `speech` (or the folder's settings.json
+    says so): most tests play keys, and speech is on by default."""
+    if not speech:
+        keys_only(data)
     exe = Path(sys.executable).with_name("veertien")
     process = subprocess.Popen(
         [str(exe), "--data", str(data), "serve", "--sip", "127.0.0.1:0",

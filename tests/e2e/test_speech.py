@@ -1,11 +1,12 @@
-"""Speech end to end: SIPp streams a spoken municipality name into the menu (early media) and
-the call ends with the 302 to that municipality (after "Bedoelt u ...?" "ja" when the policy
-wants a confirmation). The voice is espeak-ng's: synthetic."""
+"""Speech end to end, on a fresh data folder with no settings at all (speech is on by default):
+SIPp streams a spoken municipality name into the first question (early media) and the call ends
+with the 302 to that municipality (after "Bedoelt u ...?" "ja" when the policy wants a
+confirmation, or at once: a clearly spoken name is transferred without a question). The voice is
+espeak-ng's: synthetic."""
 
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import subprocess
 import sys
@@ -23,9 +24,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data = tmp_path_factory.mktemp("data")
-    (data / "settings.json").write_text(json.dumps({"speech": True, "key_timeout_s": 3}))
-    with veertien_server(data) as running:
+    data = tmp_path_factory.mktemp("data")  # nothing in it: the embedded default
+    with veertien_server(data, speech=True) as running:
         yield running
 
 
@@ -41,12 +41,47 @@ def test_a_spoken_name_is_routed(
 ) -> None:
     # The name, a pause, then "ja": the platform either transfers at once or asks "Bedoelt u
     # ...?", and the "ja" (kept while the question plays) confirms it.
+    path = _saying(tmp_path, said, "ja", target)
+    result = sipp(
+        path, "-s", dialled, f"127.0.0.1:{server.port}", "-m", "1", "-mp", "0", timeout=40
+    )
+    assert result.returncode == 0, sipp_errors(tmp_path)
+    record = server.records(lambda r: r["target"] == target)[-1]
+    kinds = [kind for kind, _ in record["dialogue"]]  # type: ignore[attr-defined]
+    assert "speech" in kinds and "key" not in kinds
+
+
+def test_a_clear_name_is_transferred_without_a_question(server: Server, tmp_path: Path) -> None:
+    """Whisper's scores and its transcription agree on "Reimerswaal": no question at all. (The
+    audio has no "ja" after the name: a question would end at the keypad and the default.)"""
+    target = "sip:+31113000003@127.0.0.1:5080"
+
+    def there(r: dict[str, object]) -> bool:
+        return r["target"] == target
+
+    before = len(server.records(there, at_least=0))
+    path = _saying(tmp_path, "Reimerswaal", "", target)
+    result = sipp(
+        path, "-s", "140113", f"127.0.0.1:{server.port}", "-m", "1", "-mp", "0", timeout=40
+    )
+    assert result.returncode == 0, sipp_errors(tmp_path)
+    record = server.records(there, at_least=before + 1)[-1]
+    prompts = [text for kind, text in record["dialogue"] if kind == "prompt"]  # type: ignore[attr-defined]
+    assert prompts == ["Welkom. Zeg de naam van uw gemeente of woonplaats."]
+    assert record["route"] == "speech" and "confirm_asked" not in record["stages"]  # type: ignore[operator]
+
+
+def _saying(tmp_path: Path, said: str, answer: str, target: str) -> Path:
+    """A SIPp early-media scenario that says `said`, then (after a pause) `answer`, and expects
+    the 302 to `target`."""
     voice = EspeakSynthesiser(tmp_path)
     quiet = b"\0\0" * 8000
-    speech = voice.render(said) + quiet + voice.render("ja") + quiet + quiet
+    speech = voice.render(said) + quiet
+    if answer:
+        speech += voice.render(answer) + quiet + quiet
     audio = tmp_path / "said.ulaw"
-    audio.write_bytes(encode(speech, Law.PCMU))
-    path = scenario(
+    audio.write_bytes(encode(speech + quiet * 4, Law.PCMU))
+    return scenario(
         "uac_early_media.xml",
         tmp_path,
         AUDIO=str(audio),
@@ -56,13 +91,6 @@ def test_a_spoken_name_is_routed(
         STATUS="302",
         REGEXP=xml_attr(re.escape(f"Contact: <{target}>")),
     )
-    result = sipp(
-        path, "-s", dialled, f"127.0.0.1:{server.port}", "-m", "1", "-mp", "0", timeout=40
-    )
-    assert result.returncode == 0, sipp_errors(tmp_path)
-    (record,) = server.records(lambda r: r["target"] == target)
-    kinds = [kind for kind, _ in record["dialogue"]]  # type: ignore[attr-defined]
-    assert "speech" in kinds and "key" not in kinds
 
 
 def test_the_built_in_caller_speaks_and_answers_truthfully(server: Server, tmp_path: Path) -> None:
@@ -78,6 +106,7 @@ def test_the_built_in_caller_speaks_and_answers_truthfully(server: Server, tmp_p
     assert done.returncode == 0, done.stdout + done.stderr
     assert "→ says: 'Heerde'" in done.stdout
     assert "ended: transferred to" in done.stdout
+    assert "← hears: '(the first question)'" in done.stdout  # answered at once, as a person
     (record,) = server.records(
         lambda r: str(r["call_id"]).endswith("@veertien-caller") and r["dialled"] == "140578"
     )

@@ -18,7 +18,7 @@ class FakePort:
         self,
         *answers: Answer,
         interrupt: bool = False,
-        meanings: Mapping[bytes, Understood | bool | None] | None = None,
+        meanings: Mapping[bytes, Understood | bool | str | None] | None = None,
     ) -> None:
         self.script: deque[Answer] = deque(answers)
         self.heard: list[str] = []
@@ -45,5 +45,11 @@ class FakePort:
 
     async def yes_no(self, audio: bytes) -> bool | None:
         meaning = self.meanings[audio]
-        assert not isinstance(meaning, Understood)
+        assert meaning is None or isinstance(meaning, bool)
         return meaning
+
+    async def between(self, audio: bytes, codes: tuple[str, str]) -> str | None:
+        """A str meaning is the code the caller named again (None: neither)."""
+        meaning = self.meanings[audio]
+        assert meaning is None or isinstance(meaning, str)
+        return meaning if meaning in codes else None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TUESDAY_MORNING
+from tests.conftest import TUESDAY_MORNING, keys_only
 from tests.ivr.fakeport import FakePort
 from veertien.directory import demo_directory
 from veertien.ivr.area import AreaResolver, area_flow, department_flow
@@ -102,7 +102,7 @@ async def test_a_real_call_presses_a_department_key(tmp_path: Path) -> None:
     settings = {"key_timeout_s": 3, "municipalities": {"GM0995": {"departments": departments}}}
     (tmp_path / "settings.json").write_text(json.dumps(settings))
     sink = MemorySink()
-    service = await start_service(DataDir(tmp_path), "127.0.0.1", 0, sink)
+    service = await start_service(DataDir(keys_only(tmp_path)), "127.0.0.1", 0, sink)
     try:
         result = await place_call(
             "140320", "127.0.0.1", service.address[1], keys="2", key_after_s=1.0, timeout=30,

@@ -15,7 +15,14 @@ from veertien.ivr.prompts import (
 )
 from veertien.routing import Announcement, Message
 
-EXAMPLE = {"name": "Goes", "key": "2", "number": "0900 1852", "text": "Vandaag dicht."}
+EXAMPLE = {
+    "first": "Goes",
+    "second": "Kapelle",
+    "name": "Goes",
+    "key": "2",
+    "number": "0900 1852",
+    "text": "Vandaag dicht.",
+}
 
 
 @pytest.mark.parametrize("id", [*Prompt, *Announcement])

@@ -17,7 +17,7 @@ from veertien.recognise import RecordingError, matcher_for, read_wav, recognise_
 from veertien.routing import RoutingContext
 from veertien.speech.recogniser import Context, resample
 from veertien.speech.synthesis import EspeakSynthesiser
-from veertien.speech.whisper import ModelError, WhisperRecogniser, assemble
+from veertien.speech.whisper import ModelError, WhisperRecogniser, assemble, carrier_prefix, window
 
 
 def _parts(tmp_path: Path, one: bytes, two: bytes) -> tuple[Path, Path]:
@@ -134,3 +134,30 @@ def test_recognise_a_file_end_to_end(whisper: WhisperRecogniser, tmp_path: Path)
     )
     assert result["candidates"][0]["code"] == "GM0232"
     assert result["action"] in ("accept", "confirm")
+
+
+@pytest.mark.parametrize("name", ["Kapelle", "Reimerswaal"])
+def test_candidates_are_scored_against_the_audio(
+    whisper: WhisperRecogniser, tmp_path: Path, name: str
+) -> None:
+    """One encoder pass; the spoken name gains far more over its silent-line prior than the
+    other names do (a smoke test of the real engine, not a quality claim)."""
+    pcm8k = decode(encode(EspeakSynthesiser(tmp_path).render(name), Law.PCMU), Law.PCMU)
+    names = ("Goes", "Kapelle", "Reimerswaal", "Borsele", "Noord-Beveland")
+    scores = whisper.score(resample(pcm8k, 8000), Context(names))
+    assert {n for n, _ in scores.names} == set(names) == {n for n, _ in scores.priors}
+    priors = dict(scores.priors)
+    gains = {n: value - priors[n] for n, value in scores.names}
+    assert max(gains, key=gains.__getitem__) == name
+    assert 0 <= scores.no_speech < 0.5
+
+
+def test_the_carrier_words_are_what_comes_before_the_name() -> None:
+    assert carrier_prefix("Ik wil graag de gemeente Goes.") == "Ik wil graag de gemeente"
+    assert carrier_prefix("Goes.") == ""
+    assert carrier_prefix("Ik wil graag") == ""  # nothing after: no name to put after them
+
+
+@pytest.mark.parametrize(("samples", "frames"), [(8000, 300), (16000 * 4 + 5, 500), (10**7, 1000)])
+def test_the_encoder_window_fits_the_utterance(samples: int, frames: int) -> None:
+    assert window(samples) == frames

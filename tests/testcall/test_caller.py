@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import keys_only
 from veertien.records import MemorySink
 from veertien.server.service import start_service
 from veertien.sip.transaction import ServerInviteTransaction, State
@@ -16,7 +17,7 @@ from veertien.testcall.caller import place_call
 
 async def test_call_is_redirected_and_acked(tmp_path: Path) -> None:
     sink = MemorySink()
-    service = await start_service(DataDir(tmp_path), "127.0.0.1", 0, sink)
+    service = await start_service(DataDir(keys_only(tmp_path)), "127.0.0.1", 0, sink)
     lines: list[str] = []
     try:
         result = await place_call("140320", "127.0.0.1", service.address[1], show=lines.append)
@@ -44,7 +45,7 @@ async def test_a_caller_who_gives_up_cancels(tmp_path: Path) -> None:
     """The test caller once left at its time-out without a CANCEL, and the server played on
     alone for a minute; now the call ends at once, recorded as cancelled."""
     sink = MemorySink()
-    service = await start_service(DataDir(tmp_path), "127.0.0.1", 0, sink)
+    service = await start_service(DataDir(keys_only(tmp_path)), "127.0.0.1", 0, sink)
     lines: list[str] = []
     try:
         result = await place_call(

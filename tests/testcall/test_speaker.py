@@ -23,6 +23,8 @@ from veertien.testcall.speaker import reply_to
         ("De doel is heb. Net ja of nee, of toets een voor ja.", False, "nee"),  # unclear: no
         ("Dat heb ik niet goed verstaan. Zeg de naam van uw gemeente.", False, "gemeente Epe"),
         ("Voor Epe, toets 1. Voor Heerde, toets 2.", False, None),  # keys only: nothing to say
+        # the two-name question: the caller says the name again
+        ("Bedoelt u Epe of Heerde? Zeg de naam, of toets 1 voor Epe.", False, "gemeente Epe"),
     ],
 )
 def test_a_truthful_caller(heard: str, first: bool, reply: str | None) -> None:

@@ -35,8 +35,9 @@ from veertien.sip.transaction import Deliver, Timeout, TxnKey
 from veertien.sip.transport import RateLimitedLog
 from veertien.sip.ua import LocalEndpoint, UserAgent
 from veertien.speech.matcher import matcher_for_codes
-from veertien.speech.policy import Policy
+from veertien.speech.policy import TRANSCRIPT_KEYS, Policy
 from veertien.speech.pool import Listener
+from veertien.speech.scoring import policy_from
 from veertien.speech.synthesis import SynthesisError
 
 log = logging.getLogger("veertien.call")
@@ -214,8 +215,12 @@ class DialogueManager:
         if self._speech_on(call):
             matcher = matcher_for_codes(call.ctx.directory, call.decision.named_codes())
             names = sorted({n.text for n in matcher.names if n.kind != "place"})
-            policy = Policy(**settings.speech_thresholds)
-            understanding = Understanding(self.listener, matcher, names, policy, keep=call.audio)
+            thresholds = settings.speech_thresholds
+            policy = Policy(**{k: v for k, v in thresholds.items() if k in TRANSCRIPT_KEYS})
+            understanding = Understanding(
+                self.listener, matcher, names, policy, keep=call.audio,
+                scored=policy_from(thresholds),
+            )  # fmt: skip
         return RtpIvrPort(session, self.prompts, understanding)
 
     def _speech_on(self, call: DialogueCall) -> bool:

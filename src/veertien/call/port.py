@@ -10,6 +10,7 @@ from veertien.ivr.prompts import DEFAULT_LANGUAGE
 from veertien.ivr.runner import Understood
 from veertien.media.g711 import Law, encode, silence
 from veertien.media.session import RtpSession
+from veertien.speech import scoring
 from veertien.speech.matcher import Action, Name, NameMatcher, Result, yes_or_no
 from veertien.speech.policy import Policy, combine, yes_no
 from veertien.speech.pool import Heard, Listener
@@ -91,6 +92,7 @@ class Understanding:
         keep: list[bytes] | None = None,
         *,
         language: str = DEFAULT_LANGUAGE,
+        scored: scoring.Policy | None = None,
     ) -> None:
         self.listener = listener
         self.language = language
@@ -98,7 +100,8 @@ class Understanding:
         self.matcher = matcher
         self.names = tuple(names)
         self.vocabulary = tuple(sorted({n.text for n in matcher.names}))
-        self.policy = policy or Policy()
+        self.policy = policy or Policy()  # for engines that only transcribe (pocketsphinx)
+        self.scored = scored or scoring.Policy()  # for Whisper's scores
 
     async def _hear(
         self, audio8k: bytes, context: Context, names: tuple[Name, ...] | None = None
@@ -112,10 +115,35 @@ class Understanding:
     async def understand(self, audio8k: bytes) -> Understood:
         context = Context(self.names, self.language, self.vocabulary)
         heard = await self._hear(audio8k, context, self.matcher.names)
+        scores = next((h.scores for h in heard if h.scores is not None), None)
+        if scores is not None:
+            verdict = scoring.decide(scores, self.matcher, self.scored)
+            first, second = verdict.first, verdict.second
+            code = first.municipality if first else None
+            other = second.municipality if second and verdict.action is Action.CHOOSE else None
+            log.info(
+                "speech: %s p=%.2f %s", verdict.action.value, verdict.probability,
+                ", ".join(f"{e.municipality}:{e.acoustic:.2f}" for e in verdict.ranked[:3]),
+            )  # fmt: skip
+            return Understood(verdict.action, code, _said(heard), other)
         results = {h.engine: h.result or self._match(h) for h in heard}
         result = combine(results, self.policy)
         best = result.best
         return Understood(result.action, best.municipality if best else None, _said(heard))
+
+    async def between(self, audio8k: bytes, codes: tuple[str, str]) -> str | None:
+        """Which of the two the caller named again: Whisper's verdict when one of the two leads
+        it with at least the confirmation probability."""
+        context = Context(self.names, self.language, self.vocabulary)
+        heard = await self._hear(audio8k, context, self.matcher.names)
+        scores = next((h.scores for h in heard if h.scores is not None), None)
+        if scores is None:
+            results = {h.engine: h.result or self._match(h) for h in heard}
+            best = combine(results, self.policy).best
+            return best.municipality if best and best.municipality in codes else None
+        return scoring.between(
+            scoring.decide(scores, self.matcher, self.scored), codes, self.scored
+        )
 
     async def yes_no(self, audio8k: bytes) -> bool | None:
         heard = await self._hear(audio8k, Context(YES_NO, self.language))
@@ -169,3 +197,8 @@ class RtpIvrPort:
 
     async def yes_no(self, audio: bytes) -> bool | None:
         return None if self.understanding is None else await self.understanding.yes_no(audio)
+
+    async def between(self, audio: bytes, codes: tuple[str, str]) -> str | None:
+        if self.understanding is None:
+            return None
+        return await self.understanding.between(audio, codes)

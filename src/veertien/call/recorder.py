@@ -140,8 +140,9 @@ def _logged(done: asyncio.Future[Any]) -> None:
 
 def route_of(events: Sequence[IvrEvent]) -> str:
     """ "keys" when the caller chose from the keypad menu, "speech" when a spoken name (perhaps
-    confirmed with key 1) decided."""
-    if any(e.kind is EventKind.KEY and e.phase is not StepPhase.CONFIRM for e in events):
+    confirmed with key 1, or one of two close names picked by key) decided."""
+    answering = (StepPhase.CONFIRM, StepPhase.CHOOSE)
+    if any(e.kind is EventKind.KEY and e.phase not in answering for e in events):
         return "keys"
     spoken = (EventKind.SPEECH, EventKind.HEARD)
     return "speech" if any(e.kind in spoken for e in events) else "keys"

@@ -4,7 +4,8 @@ it reached and, for a caller who hung up, the phase they were in.
 Both come from the dialogue's events (ivr.runner.IvrEvent), so they are pure and tested
 without a call. The funnel, in order:
 
-    prompted → understood (first answer) → confirm_asked → confirmed → repeated → keypad
+    prompted → understood (first answer) → confirm_asked / choice_asked (the two-name
+    question) → confirmed (yes, or one of the two chosen) → repeated → keypad
     → transferred → answered (where the platform can know it: REFER and bridge)
 
 plus `spoke` (the caller said something in a menu) and `corrected` (the caller said "nee" to a
@@ -32,19 +33,30 @@ def stages(events: Sequence[IvrEvent], *, speech: bool) -> tuple[Stage, ...]:
     if _first_understood(events):
         reached.add(Stage.UNDERSTOOD)
     for event in events:
-        if event.kind is EventKind.HEARD and event.phase in MENU:
-            reached.add(Stage.SPOKE)
-        elif event.kind is EventKind.PROMPT and event.phase is StepPhase.CONFIRM:
-            reached.add(Stage.CONFIRM_ASKED)
-        elif event.kind is EventKind.CONFIRMED:
-            reached.add(Stage.CONFIRMED)
-        elif event.kind is EventKind.DENIED and event.phase is StepPhase.CONFIRM:
-            reached.add(Stage.CORRECTED)
-        elif event.kind is EventKind.PROMPT and event.phase in (StepPhase.REPEAT, StepPhase.KEYPAD):
-            reached.add(Stage.REPEATED)
-            if speech and event.phase is StepPhase.KEYPAD:
-                reached.add(Stage.KEYPAD)
+        reached.update(_reached(event, speech))
     return tuple(s for s in Stage if s in reached)
+
+
+_PROMPTED = {  # a prompt of this phase shows the call reached these stages
+    StepPhase.CONFIRM: (Stage.CONFIRM_ASKED,),
+    StepPhase.CHOOSE: (Stage.CHOICE_ASKED,),
+    StepPhase.REPEAT: (Stage.REPEATED,),
+}
+_ANSWERED = {EventKind.CONFIRMED: (Stage.CONFIRMED,), EventKind.CHOSEN: (Stage.CONFIRMED,)}
+
+
+def _reached(event: IvrEvent, speech: bool) -> tuple[Stage, ...]:
+    """The stages one event shows the call reached."""
+    kind, phase = event.kind, event.phase
+    if kind is EventKind.PROMPT and phase is StepPhase.KEYPAD:
+        return (Stage.REPEATED, Stage.KEYPAD) if speech else (Stage.REPEATED,)
+    if kind is EventKind.PROMPT:
+        return _PROMPTED.get(phase, ())
+    if kind is EventKind.HEARD and phase in MENU:
+        return (Stage.SPOKE,)
+    if kind is EventKind.DENIED and phase is StepPhase.CONFIRM:
+        return (Stage.CORRECTED,)
+    return _ANSWERED.get(kind, ())
 
 
 def _first_understood(events: Sequence[IvrEvent]) -> bool:
@@ -80,11 +92,12 @@ def _phase_of_prompt(step: StepPhase, announcing: bool) -> Phase:
         return Phase.ANNOUNCEMENT
     if step is StepPhase.GREETING:
         return Phase.GREETING
-    return Phase.AFTER_NAME if step is StepPhase.CONFIRM else Phase.MENU
+    return Phase.AFTER_NAME if step in (StepPhase.CONFIRM, StepPhase.CHOOSE) else Phase.MENU
 
 
 ANSWERS = (EventKind.KEY, EventKind.HEARD, EventKind.TIMEOUT)
-DECIDED = (EventKind.CONFIRMED, EventKind.DENIED, EventKind.TIMEOUT)
+DECIDED = (EventKind.CONFIRMED, EventKind.DENIED, EventKind.CHOSEN, EventKind.INVALID,
+           EventKind.TIMEOUT)  # fmt: skip
 
 
 def phase_durations(events: Sequence[IvrEvent]) -> tuple[tuple[str, float], ...]:
@@ -117,4 +130,4 @@ def _timed_phase(step: StepPhase) -> str | None:
         return "greeting"
     if step in MENU:
         return "menu"
-    return "confirmation" if step is StepPhase.CONFIRM else None
+    return "confirmation" if step in (StepPhase.CONFIRM, StepPhase.CHOOSE) else None

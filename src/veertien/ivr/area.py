@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from veertien.ivr.flow import (
     Announce,
+    Between,
     Choice,
     ChoiceKind,
     Confirm,
@@ -64,8 +65,10 @@ class AreaResolver:
 
 def area_flow(decision: RoutingDecision, timeout_s: float = 5.0, *, speech: bool = False) -> Flow:
     """The dialogue for an IVR decision (run it with an `AreaResolver`). With `speech`, the
-    caller may also say a name (slivers and places included): sure → that municipality;
-    unsure → "Bedoelt u ...?"; not understood (or "nee") → asked once more, by name or key;
+    caller is asked for the name first, in one short sentence (keys work from the start); the
+    key list follows only when the caller says nothing or is not understood. A name (slivers
+    and places included): sure → that municipality; unsure → "Bedoelt u ...?"; two close
+    names → "Bedoelt u A of B?"; not understood (or "nee") → asked once more, by name or key;
     then the keypad menu once more; then the area's default destination."""
     offered = [c for c in decision.candidates if c.in_menu][:MAX_KEYS]
     keyed = {str(n): c.code for n, c in enumerate(offered, start=1)}
@@ -87,18 +90,27 @@ def area_flow(decision: RoutingDecision, timeout_s: float = 5.0, *, speech: bool
         )
         return Flow("greeting", steps)
     ask: Words = (say(Prompt.SAY_OR_PRESS), *menu)
+    steps.pop("greeting")
     steps["menu"] = _listening(
-        ask, keyed, "repeat", "confirm1", timeout_s=timeout_s, phase=Phase.MENU
-    )
+        (say(Prompt.ASK_NAME),), keyed, "repeat", "confirm1", "between1", timeout_s=timeout_s,
+        phase=Phase.MENU, on_timeout="keys",
+    )  # fmt: skip
+    steps["keys"] = _listening(
+        ask, keyed, "repeat", "confirm2", "between2", timeout_s=timeout_s, phase=Phase.REPEAT,
+        on_timeout="again",
+    )  # fmt: skip
     steps["repeat"] = _listening(
-        (say(Prompt.AGAIN), *ask), keyed, "again", "confirm2", timeout_s=timeout_s,
+        (say(Prompt.AGAIN), *ask), keyed, "again", "confirm2", "between2", timeout_s=timeout_s,
         phase=Phase.REPEAT,
     )  # fmt: skip
     for round_, otherwise in (("1", "repeat"), ("2", "again")):
         steps[f"confirm{round_}"] = Confirm(
             (say(Prompt.CONFIRM),), "route", otherwise, otherwise, timeout_s, speech=True
         )
-    return Flow("greeting", steps)
+        steps[f"between{round_}"] = Between(
+            (say(Prompt.BETWEEN),), "route", otherwise, otherwise, timeout_s, speech=True
+        )
+    return Flow("menu", steps)
 
 
 def _listening(
@@ -106,14 +118,17 @@ def _listening(
     keyed: dict[str, str],
     otherwise: str,
     unsure: str,
+    close: str,
     *,
     timeout_s: float,
     phase: Phase,
+    on_timeout: str | None = None,
 ) -> Gather:
-    """A menu step that takes a key or a name."""
+    """A menu step that takes a key or a name: a sure name is the choice, an unsure one goes to
+    `unsure` (yes/no), two close ones to `close` (the two-name question)."""
     return Gather(
-        prompt, {}, otherwise, otherwise, timeout_s, speech=True, keyed=keyed,
-        on_chosen="route", on_unsure=unsure, phase=phase,
+        prompt, {}, on_timeout or otherwise, otherwise, timeout_s, speech=True, keyed=keyed,
+        on_chosen="route", on_unsure=unsure, phase=phase, on_choose=close,
     )  # fmt: skip
 
 

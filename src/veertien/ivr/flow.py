@@ -36,6 +36,7 @@ class Phase(Enum):
     REPEAT = "repeat"  # asked again after no or an unclear answer
     KEYPAD = "keypad"  # speech did not work out: the keypad menu
     CONFIRM = "confirm"  # "Bedoelt u ...?"
+    CHOOSE = "choose"  # "Bedoelt u Amsterdam of Amstelveen?"
     DEPARTMENTS = "departments"  # a municipality's department menu
     ANNOUNCEMENT = "announcement"  # a message, then the end
     ROUTE = "route"  # where the choice leads, decided at run time
@@ -99,6 +100,7 @@ class Gather:
     on_chosen: str | None = None  # where a choice (by key or by a sure name) goes
     on_unsure: str | None = None  # where an unsure name goes (a Confirm), with the choice
     phase: Phase = Phase.MENU
+    on_choose: str | None = None  # where two close names go (a Between), with both pending
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +115,21 @@ class Confirm:
     timeout_s: float = 5.0
     speech: bool = False  # "ja" / "nee" as well as 1 / 2
     phase: Phase = Phase.CONFIRM
+
+
+@dataclass(frozen=True, slots=True)
+class Between:
+    """Ask which of two close names the caller meant: key 1 is the first, 2 the second (with
+    `speech` also one of the names said again). The question's messages get the pending pair
+    as `first` and `second`. A choice goes on to `on_chosen`; anything else to `on_none`."""
+
+    question: Spoken
+    on_chosen: str
+    on_none: str
+    on_timeout: str
+    timeout_s: float = 5.0
+    speech: bool = False
+    phase: Phase = Phase.CHOOSE
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +161,7 @@ class Route:
     phase: Phase = Phase.ROUTE
 
 
-Step = Play | Gather | Confirm | Announce | Transfer | Hangup | Route
+Step = Play | Gather | Confirm | Between | Announce | Transfer | Hangup | Route
 
 
 def _targets(step: Step) -> tuple[str, ...]:
@@ -152,10 +169,12 @@ def _targets(step: Step) -> tuple[str, ...]:
         return (step.next,)
     if isinstance(step, Gather):
         chosen = (step.on_chosen,) if step.on_chosen is not None else ()
-        unsure = (step.on_unsure,) if step.on_unsure is not None else ()
+        unsure = tuple(t for t in (step.on_unsure, step.on_choose) if t is not None)
         return (*step.choices.values(), *chosen, *unsure, step.on_timeout, step.on_invalid)
     if isinstance(step, Confirm):
         return (step.on_yes, step.on_no, step.on_timeout)
+    if isinstance(step, Between):
+        return (step.on_chosen, step.on_none, step.on_timeout)
     return ()
 
 
@@ -188,7 +207,7 @@ class Flow:
                         f"step {name!r}: choices must be at most {step.max_digits} "
                         f"DTMF keys, not {bad}"
                     )
-            if isinstance(step, Gather | Confirm) and step.timeout_s <= 0:
+            if isinstance(step, Gather | Confirm | Between) and step.timeout_s <= 0:
                 raise FlowError(f"step {name!r}: timeout must be positive")
         self._check_ends()
 
@@ -212,6 +231,7 @@ _STEP_TYPES: dict[str, type[Step]] = {
     "play": Play,
     "gather": Gather,
     "confirm": Confirm,
+    "between": Between,
     "announce": Announce,
     "transfer": Transfer,
     "hangup": Hangup,

@@ -31,6 +31,8 @@ class Prompt(StrEnum):
     SAY_OR_PRESS = "say_or_press"  # speech on: ask for the name first
     MENU_ITEM = "menu_item"  # params: name, key
     CONFIRM = "confirm"  # params: name
+    BETWEEN = "between"  # params: first, second
+    ASK_NAME = "ask_name"  # speech on: the name first, in one short sentence
     STAY = "stay"  # after a department menu: no key is the main line
     NO_DEFAULT = "no_default"  # nowhere to send the caller
 
@@ -51,6 +53,10 @@ DUTCH: Mapping[str, Template] = {
     Prompt.SAY_OR_PRESS: "Zeg de naam van uw gemeente of woonplaats, of toets het nummer.",
     Prompt.MENU_ITEM: "Voor {name}, toets {key}.",
     Prompt.CONFIRM: "Bedoelt u {name}? Zeg ja of nee, of toets 1 voor ja en 2 voor nee.",
+    Prompt.BETWEEN: (
+        "Bedoelt u {first} of {second}? Zeg de naam, of toets 1 voor {first}, 2 voor {second}."
+    ),
+    Prompt.ASK_NAME: "Welkom. Zeg de naam van uw gemeente of woonplaats.",
     Prompt.STAY: "Voor andere vragen blijft u aan de lijn.",
     Prompt.NO_DEFAULT: (
         "Wij kunnen u nu helaas niet doorverbinden. Kijk voor het telefoonnummer van uw "

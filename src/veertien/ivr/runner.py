@@ -6,13 +6,14 @@ step asks the `Resolver` for the flow that follows from it and runs that flow on
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
 from veertien.ivr.flow import (
     Announce,
+    Between,
     Choice,
     Confirm,
     Flow,
@@ -37,6 +38,7 @@ class Understood:
     action: Action
     municipality: str | None
     transcript: str
+    second: str | None = None  # with CHOOSE: the runner-up the caller is asked about
 
 
 class IvrPort(Protocol):
@@ -58,6 +60,10 @@ class IvrPort(Protocol):
 
     async def yes_no(self, audio: bytes) -> bool | None:
         """Whether the caller said yes or no (None: neither)."""
+        ...
+
+    async def between(self, audio: bytes, codes: tuple[str, str]) -> str | None:
+        """Which of two municipalities the caller named (None: neither, clearly)."""
         ...
 
 
@@ -94,6 +100,7 @@ class EventKind(Enum):
     INVALID = "invalid"
     CONFIRMED = "confirmed"
     DENIED = "denied"
+    CHOSEN = "chosen"  # one of two close names, by key or by name
     ANNOUNCE = "announce"
     TRANSFER = "transfer"
     HANGUP = "hangup"
@@ -137,13 +144,16 @@ class _Run:
         self.resolver = resolver
         self.catalogue = catalogue
         self.choice: Choice | None = None
+        self.pair: tuple[Choice, Choice] | None = None  # pending the two-name question
         self.language = "nl"
 
     def note(self, kind: EventKind, step: str, phase: Phase, detail: str = "") -> None:
         self.events.append(IvrEvent(kind, step, detail, self.clock(), phase))
 
     def text(self, spoken: Spoken) -> str:
-        defaults: Mapping[str, str] = {"name": self.choice.name} if self.choice else {}
+        defaults: dict[str, str] = {"name": self.choice.name} if self.choice else {}
+        if self.pair is not None:
+            defaults.update(first=self.pair[0].name, second=self.pair[1].name)
         return self.catalogue.render(spoken, self.language, defaults)
 
     async def say(self, name: str, phase: Phase, spoken: Spoken, barge_in: bool) -> None:
@@ -158,10 +168,8 @@ class _Run:
                 self.note(EventKind.ANNOUNCE, name, step.phase, self.text(step.text))
             await self.say(name, step.phase, step.text, isinstance(step, Play) and step.barge_in)
             return step.next
-        if isinstance(step, Gather):
-            return await self.gather(name, step)
-        if isinstance(step, Confirm):
-            return await self.confirm(name, step)
+        if isinstance(step, Gather | Confirm | Between):
+            return await self.ask(name, step)
         if isinstance(step, Route):
             if self.choice is None:
                 raise LookupError(f"step {name!r} routes, but nothing was chosen")
@@ -173,6 +181,14 @@ class _Run:
             return self.outcome(OutcomeKind.TRANSFER, step.target, step.municipality)
         self.note(EventKind.HANGUP, name, step.phase, step.reason)
         return self.outcome(OutcomeKind.HANGUP, None, None)
+
+    async def ask(self, name: str, step: Gather | Confirm | Between) -> str:
+        """A step that waits for the caller's answer."""
+        if isinstance(step, Gather):
+            return await self.gather(name, step)
+        if isinstance(step, Confirm):
+            return await self.confirm(name, step)
+        return await self.between(name, step)
 
     def outcome(self, kind: OutcomeKind, target: str | None, municipality: str | None) -> Outcome:
         return Outcome(kind, target, municipality, tuple(self.events), self.choice)
@@ -210,6 +226,14 @@ class _Run:
             if understood.action is Action.CONFIRM and step.on_unsure is not None:
                 self.choice = heard  # pending: the confirmation asks about it
                 return step.on_unsure
+            other = self.resolver.choice(understood.second or "")
+            if understood.action is Action.CHOOSE and other is not None:
+                if step.on_choose is not None:
+                    self.pair = (heard, other)  # pending: the two-name question
+                    return step.on_choose
+                if step.on_unsure is not None:
+                    self.choice = heard
+                    return step.on_unsure
         self.note(EventKind.INVALID, name, step.phase, understood.transcript)
         return step.on_invalid
 
@@ -244,6 +268,31 @@ class _Run:
         self.note(EventKind.DENIED, name, step.phase)
         self.choice = None
         return step.on_no
+
+    async def between(self, name: str, step: Between) -> str:
+        if self.pair is None:
+            raise LookupError(f"step {name!r} asks between two names, but none are pending")
+        pair = self.pair
+        await self.say(name, step.phase, step.question, True)  # its words name the pair
+        self.pair = None
+        answer = await self.port.answer(step.timeout_s, step.speech)
+        if answer is None:
+            self.note(EventKind.TIMEOUT, name, step.phase)
+            return step.on_timeout
+        picked: Choice | None = None
+        if isinstance(answer, bytes):
+            self.note(EventKind.HEARD, name, step.phase)
+            code = await self.port.between(answer, (pair[0].code, pair[1].code))
+            self.note(EventKind.SPEECH, name, step.phase, code or "?")
+            picked = next((c for c in pair if c.code == code), None)
+        else:
+            self.note(EventKind.KEY, name, step.phase, answer)
+            picked = {"1": pair[0], "2": pair[1]}.get(answer)
+        if picked is None:
+            self.note(EventKind.INVALID, name, step.phase)
+            return step.on_none
+        self.note(EventKind.CHOSEN, name, step.phase, picked.code)
+        return self.chose(picked, step.on_chosen)
 
 
 async def run_flow(

@@ -134,6 +134,7 @@ def create_app(
     webhook: Callable[[dict[str, Any]], None] | None = None,
     changed: Callable[[], None] | None = None,
     metrics: Callable[[], bytes] | None = None,
+    health: Callable[[], dict[str, Any]] | None = None,
 ) -> Starlette:
     app = Starlette(
         routes=[*page_routes(), *report_routes(), *status_routes(), *api_routes()],
@@ -151,7 +152,7 @@ def create_app(
         ],
         exception_handlers={HTTPException: _error, VeertienError: _veertien_error},
     )
-    app.state.portal = Portal(storage, context, webhook, metrics=metrics)
+    app.state.portal = Portal(storage, context, webhook, metrics=metrics, health=health)
     if changed is not None:
         app.state.portal.changed = changed
     return app

@@ -39,6 +39,7 @@ class Portal:
     webhook: Callable[[dict[str, Any]], None] | None = None  # incident news, if configured
     changed: Callable[[], None] = lambda: None  # data saved: make it live now (blocking)
     metrics: Callable[[], bytes] | None = None  # Prometheus text for /metrics
+    health: Callable[[], dict[str, Any]] | None = None  # the node's health for /health
     limiter: LoginLimiter = field(default_factory=LoginLimiter)
     env: Environment = field(
         default_factory=lambda: Environment(

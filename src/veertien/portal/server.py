@@ -70,7 +70,9 @@ class PortalServer:
         context: LiveContext,
         host: str,
         port: int,
+        *,
         metrics: Callable[[], bytes] | None = None,
+        health: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         import uvicorn  # noqa: PLC0415
 
@@ -88,6 +90,7 @@ class PortalServer:
             changed=context.refresh,  # live for the very next call
             https_only=os.environ.get(HTTPS_ENV, "") == "1",
             metrics=metrics,
+            health=health,
         )
         config = uvicorn.Config(
             app, host=host, port=port, log_level="warning", lifespan="off", access_log=False,

@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from veertien.portal.base import Portal, portal_of, posted_form
@@ -143,9 +143,18 @@ def post_webhook(url: str) -> Any:
     return post
 
 
+def health(request: Request) -> Response:
+    """The node's health as JSON (for a load balancer or a person): "ok", or "degraded" with
+    the reason (speech on but not listening: callers can only press keys). Nothing secret."""
+    portal = portal_of(request)
+    found = portal.health() if portal.health is not None else {"status": "ok"}
+    return JSONResponse(found, headers={"Cache-Control": "no-store"})
+
+
 def status_routes() -> list[Route]:
     return [
         Route("/status", status_page, methods=["GET"]),
         Route("/status", post_incident, methods=["POST"]),
         Route("/status.atom", atom),
+        Route("/health", health, methods=["GET"]),
     ]

@@ -12,6 +12,7 @@ class Stage(Enum):
     SPOKE = "spoke"  # said something at a menu
     UNDERSTOOD = "understood"  # the first answer at the menu was understood (key or name)
     CONFIRM_ASKED = "confirm_asked"  # was asked "Bedoelt u ...?"
+    CHOICE_ASKED = "choice_asked"  # was asked "Bedoelt u Amsterdam of Amstelveen?"
     CONFIRMED = "confirmed"  # said (or pressed) yes to it
     CORRECTED = "corrected"  # said (or pressed) no: the recognition was wrong
     REPEATED = "repeated"  # was asked again

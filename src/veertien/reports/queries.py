@@ -142,6 +142,7 @@ FUNNEL = (
     ("prompted", "keuzemenu bereikt"),
     ("understood", "eerste antwoord begrepen"),
     ("confirm_asked", "om bevestiging gevraagd"),
+    ("choice_asked", "gevraagd welke van twee namen"),
     ("confirmed", "bevestigd"),
     ("repeated", "opnieuw gevraagd"),
     ("keypad", "terugval op toetsen"),

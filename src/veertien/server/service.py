@@ -55,6 +55,21 @@ class Service:
     dialogues: DialogueManager | None = None
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     metrics: CallMetrics | None = None
+    speech: SpeechFollower | None = None
+
+    def health(self) -> dict[str, Any]:
+        """What /health says: SIP is up (this runs), and whether callers can say names."""
+        wanted = self.context.current.settings.platform.speech
+        follower = self.speech
+        listening = follower is not None and follower.running is not None
+        reason = follower.reason if follower is not None else "dialogues are off"
+        speech = {"on": wanted, "listening": listening, "reason": None if listening else reason}
+        degraded = wanted and not listening
+        return {
+            "status": "degraded" if degraded else "ok",
+            "sip": f"{self.address[0]}:{self.address[1]}",
+            "speech": speech if wanted else {**speech, "reason": "off in the settings"},
+        }
 
     async def close(self) -> None:
         """Stop: end running dialogues (their callers get 487 or BYE-less silence, and their
@@ -83,21 +98,26 @@ def _dialogues(
     return DialogueManager(core, sink, prompts, time.perf_counter, media_host=host)
 
 
-async def _listener(data: DataDir, settings: PlatformSettings) -> Listener | None:
+async def _listener(
+    data: DataDir, settings: PlatformSettings
+) -> tuple[Listener | None, str | None]:
     """The recogniser pool, its engines loaded in every worker, when the settings turn speech
-    on; None (keys only) with the reason logged when it cannot start."""
+    on; (None, the reason) — keys only, the reason logged — when it cannot start."""
     engines = [Engine(name) for name in settings.speech_engines]
     workers = settings.speech_workers or default_workers()
+    if shutil.which("espeak-ng") is None:
+        why = "espeak-ng is missing (apt install espeak-ng): no prompts to ask for a name"
+        log.warning("speech is on but cannot start (%s): keys only", why)
+        return None, why
     pool = PoolListener(engines, data.path / MODELS, workers)
     try:
         await pool.start()
     except (ImportError, RuntimeError, OSError) as exc:  # ModelError, PronunciationError, ...
         pool.close()
-        log.warning(
-            "speech is on but cannot start (%s): keys only; pip install 'veertien[speech]'", exc
-        )
-        return None
-    return pool
+        why = f"{exc}; pip install 'veertien[speech]'"
+        log.warning("speech is on but cannot start (%s): keys only", why)
+        return None, why
+    return pool, None
 
 
 SPEECH_CHECK_S = 1.0
@@ -115,6 +135,7 @@ class SpeechFollower:
         self.context = context
         self.running: tuple[tuple[str, ...], int] | None = None  # the pool's engines, workers
         self.failed: tuple[tuple[str, ...], int] | None = None  # what could not start
+        self.reason: str | None = "starting"  # why speech is not listening (None: it is)
 
     def wanted(self) -> tuple[tuple[str, ...], int] | None:
         platform = self.context.current.settings.platform
@@ -131,13 +152,13 @@ class SpeechFollower:
             log.info("speech off: recogniser pool stopped")
         self.running = None
         if wanted is None:
-            self.failed = None
+            self.failed, self.reason = None, "off in the settings"
             return
-        listener = await _listener(self.data, self.context.current.settings.platform)
+        listener, why = await _listener(self.data, self.context.current.settings.platform)
         if listener is None:
-            self.failed = wanted
+            self.failed, self.reason = wanted, why
             return
-        self.manager.listener, self.running, self.failed = listener, wanted, None
+        self.manager.listener, self.running, self.failed, self.reason = listener, wanted, None, None
         log.info("speech on: the dialogue listens for names from the next call")
 
     async def run(self, interval: float = SPEECH_CHECK_S) -> None:
@@ -184,7 +205,7 @@ async def start_service(
     address = await endpoint.start(host, port)
     if manager is not None:
         manager.attach(lambda outputs: endpoint.dispatch(outputs, endpoint.loop.time()), address)
-    service = Service(endpoint, sink, address, context, manager, metrics=metrics)
+    service = Service(endpoint, sink, address, context, manager, metrics=metrics, speech=follower)
     queues = [q for q in (database, journal) if q is not None]
     metrics.registry.register(_live_figures(service, queues))
     loop = asyncio.get_running_loop()
@@ -306,6 +327,11 @@ async def serve(
         f"{len(directory.municipalities)} municipalities on "
         f"{len(directory.area_codes())} area codes; data version {ctx.data_version}"
     )
+    speech = service.health()["speech"]
+    if speech["listening"]:
+        ready("speech on: the shared-area menus listen for names (keys work too)")
+    else:
+        ready(f"speech not listening ({speech['reason']}): keys only")
     bound_host, bound_port = service.address
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     ready(
@@ -332,7 +358,9 @@ async def _portal(
     from veertien.portal.server import PortalServer  # noqa: PLC0415
 
     metrics = service.metrics.exposition if service.metrics is not None else None
-    portal = PortalServer(service.context.storage, service.context, *http, metrics=metrics)
+    portal = PortalServer(
+        service.context.storage, service.context, *http, metrics=metrics, health=service.health
+    )
     try:
         password = await portal.start()
     except (OSError, SystemExit) as exc:

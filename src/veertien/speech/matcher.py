@@ -143,6 +143,7 @@ ENGINE_FLOOR = 0.85
 class Action(Enum):
     ACCEPT = "accept"  # transfer at once
     CONFIRM = "confirm"  # "Bedoelt u Epe?"
+    CHOOSE = "choose"  # "Bedoelt u Amsterdam of Amstelveen?"
     RETRY = "retry"  # ask again, then the keypad
 
 
@@ -232,6 +233,21 @@ class NameMatcher:
         self.names = tuple(names)
         self.thresholds = thresholds or Thresholds()
         self._compared = [_Compared(n) for n in self.names]
+
+    def closest(self, texts: Sequence[str], kinds: frozenset[str], limit: int) -> list[Name]:
+        """The `limit` names of these kinds that some span of `texts` resembles most (at least
+        FLOOR), best first: the places worth scoring against the audio."""
+        best: dict[int, float] = {}
+        for text in texts:
+            for said in _spans(content_words(text)):
+                said_sound = sound_key(said)
+                for i, compared in enumerate(self._compared):
+                    if compared.name.kind in kinds:
+                        score = compared.similarity(said, said_sound)
+                        if score > max(best.get(i, 0.0), FLOOR):
+                            best[i] = score
+        ranked = sorted(best, key=lambda i: (-best[i], i))[:limit]
+        return [self.names[i] for i in ranked]
 
     def match(self, transcripts: Sequence[tuple[str, float]]) -> Result:
         """`transcripts`: n-best (text, engine score 0..1), best first."""

@@ -1,4 +1,7 @@
-"""From what each engine heard to one action: accept, confirm ("Bedoelt u Epe?") or ask again.
+"""From transcripts alone to one action: accept, confirm ("Bedoelt u Epe?") or ask again.
+
+This is the policy for engines that only transcribe (pocketsphinx configured alone, or a
+Whisper without scores); with Whisper's candidate scores the dialogue uses speech.scoring.
 
 Whisper transcribes freely (the names in its prompt) and is right more often; pocketsphinx can
 only answer with one of the call's names and is often silent. They err differently, so:
@@ -19,6 +22,8 @@ from dataclasses import dataclass, replace
 
 from veertien.speech.matcher import Action, Match, Result
 from veertien.speech.recogniser import Engine
+
+TRANSCRIPT_KEYS = frozenset({"agree_accept", "solo_accept", "confirm"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from veertien.speech.matcher import Name, NameMatcher, Result
-from veertien.speech.recogniser import Context, Engine, Recogniser, Transcript
+from veertien.speech.recogniser import Context, Engine, Recogniser, Scores, Transcript
+from veertien.speech.scoring import shortlist
 
 log = logging.getLogger("veertien.speech")
 
@@ -32,6 +33,7 @@ class Heard:
     transcripts: tuple[Transcript, ...]
     seconds: float  # processing time
     result: Result | None = None
+    scores: Scores | None = None  # Whisper's scoring of the call's names (speech.scoring)
 
 
 def load(engines: Sequence[Engine], cache: Path, threads: int = 1) -> dict[Engine, Recogniser]:
@@ -60,6 +62,15 @@ def hear_all(
     out = []
     for engine, recogniser in recognisers.items():
         started = time.perf_counter()
+        scorer = getattr(recogniser, "score", None)
+        if matcher is not None and scorer is not None:
+            scores: Scores = scorer(pcm16k, context, lambda said: shortlist(matcher, said))
+            said: tuple[Transcript, ...] = (
+                (Transcript(scores.primed, 1.0),) if scores.primed else ()
+            )
+            seconds = time.perf_counter() - started
+            out.append(Heard(engine, said, seconds, matcher.match([(scores.primed, 1.0)]), scores))
+            continue
         found = tuple(recogniser.recognise(pcm16k, context))
         result = matcher.match([(t.text, t.score) for t in found]) if matcher else None
         out.append(Heard(engine, found, time.perf_counter() - started, result))

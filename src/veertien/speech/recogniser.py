@@ -36,6 +36,20 @@ class Transcript:
     score: float  # 0..1, the engine's own confidence in this transcript
 
 
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """What a scoring engine made of one utterance against a call's candidate names: a
+    transcription with the names as a prompt, its probability that nothing was said, and the
+    log-likelihood of each name scored against the audio (teacher-forced as the whole answer,
+    " Name."), with each name's prior: its log-likelihood on a silent line."""
+
+    primed: str
+    no_speech: float
+    names: tuple[tuple[str, float], ...]  # (name as written, summed log-probability)
+    priors: tuple[tuple[str, float], ...] = ()
+    logprob: float = 0.0  # mean log-probability per token of the transcription
+
+
 class Recogniser(Protocol):
     def recognise(self, pcm16k: bytes, context: Context) -> list[Transcript]:
         """n-best transcripts, best first, of 16 kHz 16-bit mono PCM."""

@@ -53,6 +53,7 @@ class CallResult:
     timed_out: bool
     heard: bytes = b""  # G.711 µ-law received in early media
     law: Law = Law.PCMU
+    seconds: float | None = None  # from sending the INVITE to its final answer
 
     @property
     def final(self) -> Response | None:
@@ -181,7 +182,8 @@ async def place_call(
     show(f"→ INVITE {invite.uri} from {caller}")
     server = Peer(Transport.UDP, host, port)
     _, out = core.send_request(invite, server, endpoint.loop.time())
-    endpoint.dispatch(out, endpoint.loop.time())
+    dialled_at = endpoint.loop.time()
+    endpoint.dispatch(out, dialled_at)
 
     def cancel() -> None:
         _, sent = core.send_request(cancel_for(invite), server, endpoint.loop.time())
@@ -189,8 +191,10 @@ async def place_call(
 
     call.cancel = cancel
     gave_up = False
+    seconds = None
     try:
         await asyncio.wait_for(call.done.wait(), timeout)
+        seconds = endpoint.loop.time() - dialled_at
     except TimeoutError:
         gave_up = True
         show(f"no final response within {timeout:g} s: → CANCEL")
@@ -204,7 +208,9 @@ async def place_call(
     await endpoint.close()
     media.close()
     final = next((r for r in call.responses if r.status >= 200), None)
-    return CallResult(tuple(call.responses), final is None or gave_up, bytes(media.recording))
+    return CallResult(
+        tuple(call.responses), final is None or gave_up, bytes(media.recording), seconds=seconds
+    )
 
 
 def _describe(response: Response) -> str:

@@ -55,9 +55,12 @@ class ListeningSession(RtpSession):
 
 def reply_to(heard: str, text: str, first: bool = False) -> str | None:
     """What a truthful caller who wants `text` answers to `heard` (None: nothing). The first
-    turn is the greeting: a caller says what they want after it, whatever was heard of it."""
+    turn is the question for the name: a caller says what they want after it, whatever was
+    heard of it. To "Bedoelt u A of B?" the caller says the name again."""
     folded = normalise_name(heard)
-    if first:  # the greeting: whatever Whisper made of it (it can dream up a question)
+    if first:  # the first question: whatever Whisper made of it (it can dream up another)
+        return text
+    if "bedoel" in folded and " of " in f" {_asked(folded)} ":
         return text
     if any(sign in folded for sign in YES_NO_QUESTION):
         return "ja" if _same(_asked(folded), text) else "nee"
@@ -108,7 +111,10 @@ class Conversation:
             audio = await self.media.platform_turn(turn_timeout)
             if audio is None:
                 return
-            heard = await asyncio.to_thread(self.transcribe, audio)
+            if turn == 0:  # asked for the name: a person answers at once, without a second look
+                heard = "(the first question)"
+            else:
+                heard = await asyncio.to_thread(self.transcribe, audio)
             self.show(f"← hears: {heard!r}")
             reply = reply_to(heard, self.text, first=turn == 0)
             if reply is None:
