@@ -105,14 +105,17 @@ def fit(items: Sequence[Item], weights: Weights, agree: float, l2: float = 1.0) 
     return Calibration(round(float(w[0]), 4), tuple(round(float(v), 4) for v in w[1:]))
 
 
-# What each first-answer decision is worth (per utterance).
+# What each first-answer decision is worth (per utterance), against asking again (0): a
+# transfer saves the caller a round; a question about the right name saves most of one; one
+# about a wrong name costs a "nee" and a few seconds more than asking again would (a misheard
+# "ja" is rare: it needs Whisper's "ja" and no "nee"); a wrong transfer is what must not happen.
 WORTH = {
     ("accept", True): 1.0,
-    ("accept", False): -400.0,  # a wrong transfer
+    ("accept", False): -400.0,
     ("confirm", True): 0.6,
-    ("confirm", False): -1.5,
+    ("confirm", False): -0.25,
     ("choose", True): 0.6,  # the right one is among the two
-    ("choose", False): -1.5,
+    ("choose", False): -0.25,
     ("retry", True): 0.0,
     ("retry", False): 0.0,
 }
@@ -137,7 +140,7 @@ def worth(verdict: Verdict, truth: str | None) -> float:
 def policies(base: Policy) -> Iterable[Policy]:
     for accept, confirm, pair, gap, no_speech in itertools.product(
         (0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99),
-        (0.2, 0.3, 0.4, 0.5, 0.6, 0.7),
+        (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7),
         (0.7, 0.8, 0.9, 1.01),
         (0.5, 1.0, 2.0, 3.0),
         (0.8, 0.9, 0.95, 1.0),

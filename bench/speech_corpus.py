@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 import shutil
 import subprocess
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -152,6 +153,7 @@ def _espeak(text: str, voice: Voice) -> bytes:
 
 
 _BABBLE: list[Any] = []
+_BABBLE_LOCK = threading.Lock()  # render() synthesises in threads: make the voices once
 
 
 def _noise(kind: Noise, size: int, rng: Any) -> Any:
@@ -165,9 +167,11 @@ def _noise(kind: Noise, size: int, rng: Any) -> Any:
         rumble -= np.convolve(rumble, np.ones(400) / 400, mode="same")
         out = hum + rumble / (np.std(rumble) or 1.0)
     elif kind is Noise.BABBLE:
-        if not _BABBLE:
-            plain = Voice("+f3", 170, 50, None, Noise.CLEAN)
-            _BABBLE.extend(np.frombuffer(_espeak(t, plain), "<i2").astype(float) for t in BABBLE)
+        with _BABBLE_LOCK:
+            if not _BABBLE:
+                plain = Voice("+f3", 170, 50, None, Noise.CLEAN)
+                talk = [np.frombuffer(_espeak(t, plain), "<i2").astype(float) for t in BABBLE]
+                _BABBLE.extend(talk)
         out = np.zeros(size)
         for talk in _BABBLE:
             start = int(rng.integers(0, max(1, talk.size)))

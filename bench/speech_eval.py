@@ -25,8 +25,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import json
 import os
+import pickle
 import platform
 import random
 import sys
@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.speech_calibrate import Item, calibrate, top1, verdicts  # noqa: E402
+from bench.speech_call import emit  # noqa: E402
 from bench.speech_corpus import CARRIERS, NO, YES, Utterance, build, render, synthesise  # noqa: E402
 from bench.speech_dialogue import Outcome, dialogue  # noqa: E402
 from veertien.call.port import answered  # noqa: E402
@@ -77,6 +78,8 @@ class Evaluation:
     _matchers: dict[tuple[str, ...], NameMatcher] = field(default_factory=dict)
     _again: dict[tuple[int, int], Scores] = field(default_factory=dict)
     _yes_no: dict[tuple[int, bool, int], list[Heard]] = field(default_factory=dict)
+    cache: dict[tuple[tuple[str, ...], str], Scores] = field(default_factory=dict)
+    heard: dict[str, list[Heard]] = field(default_factory=dict)  # yes/no answers heard
 
     def __post_init__(self) -> None:
         self.slots = asyncio.Semaphore(self.listener.workers)
@@ -93,12 +96,18 @@ class Evaluation:
             names = matcher.names if matcher is not None else None
             return await self.listener.hear(from_telephone(audio8k), context, names)
 
-    async def scores(self, codes: tuple[str, ...], audio8k: bytes) -> Scores:
+    async def scores(self, codes: tuple[str, ...], audio8k: bytes, label: str) -> Scores:
+        """Whisper's scores for one recording; `label` names it in the cache (espeak-ng does
+        not make the same samples twice, so a hash of the audio would not find it again)."""
+        key = (codes, label)
+        if key in self.cache:
+            return self.cache[key]
         matcher = self.matcher(codes)
         heard = await self.hear(audio8k, _context(matcher), matcher)
         self.seconds.append(sum(h.seconds for h in heard))
         found = next((h.scores for h in heard if h.scores is not None), None)
         assert found is not None, "Whisper gave no scores"
+        self.cache[key] = found
         return found
 
     async def again(self, index: int, u: Utterance, n: int) -> Scores:
@@ -108,7 +117,7 @@ class Evaluation:
             phrase = rng.choice([c for c in CARRIERS if c.format(u.name, u.name) != u.text])
             text = phrase.format(u.name, u.name)
             audio = await asyncio.to_thread(synthesise, text, u.voice, index * 10 + n)
-            self._again[(index, n)] = await self.scores(u.candidates, audio)
+            self._again[(index, n)] = await self.scores(u.candidates, audio, f"again {index} {n}")
         return self._again[(index, n)]
 
     async def yes_no(self, index: int, u: Utterance, truth: bool, round_: int) -> bool | None:
@@ -116,7 +125,9 @@ class Evaluation:
         if key not in self._yes_no:
             phrase = random.Random(index * 7 + round_).choice(YES if truth else NO)
             audio = await asyncio.to_thread(synthesise, phrase, u.voice, index + 2 + round_)
-            self._yes_no[key] = await self.hear(audio, Context(YES_NO), None)
+            label = f"yes/no {index} {truth} {round_}"
+            found = self.heard.get(label) or await self.hear(audio, Context(YES_NO), None)
+            self._yes_no[key] = self.heard[label] = found
         yes = answered(self._yes_no[key])
         heard_as = "?" if yes is None else ("ja" if yes else "nee")
         self.answers[("ja" if truth else "nee", heard_as)] += 1
@@ -246,7 +257,7 @@ async def _real_items(
     async def one(i: int, path: Path) -> Item:
         pcm, _ = read_wav(path)
         codes = areas[i % len(areas)]
-        return Item.of(None, await ev.scores(codes, pcm), ev.matcher(codes))
+        return Item.of(None, await ev.scores(codes, pcm, f"real {path.name}"), ev.matcher(codes))
 
     items = await asyncio.gather(*(one(i, p) for i, (_, p) in enumerate(rows)))
     out: dict[str, list[Item]] = {}
@@ -264,9 +275,14 @@ async def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     await listener.start()
     load_s = time.perf_counter() - started
     ev = Evaluation(directory, listener)
+    if args.cache is not None and args.cache.is_file():
+        ev.cache, ev.heard = pickle.loads(args.cache.read_bytes())  # our own file
     try:
         firsts = await asyncio.gather(
-            *(ev.scores(u.candidates, a) for u, a in zip(corpus, audio, strict=True))
+            *(
+                ev.scores(u.candidates, a, f"first {i}")
+                for i, (u, a) in enumerate(zip(corpus, audio, strict=True))
+            )
         )
         items = [
             Item.of(u.truth, s, ev.matcher(u.candidates))
@@ -281,6 +297,8 @@ async def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         outcomes = await asyncio.gather(
             *(ev.simulate(i, corpus[i], items[i], policy) for i in test)
         )
+        if args.cache is not None:
+            args.cache.write_bytes(pickle.dumps((ev.cache, ev.heard)))
         latency = await _latency(ev, [(corpus[i], audio[i]) for i in test[:60]])
         levels = [
             await concurrency(ev, [(corpus[i], audio[i]) for i in test], n) for n in args.levels
@@ -374,13 +392,14 @@ def main() -> None:
     parser.add_argument("--models", type=Path, default=ROOT / "veertien-data" / "models")
     parser.add_argument("--limit", type=int, default=None, help="first N utterances (a trial)")
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    parser.add_argument(
+        "--cache", type=Path, default=None,
+        help="keep what Whisper made of each recording here and reuse it (to study the policy; "
+        "latency and concurrency are always measured anew)",
+    )  # fmt: skip
     args = parser.parse_args()
-    args.levels = [int(n) for n in args.levels.split(",")]
-    report = asyncio.run(evaluate(args))
-    text = json.dumps(report, indent=2, ensure_ascii=False)
-    print(text)
-    if args.out is not None:
-        args.out.write_text(text + "\n")
+    args.levels = [int(n) for n in args.levels.split(",") if n]
+    emit(asyncio.run(evaluate(args)), args.out)
 
 
 if __name__ == "__main__":

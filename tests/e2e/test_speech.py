@@ -67,7 +67,7 @@ def test_a_clear_name_is_transferred_without_a_question(server: Server, tmp_path
     assert result.returncode == 0, sipp_errors(tmp_path)
     record = server.records(there, at_least=before + 1)[-1]
     prompts = [text for kind, text in record["dialogue"] if kind == "prompt"]  # type: ignore[attr-defined]
-    assert prompts == ["Welkom. Zeg de naam van uw gemeente of woonplaats."]
+    assert prompts == ["Welkom bij uw gemeente.", "Zeg de naam van uw gemeente of woonplaats."]
     assert record["route"] == "speech" and "confirm_asked" not in record["stages"]  # type: ignore[operator]
 
 

@@ -17,6 +17,7 @@ from veertien.speech.matcher import Action
 
 SAY_OR_PRESS = spoken_text(say(Prompt.SAY_OR_PRESS))
 ASK_NAME = spoken_text(say(Prompt.ASK_NAME))
+WELCOME = spoken_text(say(Prompt.WELCOME))
 Meanings = dict[bytes, Understood | bool | str | None]
 
 
@@ -37,7 +38,7 @@ async def test_a_sure_answer_is_transferred_at_once() -> None:
     port = FakePort(b"goes", meanings={b"goes": Understood(Action.ACCEPT, "GM0664", "Goes.")})
     outcome = await _run("140113", port)
     assert outcome.target == "sip:+31113000001@127.0.0.1:5080"
-    assert port.heard == [ASK_NAME]  # one short sentence, no key list, then the transfer
+    assert port.heard == [WELCOME, ASK_NAME]  # two short sentences, no key list: transferred
     assert (EventKind.SPEECH, "Goes.") in [(e.kind, e.detail) for e in outcome.events]
 
 
@@ -45,8 +46,8 @@ async def test_the_key_list_follows_when_the_caller_says_nothing() -> None:
     port = FakePort(None, "2")
     outcome = await _run("140113", port)
     assert outcome.target == "sip:+31113000001@127.0.0.1:5080"  # Goes, key 2
-    assert port.heard[0] == ASK_NAME
-    assert port.heard[1].startswith(SAY_OR_PRESS) and "Voor Goes, toets 2." in port.heard[1]
+    assert port.heard[:2] == [WELCOME, ASK_NAME]
+    assert port.heard[2].startswith(SAY_OR_PRESS) and "Voor Goes, toets 2." in port.heard[2]
 
 
 async def test_a_key_during_the_first_question_chooses_at_once() -> None:
@@ -59,7 +60,7 @@ async def test_two_close_names_get_the_two_name_question_and_a_key_picks_one() -
     port = FakePort(b"epe?", "2", meanings=meanings)
     outcome = await _run("140578", port)
     assert outcome.target == "sip:+31578000002@127.0.0.1:5080"  # Heerde, the second
-    assert port.heard[1] == (
+    assert port.heard[2] == (
         "Bedoelt u Epe of Heerde? Zeg de naam, of toets 1 voor Epe, 2 voor Heerde."
     )
     kinds = [(e.kind, e.phase.value) for e in outcome.events]
@@ -82,7 +83,7 @@ async def test_neither_of_the_two_asks_again_then_the_keypad() -> None:
     }
     port = FakePort(b"epe?", b"olst", None, None, meanings=meanings)
     outcome = await _run("140578", port)
-    assert port.heard[2].startswith(f"Dat heb ik niet goed verstaan. {SAY_OR_PRESS}")
+    assert port.heard[3].startswith(f"Dat heb ik niet goed verstaan. {SAY_OR_PRESS}")
     assert outcome.kind is OutcomeKind.TRANSFER  # the keypad once more, then the default
 
 
@@ -95,7 +96,7 @@ async def test_an_unsure_answer_is_confirmed_by_voice_or_key() -> None:
     yes = FakePort(b"eep", b"ja", meanings=meanings)
     outcome = await _run("140578", yes)
     assert outcome.target == "sip:+31578000001@127.0.0.1:5080"
-    assert yes.heard[1].startswith("Bedoelt u Epe?")
+    assert yes.heard[2].startswith("Bedoelt u Epe?")
     by_key = await _run("140578", FakePort(b"eep", "1", meanings=meanings))
     assert by_key.target == "sip:+31578000001@127.0.0.1:5080"
     no_then_key = await _run("140578", FakePort(b"eep", b"nee", "2", meanings=meanings))
@@ -111,7 +112,7 @@ async def test_a_no_lets_the_caller_say_it_again() -> None:
     port = FakePort(b"eep", b"nee", b"heerde", meanings=meanings)
     outcome = await _run("140578", port)
     assert outcome.target == "sip:+31578000002@127.0.0.1:5080"
-    assert port.heard[2].startswith(f"Dat heb ik niet goed verstaan. {SAY_OR_PRESS}")
+    assert port.heard[3].startswith(f"Dat heb ik niet goed verstaan. {SAY_OR_PRESS}")
 
 
 async def test_two_wrong_guesses_end_at_the_keypad() -> None:
@@ -129,8 +130,8 @@ async def test_not_understood_twice_falls_back_to_the_keypad_then_the_default() 
     port = FakePort(b"?", b"?", None, meanings={b"?": Understood(Action.RETRY, None, "euh")})
     outcome = await _run("140113", port)
     assert outcome.target == "sip:+31113000004@127.0.0.1:5080"  # the area's default
-    assert port.heard[1].startswith(f"Dat heb ik niet goed verstaan. {SAY_OR_PRESS}")
-    assert port.heard[2].startswith("Dat heb ik niet goed verstaan. Voor Borsele, toets 1.")
+    assert port.heard[2].startswith(f"Dat heb ik niet goed verstaan. {SAY_OR_PRESS}")
+    assert port.heard[3].startswith("Dat heb ik niet goed verstaan. Voor Borsele, toets 1.")
 
 
 async def test_a_sliver_can_be_named() -> None:

@@ -41,20 +41,21 @@ class Live:
 async def test_speech_follows_the_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[FakePool] = []
 
-    async def fake_listener(data: DataDir, settings: Any) -> FakePool | None:
+    async def fake_listener(data: DataDir, settings: Any) -> tuple[FakePool | None, str | None]:
         if settings.speech_workers == 13:
-            return None  # cannot start (no model, say)
+            return None, "no model"  # cannot start
         started.append(FakePool())
-        return started[-1]
+        return started[-1], None
 
     monkeypatch.setattr(service, "_listener", fake_listener)
     manager, live = Manager(), Live()
+    live.set(speech=False)
     follower = SpeechFollower(manager, DataDir(tmp_path), live)  # type: ignore[arg-type]
     await follower.follow()
-    assert manager.listener is None and not started  # off by default in these settings
+    assert manager.listener is None and not started and follower.reason == "off in the settings"
     live.set(speech=True)
     await follower.follow()
-    assert manager.listener is started[0]  # on, without a restart
+    assert manager.listener is started[0] and follower.reason is None  # on, without a restart
     await follower.follow()
     assert len(started) == 1  # nothing changed: the same pool
     live.set(speech=True, speech_workers=2)
@@ -67,3 +68,51 @@ async def test_speech_follows_the_settings(tmp_path: Path, monkeypatch: pytest.M
     await follower.follow()
     await follower.follow()
     assert manager.listener is None and len(started) == 2  # a failure is not retried every second
+    assert follower.reason == "no model"
+
+
+@pytest.mark.usefixtures("voices")
+async def test_speech_is_on_by_default_and_health_says_why_it_is_not_listening(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh data folder wants speech; when the model cannot load the node runs on keys and
+    /health reports "degraded" with the reason."""
+
+    async def no_model(data: DataDir, settings: Any) -> tuple[None, str]:
+        return None, "Whisper base is not installed"
+
+    monkeypatch.setattr(service, "_listener", no_model)
+    running = await service.start_service(DataDir(tmp_path), "127.0.0.1", 0)
+    try:
+        assert running.context.current.settings.platform.speech  # nothing configured: on
+        assert running.dialogues is not None and running.dialogues.listener is None
+        health = running.health()
+        assert health["status"] == "degraded"
+        assert health["speech"] == {
+            "on": True, "listening": False, "reason": "Whisper base is not installed"
+        }  # fmt: skip
+    finally:
+        await running.close()
+
+
+async def test_without_espeak_there_is_no_dialogue_and_health_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service.shutil, "which", lambda name: None)
+    running = await service.start_service(DataDir(tmp_path), "127.0.0.1", 0)
+    try:
+        assert running.dialogues is None
+        health = running.health()
+        assert health["status"] == "degraded" and "espeak-ng" in health["speech"]["reason"]
+    finally:
+        await running.close()
+
+
+async def test_health_is_ok_when_speech_is_off(tmp_path: Path) -> None:
+    (tmp_path / "settings.json").write_text('{"speech": false}')
+    running = await service.start_service(DataDir(tmp_path), "127.0.0.1", 0)
+    try:
+        health = running.health()
+        assert health["status"] == "ok" and health["speech"]["reason"] == "off in the settings"
+    finally:
+        await running.close()

@@ -65,7 +65,7 @@ class AreaResolver:
 
 def area_flow(decision: RoutingDecision, timeout_s: float = 5.0, *, speech: bool = False) -> Flow:
     """The dialogue for an IVR decision (run it with an `AreaResolver`). With `speech`, the
-    caller is asked for the name first, in one short sentence (keys work from the start); the
+    caller is greeted and asked for the name in two short sentences (keys work from the start); the
     key list follows only when the caller says nothing or is not understood. A name (slivers
     and places included): sure → that municipality; unsure → "Bedoelt u ...?"; two close
     names → "Bedoelt u A of B?"; not understood (or "nee") → asked once more, by name or key;
@@ -90,7 +90,7 @@ def area_flow(decision: RoutingDecision, timeout_s: float = 5.0, *, speech: bool
         )
         return Flow("greeting", steps)
     ask: Words = (say(Prompt.SAY_OR_PRESS), *menu)
-    steps.pop("greeting")
+    steps["greeting"] = Play((say(Prompt.WELCOME),), "menu")
     steps["menu"] = _listening(
         (say(Prompt.ASK_NAME),), keyed, "repeat", "confirm1", "between1", timeout_s=timeout_s,
         phase=Phase.MENU, on_timeout="keys",
@@ -110,7 +110,7 @@ def area_flow(decision: RoutingDecision, timeout_s: float = 5.0, *, speech: bool
         steps[f"between{round_}"] = Between(
             (say(Prompt.BETWEEN),), "route", otherwise, otherwise, timeout_s, speech=True
         )
-    return Flow("menu", steps)
+    return Flow("greeting", steps)
 
 
 def _listening(

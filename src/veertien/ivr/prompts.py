@@ -32,6 +32,7 @@ class Prompt(StrEnum):
     MENU_ITEM = "menu_item"  # params: name, key
     CONFIRM = "confirm"  # params: name
     BETWEEN = "between"  # params: first, second
+    WELCOME = "welcome"  # speech on: a short greeting before the name is asked
     ASK_NAME = "ask_name"  # speech on: the name first, in one short sentence
     STAY = "stay"  # after a department menu: no key is the main line
     NO_DEFAULT = "no_default"  # nowhere to send the caller
@@ -56,7 +57,8 @@ DUTCH: Mapping[str, Template] = {
     Prompt.BETWEEN: (
         "Bedoelt u {first} of {second}? Zeg de naam, of toets 1 voor {first}, 2 voor {second}."
     ),
-    Prompt.ASK_NAME: "Welkom. Zeg de naam van uw gemeente of woonplaats.",
+    Prompt.WELCOME: "Welkom bij uw gemeente.",
+    Prompt.ASK_NAME: "Zeg de naam van uw gemeente of woonplaats.",
     Prompt.STAY: "Voor andere vragen blijft u aan de lijn.",
     Prompt.NO_DEFAULT: (
         "Wij kunnen u nu helaas niet doorverbinden. Kijk voor het telefoonnummer van uw "

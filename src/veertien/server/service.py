@@ -62,7 +62,7 @@ class Service:
         wanted = self.context.current.settings.platform.speech
         follower = self.speech
         listening = follower is not None and follower.running is not None
-        reason = follower.reason if follower is not None else "dialogues are off"
+        reason = follower.reason if follower is not None else NO_DIALOGUES
         speech = {"on": wanted, "listening": listening, "reason": None if listening else reason}
         degraded = wanted and not listening
         return {
@@ -82,6 +82,9 @@ class Service:
         await self.endpoint.close()
         await asyncio.to_thread(self.records.close)
         self.context.storage.close()
+
+
+NO_DIALOGUES = "espeak-ng or sox is missing: no dialogues (shared areas go to their default desk)"
 
 
 def _dialogues(
@@ -105,10 +108,6 @@ async def _listener(
     on; (None, the reason) — keys only, the reason logged — when it cannot start."""
     engines = [Engine(name) for name in settings.speech_engines]
     workers = settings.speech_workers or default_workers()
-    if shutil.which("espeak-ng") is None:
-        why = "espeak-ng is missing (apt install espeak-ng): no prompts to ask for a name"
-        log.warning("speech is on but cannot start (%s): keys only", why)
-        return None, why
     pool = PoolListener(engines, data.path / MODELS, workers)
     try:
         await pool.start()
@@ -144,6 +143,8 @@ class SpeechFollower:
     async def follow(self) -> None:
         """Bring the pool in line with the settings (call it after every reload)."""
         wanted = self.wanted()
+        if wanted is None and self.running is None:
+            self.reason = "off in the settings"
         if wanted == self.running or (wanted is not None and wanted == self.failed):
             return
         if self.manager.listener is not None:
