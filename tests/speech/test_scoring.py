@@ -10,6 +10,7 @@ from veertien.speech.scoring import (
     PLACES_SCORED,
     Calibration,
     Policy,
+    Weights,
     between,
     decide,
     evidence,
@@ -53,7 +54,10 @@ SURE = Calibration(-4.0, (0.3, 1.0, 2.0, -2.0, 3.0, 0.2))  # a calibration like 
     ],
 )
 def test_decisions(said: str, logliks: dict[str, float], action: Action, first: str | None) -> None:
-    policy = Policy(accept=0.9, confirm=0.3, choose_pair=0.8, choose_gap=2.0, calibration=SURE)
+    policy = Policy(
+        accept=0.9, confirm=0.3, choose_pair=0.8, choose_gap=2.0, weights=Weights(1.0, 1.0, 4.0),
+        calibration=SURE,
+    )  # fmt: skip
     verdict = decide(scores(said, logliks), MATCHER, policy)
     assert verdict.action is action, verdict
     if first is not None:

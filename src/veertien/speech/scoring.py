@@ -54,17 +54,19 @@ class Weights:
     """How the kinds of evidence add up to the ranking score: log(acoustic) plus the
     transcription's similarity times its weight (chosen by bench/speech_eval.py)."""
 
-    temperature: float = 1.0  # of the acoustic softmax
+    # chosen by bench/speech_eval.py on its calibration half (docs/speech_eval.json)
+    temperature: float = 4.0  # of the acoustic softmax
     prior: float = 1.0  # how much of a name's prior (silent-line score) is taken off
-    primed: float = 4.0
+    primed: float = 2.0
 
 
 @dataclass(frozen=True, slots=True)
 class Calibration:
     """A logistic model over `features`: P(the leader is right)."""
 
-    intercept: float = -2.0
-    coefficients: tuple[float, ...] = (0.6, 2.0, 2.0, -3.0, 1.0, 0.1)
+    # fitted by bench/speech_eval.py on its calibration half (docs/speech_eval.json)
+    intercept: float = -3.7652
+    coefficients: tuple[float, ...] = (0.1065, -0.4962, 2.1182, 1.3933, 0.9326, 0.395)
 
     def probability(self, features: Sequence[float]) -> float:
         z = self.intercept + sum(c * f for c, f in zip(self.coefficients, features, strict=True))
@@ -76,12 +78,13 @@ FEATURES = ("margin", "acoustic", "primed", "no_speech", "agree", "gain")
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """Where the calibrated probability leads (chosen by bench/speech_eval.py)."""
+    """Where the calibrated probability leads (chosen by bench/speech_eval.py on its calibration
+    half, docs/speech_eval.json)."""
 
-    accept: float = 0.9
-    confirm: float = 0.5
-    choose_pair: float = 0.85  # the first two hold at least this share of the posterior ...
-    choose_gap: float = 2.0  # ... and are within this many combined points of each other
+    accept: float = 0.97
+    confirm: float = 0.6
+    choose_pair: float = 0.7  # the first two hold at least this share of the posterior ...
+    choose_gap: float = 0.5  # ... and are within this many combined points of each other
     agree: float = 0.8  # a transcription "names" a municipality at this similarity
     no_speech: float = 0.8  # above this, nothing was said
     weights: Weights = Weights()

@@ -118,9 +118,9 @@ def _plans(numbers: Numbers, said: bytes) -> dict[str, Plan]:
         "hangup-menu": Plan("hangup-menu", shared, script=Script(hang_up_after_s=MENU_S),
                             expect=487),
         "speech": Plan("speech", shared, script=Script(said, NAME_AT_S)),
-        # the name ends, the endpointer needs 0.6 s of quiet, recognition takes a second
+        # the name ends, the endpointer needs 0.6 s of quiet, recognition 0.2-0.5 s more
         "hangup-name": Plan("hangup-name", shared, script=Script(said, NAME_AT_S,
-                            NAME_AT_S + len(said) / 8000 + 0.9), expect=487),
+                            NAME_AT_S + len(said) / 8000 + 0.7), expect=487),
     }  # fmt: skip
 
 
