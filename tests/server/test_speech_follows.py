@@ -98,7 +98,7 @@ async def test_speech_is_on_by_default_and_health_says_why_it_is_not_listening(
 async def test_without_espeak_there_is_no_dialogue_and_health_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service.shutil, "which", lambda name: None)
+    monkeypatch.setattr("veertien.server.service.shutil.which", lambda name: None)
     running = await service.start_service(DataDir(tmp_path), "127.0.0.1", 0)
     try:
         assert running.dialogues is None
