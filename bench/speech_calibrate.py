@@ -184,7 +184,9 @@ def choose_policy(items: Sequence[Item], base: Policy) -> Policy:
 
 
 def calibrate(names: Sequence[Item], nothing: Sequence[Item]) -> Policy:
-    """Weights from the named utterances; the calibration and thresholds from both."""
+    """Weights from the named utterances; the calibration and thresholds from both. (Choosing
+    `agree` too, from 0.6 to 0.9, gave nine more first-answer transfers on the evaluation half
+    but fewer confirmations and no fewer wrong transfers in the dialogue: it stays 0.8.)"""
     weights = choose_weights(names)
     base = Policy(weights=weights)
     calibration = fit([*names, *nothing], weights, base.agree)

@@ -219,9 +219,12 @@ def action_for(
 
 def between(verdict: Verdict, pair: Sequence[str], policy: Policy) -> str | None:
     """The answer to the two-name question: one of `pair` when the caller's new utterance puts
-    it first, with at least `confirm` probability; else None (the keypad follows)."""
+    it first, with at least `confirm` probability, and is not itself torn between two names
+    (asked again, or two close names again: None, and the caller is asked once more)."""
     first = verdict.first
     if first is None or first.municipality not in pair or verdict.probability < policy.confirm:
+        return None
+    if verdict.action not in (Action.ACCEPT, Action.CONFIRM):
         return None
     return first.municipality
 
