@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from enum import Enum
+from typing import Protocol
 
 from veertien.speech.matcher import Action
 from veertien.speech.scoring import Policy, Verdict, between
@@ -26,7 +27,13 @@ class Outcome(Enum):
     MISROUTED = "misrouted"
 
 
-Say = Callable[[int], Awaitable[Verdict]]  # the caller's n-th naming (0, 1, 2) → the verdict
+class Say(Protocol):
+    """The caller's n-th naming (0, 1, 2) → the verdict (`strict`: by the first answer's
+    policy, as for a pick from two names)."""
+
+    def __call__(self, n: int, *, strict: bool = False) -> Awaitable[Verdict]: ...
+
+
 Answer = Callable[[bool, int], Awaitable[bool | None]]  # truthful yes/no → what was heard
 
 
@@ -45,7 +52,8 @@ async def dialogue(truth: str, policy: Policy, say: Say, answer: Answer) -> Outc
             chosen = first.municipality if heard_yes else None
         elif first is not None and second is not None and verdict.action is Action.CHOOSE:
             pair = (first.municipality, second.municipality)
-            chosen = between(await say(said), pair, policy)  # the name said again
+            # the name said again; a pick from two is not confirmed, so never judged looser
+            chosen = between(await say(said, strict=True), pair, policy)
             said += 1
         if chosen is not None:
             return _ending(chosen == truth, verdict.action, round_)

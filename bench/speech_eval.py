@@ -50,7 +50,7 @@ from veertien.recognise import read_wav  # noqa: E402
 from veertien.speech.matcher import Action, NameMatcher, matcher_for_codes  # noqa: E402
 from veertien.speech.pool import Heard, PoolListener, _worker_ready  # noqa: E402
 from veertien.speech.recogniser import Context, Engine, Scores, from_telephone  # noqa: E402
-from veertien.speech.scoring import Policy, Verdict, decide  # noqa: E402
+from veertien.speech.scoring import Policy, Verdict, again, decide  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 DEFAULT_REAL = ROOT.parent / "shared" / "speech" / "nl-read"
@@ -134,9 +134,10 @@ class Evaluation:
         return yes
 
     async def simulate(self, index: int, u: Utterance, first: Item, policy: Policy) -> Outcome:
-        async def say(n: int) -> Verdict:
+        async def say(n: int, *, strict: bool = False) -> Verdict:
             scores = first.scores if n == 0 else await self.again(index, u, n)
-            return decide(scores, first.matcher, policy)
+            judged = policy if n == 0 or strict else again(policy)
+            return decide(scores, first.matcher, judged)
 
         async def answer(truth: bool, round_: int) -> bool | None:
             return await self.yes_no(index, u, truth, round_)

@@ -35,8 +35,8 @@ DEFAULT_ENGINES = ("whisper",)  # pocketsphinx's votes carried little (docs/spee
 # speech_thresholds: the scoring policy's (speech.scoring.Policy) and, for pocketsphinx alone,
 # the transcript policy's (speech.policy.Policy); each with its largest value
 THRESHOLDS = {
-    "accept": 1.0, "confirm": 1.0, "choose_pair": 1.01, "choose_gap": 10.0, "agree": 1.0,
-    "no_speech": 1.0, "agree_accept": 1.0, "solo_accept": 1.0,
+    "accept": 1.0, "confirm": 1.0, "confirm_again": 1.0, "choose_pair": 1.01,
+    "choose_gap": 10.0, "agree": 1.0, "no_speech": 1.0, "agree_accept": 1.0, "solo_accept": 1.0,
 }  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from veertien.speech.scoring import (
     Calibration,
     Policy,
     Weights,
+    again,
     between,
     decide,
     evidence,
@@ -140,3 +141,16 @@ def test_the_answer_to_the_two_name_question(
 
 def test_settings_override_thresholds_only() -> None:
     assert policy_from({"accept": 0.99, "unknown": 1.0}).accept == 0.99
+
+
+def test_from_the_second_answer_a_question_comes_sooner() -> None:
+    """After a first answer that was not understood the alternative to a question is the
+    keypad: the confirmation threshold drops to `confirm_again`, never above `confirm`."""
+    policy = Policy(calibration=SURE, confirm=0.6, confirm_again=0.3)
+    assert again(policy).confirm == 0.3 and again(policy).accept == policy.accept
+    assert again(Policy(confirm=0.2, confirm_again=0.3)).confirm == 0.2
+    weakish = {"Amsterdam": 10.0, "Amstelveen": -2.0, "Ouder-Amstel": -3.0}
+    first = decide(scores("", weakish), MATCHER, policy)  # the audio alone: never a transfer
+    later = decide(scores("", weakish), MATCHER, again(policy))
+    assert 0.3 <= first.probability < 0.6
+    assert (first.action, later.action) == (Action.RETRY, Action.CONFIRM)

@@ -102,6 +102,7 @@ class Understanding:
         self.vocabulary = tuple(sorted({n.text for n in matcher.names}))
         self.policy = policy or Policy()  # for engines that only transcribe (pocketsphinx)
         self.scored = scored or scoring.Policy()  # for Whisper's scores
+        self.answers = 0  # names heard in this call so far (the second on is judged by again())
 
     async def _hear(
         self, audio8k: bytes, context: Context, names: tuple[Name, ...] | None = None
@@ -117,7 +118,7 @@ class Understanding:
         heard = await self._hear(audio8k, context, self.matcher.names)
         scores = next((h.scores for h in heard if h.scores is not None), None)
         if scores is not None:
-            verdict = scoring.decide(scores, self.matcher, self.scored)
+            verdict = scoring.decide(scores, self.matcher, self._policy())
             first, second = verdict.first, verdict.second
             code = first.municipality if first else None
             other = second.municipality if second and verdict.action is Action.CHOOSE else None
@@ -141,9 +142,14 @@ class Understanding:
             results = {h.engine: h.result or self._match(h) for h in heard}
             best = combine(results, self.policy).best
             return best.municipality if best and best.municipality in codes else None
-        return scoring.between(
-            scoring.decide(scores, self.matcher, self.scored), codes, self.scored
-        )
+        self._policy()  # counted; but a pick from two is never looser: nobody confirms it
+        verdict = scoring.decide(scores, self.matcher, self.scored)
+        return scoring.between(verdict, codes, self.scored)
+
+    def _policy(self) -> scoring.Policy:
+        """The scoring policy for this answer (and count it)."""
+        self.answers += 1
+        return self.scored if self.answers == 1 else scoring.again(self.scored)
 
     async def yes_no(self, audio8k: bytes) -> bool | None:
         heard = await self._hear(audio8k, Context(YES_NO, self.language))

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from veertien.speech.matcher import Action, NameMatcher
 from veertien.speech.recogniser import Scores
@@ -83,6 +83,10 @@ class Policy:
 
     accept: float = 0.97
     confirm: float = 0.6
+    # the confirm threshold from the caller's second answer on: the alternative to a question
+    # is then the keypad menu (the whole key list, twice), not another try; set by that cost,
+    # not by the grid (the grid sees first answers only)
+    confirm_again: float = 0.3
     choose_pair: float = 0.7  # the first two hold at least this share of the posterior ...
     choose_gap: float = 0.5  # ... and are within this many combined points of each other
     agree: float = 0.8  # a transcription "names" a municipality at this similarity
@@ -94,6 +98,7 @@ class Policy:
         return {
             "accept": self.accept,
             "confirm": self.confirm,
+            "confirm_again": self.confirm_again,
             "choose_pair": self.choose_pair,
             "choose_gap": self.choose_gap,
             "agree": self.agree,
@@ -217,6 +222,11 @@ def action_for(
     return Action.RETRY
 
 
+def again(policy: Policy) -> Policy:
+    """The policy for the caller's second and later answers in one call."""
+    return replace(policy, confirm=min(policy.confirm, policy.confirm_again))
+
+
 def between(verdict: Verdict, pair: Sequence[str], policy: Policy) -> str | None:
     """The answer to the two-name question: one of `pair` when the caller's new utterance puts
     it first, with at least `confirm` probability, and is not itself torn between two names
@@ -231,5 +241,6 @@ def between(verdict: Verdict, pair: Sequence[str], policy: Policy) -> str | None
 
 def policy_from(overrides: Mapping[str, float]) -> Policy:
     """The default policy with the thresholds a setting overrides (speech_thresholds)."""
-    known = {"accept", "confirm", "choose_pair", "choose_gap", "agree", "no_speech"}
+    known = {"accept", "confirm", "confirm_again", "choose_pair", "choose_gap", "agree",
+             "no_speech"}  # fmt: skip
     return Policy(**{k: float(v) for k, v in overrides.items() if k in known})  # type: ignore[arg-type]
