@@ -28,6 +28,7 @@ from veertien.speech.scoring import (
     Verdict,
     Weights,
     action_for,
+    decide,
     evidence,
     features,
     transcribed,
@@ -152,17 +153,8 @@ def policies(base: Policy) -> Iterable[Policy]:
 
 
 def verdicts(items: Sequence[Item], policy: Policy) -> list[Verdict]:
-    """What `policy` decides for each item (as speech.scoring.decide, the similarities known)."""
-    out = []
-    for item in items:
-        ranked = item.ranked(policy.weights)
-        if not ranked:
-            out.append(Verdict(Action.RETRY, (), 0.0))
-            continue
-        feats = features(ranked, item.scores, policy.agree)
-        p = policy.calibration.probability(feats)
-        out.append(Verdict(action_for(ranked, feats, p, policy), ranked, round(p, 4), feats))
-    return out
+    """What `policy` decides for each item (the similarities known)."""
+    return [decide(i.scores, i.matcher, policy, i.similar) for i in items]
 
 
 def choose_policy(items: Sequence[Item], base: Policy) -> Policy:

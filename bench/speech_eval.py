@@ -48,9 +48,9 @@ from veertien.call.port import answered  # noqa: E402
 from veertien.directory import Directory, import_directory  # noqa: E402
 from veertien.recognise import read_wav  # noqa: E402
 from veertien.speech.matcher import Action, NameMatcher, matcher_for_codes  # noqa: E402
-from veertien.speech.pool import Heard, PoolListener, _worker_ready  # noqa: E402
+from veertien.speech.pool import Heard, PoolListener, _worker_ready, scored  # noqa: E402
 from veertien.speech.recogniser import Context, Engine, Scores, from_telephone  # noqa: E402
-from veertien.speech.scoring import Policy, Verdict, again, decide  # noqa: E402
+from veertien.speech.scoring import Policy, Verdict, again, decide, similar_of  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 DEFAULT_REAL = ROOT.parent / "shared" / "speech" / "nl-read"
@@ -105,8 +105,9 @@ class Evaluation:
         matcher = self.matcher(codes)
         heard = await self.hear(audio8k, _context(matcher), matcher)
         self.seconds.append(sum(h.seconds for h in heard))
-        found = next((h.scores for h in heard if h.scores is not None), None)
-        assert found is not None, "Whisper gave no scores"
+        answer = scored(heard)
+        assert answer is not None and answer.scores is not None, "Whisper gave no scores"
+        found = answer.scores
         self.cache[key] = found
         return found
 
@@ -202,8 +203,9 @@ async def _latency(ev: Evaluation, samples: list[tuple[Utterance, bytes]]) -> li
         started = time.perf_counter()
         matcher = ev.matcher(u.candidates)
         heard = await ev.listener.hear(from_telephone(audio), _context(matcher), matcher.names)
-        scores = next(h.scores for h in heard if h.scores is not None)
-        decide(scores, matcher, Policy())
+        answer = scored(heard)
+        assert answer is not None and answer.scores is not None, "Whisper gave no scores"
+        decide(answer.scores, matcher, Policy(), similar_of(answer.result or matcher.match([])))
         out.append(time.perf_counter() - started)
     return out
 

@@ -16,10 +16,10 @@ from veertien.routing import decide as route
 from veertien.speech.denoise import denoise
 from veertien.speech.matcher import NameMatcher, Result, matcher_for_codes
 from veertien.speech.phones import PronunciationError
-from veertien.speech.policy import TRANSCRIPT_KEYS, Policy, combine
-from veertien.speech.pool import hear_all, load
+from veertien.speech.policy import combine, transcript_policy
+from veertien.speech.pool import hear_all, load, scored
 from veertien.speech.recogniser import Context, Engine, Scores, resample
-from veertien.speech.scoring import Verdict, decide, policy_from
+from veertien.speech.scoring import Verdict, decide, policy_from, similar_of
 from veertien.speech.whisper import ModelError
 
 
@@ -92,15 +92,15 @@ def recognise_file(
     audio = resample(pcm, rate)
     heard = hear_all(load(engines, cache), denoise(audio), context, matcher)
     said = next((h.transcripts[0].text for h in heard if h.transcripts), "")
-    scores = next((h.scores for h in heard if h.scores is not None), None)
-    if scores is not None:
-        verdict = decide(scores, matcher, policy_from(settings.platform.speech_thresholds))
-        out = _verdict_json(ctx, said, scores, verdict)
+    found = scored(heard)
+    thresholds = settings.platform.speech_thresholds
+    if found is not None and found.scores is not None:
+        similar = similar_of(found.result) if found.result is not None else None
+        verdict = decide(found.scores, matcher, policy_from(thresholds), similar)
+        out = _verdict_json(ctx, said, found.scores, verdict)
     else:
         results = {h.engine: h.result or matcher.match([]) for h in heard}
-        thresholds = settings.platform.speech_thresholds
-        policy = Policy(**{k: v for k, v in thresholds.items() if k in TRANSCRIPT_KEYS})
-        out = _json(ctx, said, combine(results, policy))
+        out = _json(ctx, said, combine(results, transcript_policy(thresholds)))
     out["engines"] = {
         h.engine.value: {
             "transcript": h.transcripts[0].text if h.transcripts else "",

@@ -35,7 +35,7 @@ from veertien.sip.transaction import Deliver, Timeout, TxnKey
 from veertien.sip.transport import RateLimitedLog
 from veertien.sip.ua import LocalEndpoint, UserAgent
 from veertien.speech.matcher import matcher_for_codes
-from veertien.speech.policy import TRANSCRIPT_KEYS, Policy
+from veertien.speech.policy import transcript_policy
 from veertien.speech.pool import Listener
 from veertien.speech.scoring import policy_from
 from veertien.speech.synthesis import SynthesisError
@@ -216,9 +216,8 @@ class DialogueManager:
             matcher = matcher_for_codes(call.ctx.directory, call.decision.named_codes())
             names = sorted({n.text for n in matcher.names if n.kind != "place"})
             thresholds = settings.speech_thresholds
-            policy = Policy(**{k: v for k, v in thresholds.items() if k in TRANSCRIPT_KEYS})
             understanding = Understanding(
-                self.listener, matcher, names, policy, keep=call.audio,
+                self.listener, matcher, names, transcript_policy(thresholds), keep=call.audio,
                 scored=policy_from(thresholds),
             )  # fmt: skip
         return RtpIvrPort(session, self.prompts, understanding)

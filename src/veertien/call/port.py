@@ -13,7 +13,7 @@ from veertien.media.session import RtpSession
 from veertien.speech import scoring
 from veertien.speech.matcher import Action, Name, NameMatcher, Result, yes_or_no
 from veertien.speech.policy import Policy, combine, yes_no
-from veertien.speech.pool import Heard, Listener
+from veertien.speech.pool import Heard, Listener, scored
 from veertien.speech.recogniser import Context, from_telephone
 from veertien.speech.synthesis import Synthesiser
 
@@ -113,12 +113,25 @@ class Understanding:
             self.keep.append(audio8k)
         return await self.listener.hear(from_telephone(audio8k), context, names)
 
-    async def understand(self, audio8k: bytes) -> Understood:
+    async def _named(self, audio8k: bytes) -> list[Heard]:
+        """What the engines heard of a name (one more answer in this call)."""
+        self.answers += 1
         context = Context(self.names, self.language, self.vocabulary)
-        heard = await self._hear(audio8k, context, self.matcher.names)
-        scores = next((h.scores for h in heard if h.scores is not None), None)
-        if scores is not None:
-            verdict = scoring.decide(scores, self.matcher, self._policy())
+        return await self._hear(audio8k, context, self.matcher.names)
+
+    def _verdict(self, found: Heard, policy: scoring.Policy) -> scoring.Verdict:
+        """Whisper's scores decided on; the transcription as the worker already matched it."""
+        assert found.scores is not None
+        similar = scoring.similar_of(found.result) if found.result is not None else None
+        return scoring.decide(found.scores, self.matcher, policy, similar)
+
+    async def understand(self, audio8k: bytes) -> Understood:
+        heard = await self._named(audio8k)
+        found = scored(heard)
+        if found is not None:
+            # from the second answer on, the alternative to a question is the keypad
+            policy = self.scored if self.answers == 1 else scoring.again(self.scored)
+            verdict = self._verdict(found, policy)
             first, second = verdict.first, verdict.second
             code = first.municipality if first else None
             other = second.municipality if second and verdict.action is Action.CHOOSE else None
@@ -127,33 +140,29 @@ class Understanding:
                 ", ".join(f"{e.municipality}:{e.acoustic:.2f}" for e in verdict.ranked[:3]),
             )  # fmt: skip
             return Understood(verdict.action, code, _said(heard), other)
-        results = {h.engine: h.result or self._match(h) for h in heard}
-        result = combine(results, self.policy)
+        result = self._combined(heard)
         best = result.best
         return Understood(result.action, best.municipality if best else None, _said(heard))
 
     async def between(self, audio8k: bytes, codes: tuple[str, str]) -> str | None:
         """Which of the two the caller named again: Whisper's verdict when one of the two leads
         it with at least the confirmation probability."""
-        context = Context(self.names, self.language, self.vocabulary)
-        heard = await self._hear(audio8k, context, self.matcher.names)
-        scores = next((h.scores for h in heard if h.scores is not None), None)
-        if scores is None:
-            results = {h.engine: h.result or self._match(h) for h in heard}
-            best = combine(results, self.policy).best
+        heard = await self._named(audio8k)
+        found = scored(heard)
+        if found is None:
+            best = self._combined(heard).best
             return best.municipality if best and best.municipality in codes else None
-        self._policy()  # counted; but a pick from two is never looser: nobody confirms it
-        verdict = scoring.decide(scores, self.matcher, self.scored)
-        return scoring.between(verdict, codes, self.scored)
-
-    def _policy(self) -> scoring.Policy:
-        """The scoring policy for this answer (and count it)."""
-        self.answers += 1
-        return self.scored if self.answers == 1 else scoring.again(self.scored)
+        # a pick from two is never judged looser: nobody confirms it
+        return scoring.between(self._verdict(found, self.scored), codes, self.scored)
 
     async def yes_no(self, audio8k: bytes) -> bool | None:
         heard = await self._hear(audio8k, Context(YES_NO, self.language))
         return answered(heard)
+
+    def _combined(self, heard: Sequence[Heard]) -> Result:
+        """The transcript policy over what each engine heard (engines without scores)."""
+        results = {h.engine: h.result or self._match(h) for h in heard}
+        return combine(results, self.policy)
 
     def _match(self, heard: Heard) -> Result:
         return self.matcher.match([(t.text, t.score) for t in heard.transcripts])

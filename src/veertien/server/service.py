@@ -143,7 +143,7 @@ class SpeechFollower:
     async def follow(self) -> None:
         """Bring the pool in line with the settings (call it after every reload)."""
         wanted = self.wanted()
-        if wanted is None and self.running is None:
+        if wanted is None:
             self.reason = "off in the settings"
         if wanted == self.running or (wanted is not None and wanted == self.failed):
             return
@@ -153,7 +153,7 @@ class SpeechFollower:
             log.info("speech off: recogniser pool stopped")
         self.running = None
         if wanted is None:
-            self.failed, self.reason = None, "off in the settings"
+            self.failed = None
             return
         listener, why = await _listener(self.data, self.context.current.settings.platform)
         if listener is None:

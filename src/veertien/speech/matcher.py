@@ -233,6 +233,10 @@ class NameMatcher:
         self.names = tuple(names)
         self.thresholds = thresholds or Thresholds()
         self._compared = [_Compared(n) for n in self.names]
+        owners: dict[str, list[str]] = {}
+        for name in self.names:
+            owners.setdefault(name.text, []).append(name.municipality)
+        self.owners = {text: tuple(codes) for text, codes in owners.items()}  # text → codes
 
     def closest(self, texts: Sequence[str], kinds: frozenset[str], limit: int) -> list[Name]:
         """The `limit` names of these kinds that some span of `texts` resembles most (at least

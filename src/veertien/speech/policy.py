@@ -18,12 +18,10 @@ are the measured choice. A policy with one engine uses the solo rules only.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 from veertien.speech.matcher import Action, Match, Result
 from veertien.speech.recogniser import Engine
-
-TRANSCRIPT_KEYS = frozenset({"agree_accept", "solo_accept", "confirm"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +37,15 @@ class Policy:
             "solo_accept": self.solo_accept,
             "confirm": self.confirm,
         }
+
+
+TRANSCRIPT_KEYS = frozenset(f.name for f in fields(Policy))
+
+
+def transcript_policy(overrides: Mapping[str, float]) -> Policy:
+    """The default policy with the thresholds a setting overrides (speech_thresholds; the
+    scoring policy's keys are left to speech.scoring.policy_from)."""
+    return Policy(**{k: v for k, v in overrides.items() if k in TRANSCRIPT_KEYS})
 
 
 def combine(results: Mapping[Engine, Result], policy: Policy) -> Result:

@@ -64,17 +64,21 @@ def hear_all(
         started = time.perf_counter()
         scorer = getattr(recogniser, "score", None)
         if matcher is not None and scorer is not None:
-            scores: Scores = scorer(pcm16k, context, lambda said: shortlist(matcher, said))
-            said: tuple[Transcript, ...] = (
-                (Transcript(scores.primed, 1.0),) if scores.primed else ()
-            )
+            scores: Scores = scorer(pcm16k, context, lambda text: shortlist(matcher, text))
+            text = scores.primed
+            written: tuple[Transcript, ...] = (Transcript(text, 1.0),) if text else ()
             seconds = time.perf_counter() - started
-            out.append(Heard(engine, said, seconds, matcher.match([(scores.primed, 1.0)]), scores))
+            out.append(Heard(engine, written, seconds, matcher.match([(text, 1.0)]), scores))
             continue
         found = tuple(recogniser.recognise(pcm16k, context))
         result = matcher.match([(t.text, t.score) for t in found]) if matcher else None
         out.append(Heard(engine, found, time.perf_counter() - started, result))
     return out
+
+
+def scored(heard: Sequence[Heard]) -> Heard | None:
+    """The engine's answer that carries candidate scores (Whisper's), if one does."""
+    return next((h for h in heard if h.scores is not None), None)
 
 
 _WORKER: dict[Engine, Recogniser] = {}

@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
-from veertien.speech.matcher import Action, NameMatcher
+from veertien.speech.matcher import Action, NameMatcher, Result
 from veertien.speech.recogniser import Scores
 
 PLACES_SCORED = 4  # places scored against the audio: those the transcriptions resemble most
@@ -140,33 +140,29 @@ def shortlist(matcher: NameMatcher, said: str) -> list[str]:
     return list(dict.fromkeys(names + [p.text for p in places]))
 
 
-def similarities(matcher: NameMatcher, text: str) -> dict[str, float]:
-    """{municipality: similarity} of one transcription (those it resembles at all)."""
-    if not text:
-        return {}
-    return {m.municipality: m.similarity for m in matcher.match([(text, 1.0)]).matches}
-
-
 Similar = Mapping[str, float]  # the transcription's similarity per municipality
 
 
+def similar_of(result: Result) -> Similar:
+    """{municipality: similarity} from the matcher's result for the transcription."""
+    return {m.municipality: m.similarity for m in result.matches}
+
+
 def transcribed(scores: Scores, matcher: NameMatcher) -> Similar:
-    return similarities(matcher, scores.primed)
+    """The transcription matched here (the pool's workers already did it: speech.pool)."""
+    return similar_of(matcher.match([(scores.primed, 1.0)])) if scores.primed else {}
 
 
 def evidence(
     scores: Scores, matcher: NameMatcher, weights: Weights, similar: Similar | None = None
 ) -> tuple[Evidence, ...]:
     """Every scored municipality's evidence, ranked by the combined score (`similar`: the
-    transcriptions' similarities, when already known)."""
-    owners: dict[str, list[str]] = {}
-    for name in matcher.names:
-        owners.setdefault(name.text, []).append(name.municipality)
+    transcription's similarities, when already known)."""
     priors = dict(scores.priors)
     best: dict[str, tuple[float, str]] = {}
     for text, raw in scores.names:
         loglik = raw - weights.prior * priors.get(text, 0.0)
-        for code in owners.get(text, ()):
+        for code in matcher.owners.get(text, ()):
             if code not in best or loglik > best[code][0]:
                 best[code] = (loglik, text)
     if not best:
@@ -195,9 +191,11 @@ def features(ranked: Sequence[Evidence], scores: Scores, agree: float) -> tuple[
     return (min(margin, 10.0), first.acoustic, first.primed, scores.no_speech, agreed, gain)
 
 
-def decide(scores: Scores, matcher: NameMatcher, policy: Policy) -> Verdict:
-    """The action for one utterance (see the module's text)."""
-    ranked = evidence(scores, matcher, policy.weights)
+def decide(
+    scores: Scores, matcher: NameMatcher, policy: Policy, similar: Similar | None = None
+) -> Verdict:
+    """The action for one utterance (see the module's text); `similar` as for `evidence`."""
+    ranked = evidence(scores, matcher, policy.weights, similar)
     if not ranked:
         return Verdict(Action.RETRY, (), 0.0)
     feats = features(ranked, scores, policy.agree)
@@ -239,8 +237,11 @@ def between(verdict: Verdict, pair: Sequence[str], policy: Policy) -> str | None
     return first.municipality
 
 
+THRESHOLD_KEYS = frozenset(f.name for f in fields(Policy) if f.type == "float")
+
+
 def policy_from(overrides: Mapping[str, float]) -> Policy:
-    """The default policy with the thresholds a setting overrides (speech_thresholds)."""
-    known = {"accept", "confirm", "confirm_again", "choose_pair", "choose_gap", "agree",
-             "no_speech"}  # fmt: skip
-    return Policy(**{k: float(v) for k, v in overrides.items() if k in known})  # type: ignore[arg-type]
+    """The default policy with the thresholds a setting overrides (speech_thresholds; the
+    transcript policy's own keys are left to speech.policy.transcript_policy)."""
+    chosen = {k: float(v) for k, v in overrides.items() if k in THRESHOLD_KEYS}
+    return Policy(**chosen)  # type: ignore[arg-type]
