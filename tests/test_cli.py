@@ -242,13 +242,14 @@ def test_accounts_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFi
     code, out, _ = run(capsys, *data, "user", "create", "beheer", "--role", "admin",
                        "--municipality", "gm0664")  # fmt: skip
     assert code == 0 and "one-time password: " in out
-    first = out.rsplit(": ", 1)[1].strip()
+    first = out.split("one-time password: ", 1)[1].split()[0]
+    assert "changed at the first sign-in" in out
     code, out, _ = run(capsys, *data, "user", "list")
     assert out.splitlines() == ["beheer\tadmin\tGM0664"]
     storage = Storage.open(DataDir(tmp_path))
     try:
         user = storage.users.verify("beheer", first)
-        assert user is not None
+        assert user is not None and user.must_change  # the portal asks for one's own first
         sid = storage.users.open_session(user, 60)
     finally:
         storage.close()
@@ -259,7 +260,8 @@ def test_accounts_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFi
     storage = Storage.open(DataDir(tmp_path))
     try:
         assert storage.users.verify("beheer", first) is None
-        assert storage.users.verify("beheer", second) is not None
+        again = storage.users.verify("beheer", second)
+        assert again is not None and again.must_change
         assert storage.users.by_session(sid) is None  # a new password closes open sessions
         found = storage.users.by_token(token)
         assert found is not None and found.username == "beheer"

@@ -207,8 +207,13 @@ def _user(args: argparse.Namespace, data: DataDir) -> int:
         if args.action == "create":
             password = secrets.token_urlsafe(15)
             municipality = args.municipality.upper() if args.municipality else None
-            made = store.create(args.username, password, Role(args.role), municipality, "cli")
-            print(f"created {made.username} ({made.role.value}); one-time password: {password}")
+            made = store.create(
+                args.username, password, Role(args.role), municipality, "cli", one_time=True
+            )
+            print(
+                f"created {made.username} ({made.role.value}); one-time password: {password}"
+                " (to be changed at the first sign-in)"
+            )
             return 0
         known = store.by_name(args.username)
         if known is None:
@@ -216,7 +221,7 @@ def _user(args: argparse.Namespace, data: DataDir) -> int:
             return 1
         if args.action == "reset-password":
             password = secrets.token_urlsafe(15)
-            store.set_password(known, password, "cli")
+            store.set_password(known, password, "cli", one_time=True)
             print(f"new one-time password for {known.username}: {password}")
         else:
             print(store.new_token(known, args.label, "cli"))

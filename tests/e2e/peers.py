@@ -98,7 +98,7 @@ def veertien_server(
         if line.startswith("portal on http://"):
             server.http_port = int(line.split()[2].rstrip("/").rsplit(":", 1)[1])
         elif "one-time password:" in line:
-            server.password = line.rsplit(":", 1)[1].strip()
+            server.password = line.split("one-time password:", 1)[1].split()[0]
         elif line.startswith("listening for SIP"):
             server.port = int(line.split()[5].rsplit(":", 1)[1].rstrip(";"))
             break
@@ -354,4 +354,12 @@ def signed_in(server: Server, username: str = "operator", password: str = "") ->
     form = {"username": username, "password": password or server.password, "csrf": token}
     answer = client.post("/inloggen", data=form)
     assert answer.status_code == 303, answer.text
+    account = client.get("/account").text
+    if 'id="must-change"' in account:  # the first sign-in: choose a password of one's own
+        own = f"{form['password']}-eigen"
+        change = {"current": form["password"], "new": own, "repeated": own,
+                  "csrf": csrf_of(account)}  # fmt: skip
+        assert "Uw wachtwoord is gewijzigd" in client.post("/account/wachtwoord", data=change).text
+        if not password:
+            server.password = own
     return client

@@ -90,7 +90,15 @@ def test_a_browser_switches_a_calamity_on_and_sees_it_on_the_status_page(
         page.fill("#username", "operator")
         page.fill("#password", server.password)
         page.click("button[type=submit] >> text=Inloggen")
-        page.wait_for_url(f"{base}/gemeenten")
+        page.wait_for_url(f"{base}/account")  # a one-time password: one's own first
+        assert page.is_visible("#must-change")
+        page.screenshot(path=str(shots / "eigen-wachtwoord.png"), full_page=True)
+        page.fill("#current", server.password)
+        page.fill("#new", "een eigen lang wachtwoord")
+        page.fill("#repeated", "een eigen lang wachtwoord")
+        page.click("button >> text=Wachtwoord wijzigen")
+        page.wait_for_selector("text=Uw wachtwoord is gewijzigd")
+        page.goto(f"{base}/gemeenten")
         page.screenshot(path=str(shots / "gemeenten.png"), full_page=True)
         page.click("text=Goes")
         page.check("#calamity")
@@ -102,6 +110,12 @@ def test_a_browser_switches_a_calamity_on_and_sees_it_on_the_status_page(
         page.screenshot(path=str(shots / "netnummers.png"), full_page=True)
         page.goto(f"{base}/audit")
         page.screenshot(path=str(shots / "logboek.png"), full_page=True)
+        refused: list[str] = []  # what the content security policy blocked, if anything
+        page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else 0)
+        page.goto(f"{base}/api/docs")
+        page.wait_for_selector('.opblock-summary-path[data-path="/api/municipalities"]')
+        page.screenshot(path=str(shots / "api.png"), full_page=True)
+        assert not refused, refused
         public = browser.new_page(viewport={"width": 1280, "height": 900})  # not signed in
         public.goto(f"{base}/status")
         assert public.is_visible("text=Door een storing is het gemeentehuis vandaag gesloten.")

@@ -60,7 +60,7 @@ def test_an_admin_changes_own_settings_live_and_audited(site: Site) -> None:
     own = site.context().settings.for_municipality("GM0664")
     assert own.destination == "sip:kcc@goes.example" and own.calamity
     audit = client.get("/audit").text
-    assert "municipalities.GM0664" in audit and "goes" in audit
+    assert "Goes (GM0664)" in audit and "goes" in audit and "instellingen GM0664" in audit
 
 
 def test_an_admin_cannot_change_another_municipality(site: Site) -> None:

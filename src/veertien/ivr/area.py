@@ -18,6 +18,7 @@ from veertien.ivr.flow import (
     Choice,
     ChoiceKind,
     Confirm,
+    Fallback,
     Flow,
     Gather,
     Hangup,
@@ -51,6 +52,7 @@ class AreaResolver:
         timeout_s: float = 5.0,
     ) -> None:
         self.names = {c.code: c.name for c in decision.candidates}
+        self.offered = [c.code for c in decision.candidates if c.in_menu]
         self.default = decision.target
         self.decide = choose
         self.timeout_s = timeout_s
@@ -62,6 +64,23 @@ class AreaResolver:
     def route(self, choice: Choice) -> Flow:
         return chosen_flow(self.decide(choice.code), self.timeout_s)
 
+    def fallback(self, refused: frozenset[str]) -> Flow:
+        """The area's default desk, unless it is the line of a municipality the caller refused:
+        then the first municipality in the menu the caller did not refuse that takes calls
+        (and without one, the announcement that we cannot connect)."""
+        refused_lines = {self._line(code) for code in refused} - {None}
+        if self.default and self.default not in refused_lines:
+            return Flow("default", {"default": Transfer(self.default)})
+        for code in self.offered:
+            line = self._line(code)
+            if code not in refused and line and line not in refused_lines:
+                return Flow("default", {"default": Transfer(line, code)})
+        return Flow("default", {"default": Announce(NO_DEFAULT, "bye"), "bye": Hangup()})
+
+    def _line(self, code: str) -> str | None:
+        chosen = self.decide(code)
+        return chosen.target if chosen.kind is DecisionKind.REDIRECT else None
+
 
 def area_flow(decision: RoutingDecision, timeout_s: float = 5.0, *, speech: bool = False) -> Flow:
     """The dialogue for an IVR decision (run it with an `AreaResolver`). With `speech`, the
@@ -69,7 +88,8 @@ def area_flow(decision: RoutingDecision, timeout_s: float = 5.0, *, speech: bool
     key list follows only when the caller says nothing or is not understood. A name (slivers
     and places included): sure → that municipality; unsure → "Bedoelt u ...?"; two close
     names → "Bedoelt u A of B?"; not understood (or "nee") → asked once more, by name or key;
-    then the keypad menu once more; then the area's default destination."""
+    then the keypad menu once more; then the area's default destination (never the line of a
+    municipality the caller refused: `AreaResolver.fallback`)."""
     offered = [c for c in decision.candidates if c.in_menu][:MAX_KEYS]
     keyed = {str(n): c.code for n, c in enumerate(offered, start=1)}
     menu = menu_words(decision.candidates)
@@ -82,7 +102,7 @@ def area_flow(decision: RoutingDecision, timeout_s: float = 5.0, *, speech: bool
         ),
         "route": Route(),
         "bye": Hangup(),
-        "default": Transfer(decision.target) if decision.target else Announce(NO_DEFAULT, "bye"),
+        "default": Fallback(),
     }  # fmt: skip
     if not speech:
         steps["menu"] = Gather(

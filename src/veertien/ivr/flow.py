@@ -161,7 +161,16 @@ class Route:
     phase: Phase = Phase.ROUTE
 
 
-Step = Play | Gather | Confirm | Between | Announce | Transfer | Hangup | Route
+@dataclass(frozen=True, slots=True)
+class Fallback:
+    """Where a caller goes when no choice was made: the runner's resolver gives the flow (the
+    area's default desk), told which choices the caller refused, so that a caller who said
+    "nee" to a municipality is never sent there as the default."""
+
+    phase: Phase = Phase.TRANSFER
+
+
+Step = Play | Gather | Confirm | Between | Announce | Transfer | Hangup | Route | Fallback
 
 
 def _targets(step: Step) -> tuple[str, ...]:
@@ -213,7 +222,9 @@ class Flow:
 
     def _check_ends(self) -> None:
         """Every step must be able to reach a Transfer or a Hangup."""
-        ending = {n for n, s in self.steps.items() if isinstance(s, Transfer | Hangup | Route)}
+        ending = {
+            n for n, s in self.steps.items() if isinstance(s, Transfer | Hangup | Route | Fallback)
+        }
         changed = True
         while changed:
             changed = False
@@ -228,6 +239,7 @@ class Flow:
 
 _STEP_TYPES: dict[str, type[Step]] = {
     "route": Route,
+    "fallback": Fallback,
     "play": Play,
     "gather": Gather,
     "confirm": Confirm,

@@ -16,6 +16,7 @@ from veertien.ivr.flow import (
     Between,
     Choice,
     Confirm,
+    Fallback,
     Flow,
     Gather,
     Phase,
@@ -79,6 +80,11 @@ class Resolver(Protocol):
         """The flow that follows the caller's choice."""
         ...
 
+    def fallback(self, refused: frozenset[str]) -> Flow:
+        """Where a caller goes who chose nothing (the default desk), never to one of the codes
+        in `refused` (what the caller said "nee" to)."""
+        ...
+
 
 class NoResolver:
     """For flows without choices or routes."""
@@ -88,6 +94,9 @@ class NoResolver:
 
     def route(self, choice: Choice) -> Flow:
         raise LookupError(f"this flow cannot route a choice ({choice.code})")
+
+    def fallback(self, refused: frozenset[str]) -> Flow:
+        raise LookupError("this flow has no default destination")
 
 
 class EventKind(Enum):
@@ -145,6 +154,7 @@ class _Run:
         self.catalogue = catalogue
         self.choice: Choice | None = None
         self.pair: tuple[Choice, Choice] | None = None  # pending the two-name question
+        self.refused: set[str] = set()  # codes the caller said "nee" to
         self.language = "nl"
 
     def note(self, kind: EventKind, step: str, phase: Phase, detail: str = "") -> None:
@@ -174,6 +184,8 @@ class _Run:
             if self.choice is None:
                 raise LookupError(f"step {name!r} routes, but nothing was chosen")
             return self.resolver.route(self.choice)
+        if isinstance(step, Fallback):
+            return self.resolver.fallback(frozenset(self.refused))
         if isinstance(step, Transfer):
             if step.text:
                 await self.say(name, step.phase, step.text, False)
@@ -266,6 +278,8 @@ class _Run:
             self.note(EventKind.CONFIRMED, name, step.phase)
             return step.on_yes
         self.note(EventKind.DENIED, name, step.phase)
+        if key == "2" and self.choice is not None:  # a clear "nee", not an unclear answer
+            self.refused.add(self.choice.code)
         self.choice = None
         return step.on_no
 

@@ -21,11 +21,13 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from veertien.errors import InputError, UnavailableError, VeertienError
+from veertien.portal.account import account_routes
 from veertien.portal.api import api_routes
+from veertien.portal.apidocs import docs_routes
 from veertien.portal.base import Portal, portal_of
 from veertien.portal.pages import page_routes
 from veertien.portal.reports import report_routes
-from veertien.portal.security import SESSION_S
+from veertien.portal.security import PASSWORD_FIRST, SESSION_S
 from veertien.portal.status import status_routes
 from veertien.reports import ReportError, ReportTimeout
 from veertien.routing import RoutingContext, SettingsError
@@ -99,6 +101,8 @@ def _error(request: Request, exc: Exception) -> Response:
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
     if exc.status_code == 401:
         return RedirectResponse(f"/inloggen?volgende={request.url.path}", status_code=303)
+    if exc.status_code == PASSWORD_FIRST:
+        return RedirectResponse("/account", status_code=303)
     portal = portal_of(request)
     page = portal.render(request, "error.html", exc.status_code, message=exc.detail)
     page.headers.update(exc.headers or {})
@@ -137,7 +141,14 @@ def create_app(
     health: Callable[[], dict[str, Any]] | None = None,
 ) -> Starlette:
     app = Starlette(
-        routes=[*page_routes(), *report_routes(), *status_routes(), *api_routes()],
+        routes=[
+            *page_routes(),
+            *account_routes(),
+            *report_routes(),
+            *status_routes(),
+            *docs_routes(),
+            *api_routes(),
+        ],
         middleware=[
             Middleware(BodyLimit),
             Middleware(SecurityHeaders),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from veertien.portal.dutch import local_time, number, percent
 from veertien.portal.security import (
     LoginLimiter,
     check_csrf,
@@ -47,6 +49,14 @@ class Portal:
         )
     )
 
+    def __post_init__(self) -> None:
+        def local(moment: datetime | None, seconds: bool = False) -> str:
+            return local_time(moment, self.context().zone, seconds=seconds)  # the live zone
+
+        self.env.filters["local"] = local
+        self.env.filters["number"] = number
+        self.env.filters["percent"] = percent
+
     def render(self, request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
         user = session_user(request, self.storage.users)
         page = self.env.get_template(name).render(
@@ -58,8 +68,12 @@ class Portal:
         return session_user(request, self.storage.users)
 
     def requester(self, request: Request) -> User:
-        """Who asks, by API token or portal session (401 when neither)."""
-        return require(token_user(request, self.storage.users) or self.user(request))
+        """Who asks, by API token or portal session (401 when neither). A token was made on
+        purpose for the API, so it works while its owner's portal password is one-time."""
+        by_token = token_user(request, self.storage.users)
+        if by_token is not None:
+            return require(by_token, pending_ok=True)
+        return require(self.user(request))
 
 
 def portal_of(request: Request) -> Portal:
@@ -67,11 +81,14 @@ def portal_of(request: Request) -> Portal:
     return found
 
 
-async def posted_form(request: Request, *roles: Role) -> tuple[Portal, FormData, User]:
+async def posted_form(
+    request: Request, *roles: Role, pending_ok: bool = False
+) -> tuple[Portal, FormData, User]:
     """A submitted form from a signed-in user with one of `roles` (any when none): its CSRF
-    token checked, the user looked up off the event loop."""
+    token checked, the user looked up off the event loop (`pending_ok`: see `require`)."""
     portal = portal_of(request)
-    user = require(await run_in_threadpool(portal.user, request), *roles)  # before any body
+    found = await run_in_threadpool(portal.user, request)
+    user = require(found, *roles, pending_ok=pending_ok)  # before any body
     form = await request.form(max_files=20, max_fields=200)
     check_csrf(request, form.get("csrf"))
     return portal, form, user

@@ -7,6 +7,7 @@ import json
 import tempfile
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from veertien.directory.csvimport import (
     POSTCODE_FILES,
 )
 from veertien.portal.base import portal_of, posted_form
+from veertien.portal.dutch import audit_action, audit_actor, audit_target
 from veertien.portal.forms import DAY_NAMES, LABELS, STATUSES, form_values, parse
 from veertien.portal.security import (
     SESSION_S,
@@ -226,9 +228,14 @@ async def import_upload(request: Request) -> Response:
 def users_page(request: Request, **extra: Any) -> Response:
     portal = portal_of(request)
     require(portal.user(request), Role.OPERATOR)
-    return portal.render(
-        request, "users.html", users=portal.storage.users.all(), roles=list(Role), **extra
+    municipalities = sorted(
+        ((m.name, code) for code, m in portal.context().directory.municipalities.items())
     )
+    return portal.render(
+        request, "users.html", users=portal.storage.users.all(), roles=list(Role),
+        municipalities=municipalities, names={code: name for name, code in municipalities},
+        **extra,
+    )  # fmt: skip
 
 
 async def create_user(request: Request) -> Response:
@@ -236,8 +243,13 @@ async def create_user(request: Request) -> Response:
     try:
         role = Role(str(form.get("role", "")))
         municipality = str(form.get("municipality", "")).strip().upper() or None
+        if (
+            municipality is not None
+            and municipality not in portal.context().directory.municipalities
+        ):
+            raise UserError(f"gemeente {municipality} staat niet in de gemeentelijst")
         await run_in_threadpool(
-            portal.storage.users.create, str(form.get("username", "")),
+            partial(portal.storage.users.create, one_time=True), str(form.get("username", "")),
             str(form.get("password", "")), role, municipality, user.username,
         )  # fmt: skip
     except (UserError, ValueError) as exc:
@@ -269,10 +281,11 @@ def audit_page(request: Request) -> Response:
         query = query.where(
             or_(audit_log.c.target.contains(code), audit_log.c.action.contains(code))
         )
+    names = {code: m.name for code, m in portal.context().directory.municipalities.items()}
     with portal.storage.engine.connect() as conn:
         entries = [
-            {"at": r.at, "actor": r.actor, "action": r.action, "target": r.target,
-             "old": _show(r.old), "new": _show(r.new)}
+            {"at": r.at, "actor": audit_actor(r.actor), "action": audit_action(r.action),
+             "target": audit_target(r.target, names), "old": _show(r.old), "new": _show(r.new)}
             for r in conn.execute(query)
         ]  # fmt: skip
     return portal.render(request, "audit.html", entries=entries)

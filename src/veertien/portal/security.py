@@ -85,10 +85,16 @@ def token_user(request: Request, users: UserStore) -> User | None:
     return users.by_token(token.strip())
 
 
-def require(user: User | None, *roles: Role) -> User:
-    """The user, if signed in with one of `roles` (any role when none are given)."""
+PASSWORD_FIRST = 428  # a one-time password still in use: the portal sends the user to change it
+
+
+def require(user: User | None, *roles: Role, pending_ok: bool = False) -> User:
+    """The user, if signed in with one of `roles` (any role when none are given) and no longer
+    on a one-time password (unless `pending_ok`: the page where it is changed)."""
     if user is None:
         raise HTTPException(401, "Log eerst in.")
+    if user.must_change and not pending_ok:
+        raise HTTPException(PASSWORD_FIRST, "Kies eerst een eigen wachtwoord (Mijn account).")
     if roles and user.role not in roles:
         raise HTTPException(403, "Dit mag uw rol niet.")
     return user

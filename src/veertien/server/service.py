@@ -370,7 +370,10 @@ async def _portal(
     bound = portal.address
     ready(f"portal on http://{bound[0]}:{bound[1]}/ (status page /status)")
     if password is not None:
-        ready(f"first start: operator account 'operator', one-time password: {password}")
+        ready(
+            f"first start: operator account 'operator', one-time password: {password} "
+            "(you choose your own at the first sign-in)"
+        )
     return portal
 
 

@@ -48,6 +48,8 @@ users = Table(
     Column("municipality", String(6)),  # CBS code for admins and viewers of one municipality
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # a password somebody else made (one-time): changed at the next sign-in (migration 0005)
+    Column("must_change", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 api_tokens = Table(

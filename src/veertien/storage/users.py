@@ -41,6 +41,7 @@ class User:
     role: Role
     municipality: str | None
     active: bool
+    must_change: bool = False  # a one-time password: to be changed before anything else
 
     def may_see(self, code: str) -> bool:
         """Operators and viewers without a municipality see all; others their own."""
@@ -52,6 +53,15 @@ class User:
         return self.role is Role.OPERATOR or (self.role is Role.ADMIN and self.municipality == code)
 
 
+@dataclass(frozen=True, slots=True)
+class Token:
+    """An API token as the portal lists it: never the token itself."""
+
+    id: int
+    label: str
+    created_at: datetime
+
+
 def _user(row: object) -> User:
     return User(
         row.id,  # type: ignore[attr-defined]
@@ -59,6 +69,7 @@ def _user(row: object) -> User:
         Role(row.role),  # type: ignore[attr-defined]
         row.municipality,  # type: ignore[attr-defined]
         bool(row.active),  # type: ignore[attr-defined]
+        bool(row.must_change),  # type: ignore[attr-defined]
     )
 
 
@@ -80,8 +91,17 @@ class UserStore:
         return _user(row) if row is not None else None
 
     def create(
-        self, username: str, password: str, role: Role, municipality: str | None, actor: str
+        self,
+        username: str,
+        password: str,
+        role: Role,
+        municipality: str | None,
+        actor: str,
+        *,
+        one_time: bool = False,
     ) -> User:
+        """A new account. `one_time`: the password was made for the user (by the system or
+        somebody else), who must change it at the first sign-in."""
         username = username.strip().lower()
         if not _NAME.match(username):
             raise UserError("gebruikersnaam: 2-64 tekens, kleine letters, cijfers, . _ -")
@@ -102,6 +122,7 @@ class UserStore:
                     municipality=None if role is Role.OPERATOR else municipality,
                     active=True,
                     created_at=datetime.now(UTC),
+                    must_change=one_time,
                 )
             ).inserted_primary_key[0]  # type: ignore[index]
             new = {"role": role.value, "municipality": municipality}
@@ -130,18 +151,33 @@ class UserStore:
             ).first()
         return _user(row) if row is not None else None
 
-    def set_password(self, user: User, password: str, actor: str) -> None:
-        """A new password; every open portal session of the user is closed with it."""
+    def set_password(
+        self, user: User, password: str, actor: str, *, one_time: bool = False
+    ) -> None:
+        """A new password; every open portal session of the user is closed with it.
+        `one_time`: made for the user, who must change it at the next sign-in."""
         if len(password) < MIN_PASSWORD:
             raise UserError(f"wachtwoord: minstens {MIN_PASSWORD} tekens")
         with self.engine.begin() as conn:
             conn.execute(
                 update(users)
                 .where(users.c.id == user.id)
-                .values(password_hash=_HASHER.hash(password))
+                .values(password_hash=_HASHER.hash(password), must_change=one_time)
             )
             conn.execute(delete(portal_sessions).where(portal_sessions.c.user_id == user.id))
-            audit(conn, actor, "password set", f"user:{user.username}")
+            action = "one-time password set" if one_time else "password changed"
+            audit(conn, actor, action, f"user:{user.username}")
+
+    def change_password(self, user: User, current: str, new: str, repeated: str) -> None:
+        """The user's own change: the current password proves it is them; the new one must be
+        long enough, typed twice the same, and not the current one."""
+        if self.verify(user.username, current) is None:
+            raise UserError("het huidige wachtwoord klopt niet")
+        if new != repeated:
+            raise UserError("de twee nieuwe wachtwoorden zijn niet gelijk")
+        if new == current:
+            raise UserError("kies een ander wachtwoord dan het huidige")
+        self.set_password(user, new, user.username)
 
     def set_active(self, user_id: int, active: bool, actor: str) -> None:
         with self.engine.begin() as conn:
@@ -166,6 +202,25 @@ class UserStore:
             )
             audit(conn, actor, "token created", f"user:{user.username}", new={"label": label})
         return token
+
+    def tokens(self, user: User) -> list[Token]:
+        """The user's API tokens (their labels and dates; the tokens themselves are not kept)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(api_tokens).where(api_tokens.c.user_id == user.id).order_by(api_tokens.c.id)
+            ).all()
+        return [Token(r.id, r.label, _aware(r.created_at)) for r in rows]
+
+    def revoke_token(self, user: User, token_id: int, actor: str) -> None:
+        with self.engine.begin() as conn:
+            gone = conn.execute(
+                delete(api_tokens).where(
+                    api_tokens.c.id == token_id, api_tokens.c.user_id == user.id
+                )
+            ).rowcount
+            if not gone:
+                raise UserError("onbekend token")
+            audit(conn, actor, "token revoked", f"user:{user.username}", old={"id": token_id})
 
     def by_token(self, token: str) -> User | None:
         with self.engine.connect() as conn:
@@ -233,5 +288,5 @@ def first_operator(store: UserStore) -> str | None:
     if store.count():
         return None
     password = secrets.token_urlsafe(15)
-    store.create("operator", password, Role.OPERATOR, None, actor="system")
+    store.create("operator", password, Role.OPERATOR, None, actor="system", one_time=True)
     return password
