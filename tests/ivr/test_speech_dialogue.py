@@ -143,3 +143,23 @@ async def test_a_named_municipality_that_is_not_connected_is_explained() -> None
     port = FakePort(b"hm", meanings={b"hm": Understood(Action.ACCEPT, "GM0394", "Haarlemmermeer")})
     outcome = await _run("14020", port)
     assert outcome.kind is OutcomeKind.HANGUP and "0900 1852" in port.heard[-1]
+
+
+async def test_the_default_desk_is_never_the_municipality_the_caller_refused() -> None:
+    """A caller said "nee" twice to "Bedoelt u Borsele?" (whose line is the area's default
+    desk) and pressed nothing at the keypad menu: sent to the next municipality in the menu,
+    never to the one refused."""
+    borsele = "sip:+31113000004@127.0.0.1:5080"  # the default of 14 0113
+    meanings: Meanings = {b"b?": Understood(Action.CONFIRM, "GM0654", "Borsele"), b"nee": False}
+    port = FakePort(b"b?", b"nee", b"b?", b"nee", None, meanings=meanings)
+    outcome = await _run("140113", port)
+    assert port.heard[-1].startswith("Dat heb ik niet goed verstaan. Voor Borsele, toets 1.")
+    assert outcome.kind is OutcomeKind.TRANSFER and outcome.target != borsele
+    assert (outcome.target, outcome.municipality) == ("sip:+31113000001@127.0.0.1:5080", "GM0664")
+
+
+async def test_an_unclear_answer_to_the_question_is_no_refusal() -> None:
+    meanings: Meanings = {b"b?": Understood(Action.CONFIRM, "GM0654", "Borsele"), b"hm": None}
+    port = FakePort(b"b?", b"hm", b"b?", b"hm", None, meanings=meanings)
+    outcome = await _run("140113", port)
+    assert outcome.target == "sip:+31113000004@127.0.0.1:5080"  # the default desk as before
