@@ -25,13 +25,13 @@ ALLOWED: dict[str, set[str]] = {
     "speech": {"directory", "media"},
     "ivr": {"routing", "speech"},
     "storage": {"directory", "routing", "records", "platform"},
-    "reports": {"storage", "records"},
+    "reports": {"storage", "records", "dutch"},
     "call": {
         "ivr", "media", "numbering", "records", "routing", "sip", "speech", "directory",
         "platform",
     },
     "testcall": {"directory", "media", "sip", "speech"},
-    "portal": {"directory", "reports", "routing", "storage", "records", "platform"},
+    "portal": {"directory", "reports", "routing", "storage", "records", "platform", "dutch"},
     "server": {
         "call", "portal", "records", "routing", "sip", "speech", "storage", "directory", "ivr",
         "media", "numbering", "platform",
@@ -42,6 +42,7 @@ ALLOWED: dict[str, set[str]] = {
         "numbering",
     },
     "errors": set(),  # the exception tree: importable from every floor
+    "dutch": set(),  # how times and numbers are written for people
     "__init__": set(),
 }  # fmt: skip
 

@@ -7,11 +7,13 @@ from functools import partial
 
 from tests.conftest import TUESDAY_MORNING
 from tests.ivr.fakeport import FakePort
+from veertien.call.summary import stages
 from veertien.directory import demo_directory
 from veertien.ivr.area import AreaResolver, area_flow
 from veertien.ivr.flow import Flow
 from veertien.ivr.prompts import Prompt, say, spoken_text
 from veertien.ivr.runner import EventKind, Outcome, OutcomeKind, Understood, run_flow
+from veertien.records import Stage
 from veertien.routing import CallFacts, RoutingContext, decide, decide_municipality
 from veertien.speech.matcher import Action
 
@@ -156,6 +158,8 @@ async def test_the_default_desk_is_never_the_municipality_the_caller_refused() -
     assert port.heard[-1].startswith("Dat heb ik niet goed verstaan. Voor Borsele, toets 1.")
     assert outcome.kind is OutcomeKind.TRANSFER and outcome.target != borsele
     assert (outcome.target, outcome.municipality) == ("sip:+31113000001@127.0.0.1:5080", "GM0664")
+    reached = stages(outcome.events, speech=True)  # the record says it: the failed-calls report
+    assert Stage.DEFAULT_DESK in reached and Stage.CORRECTED in reached
 
 
 async def test_an_unclear_answer_to_the_question_is_no_refusal() -> None:

@@ -48,13 +48,16 @@ def test_html_csv_and_json_show_the_same_figures(with_calls: Site, name: str) ->
         assert "Geen gesprekken in deze periode." in page.text
     assert sheet.headers["content-type"].startswith("text/csv")
     assert "attachment" in sheet.headers["content-disposition"]
-    parsed = list(csv.reader(io.StringIO(sheet.text), delimiter=";"))
+    assert sheet.text.startswith("\ufeff")  # UTF-8 with a BOM, as Excel wants it
+    parsed = list(csv.reader(io.StringIO(sheet.text.removeprefix("\ufeff")), delimiter=";"))
     keys = [c["key"] for c in data["columns"]]
-    assert parsed[0] == keys
+    people = [c for c in data["columns"] if c["kind"] != "code"]  # codes are for programs
+    assert parsed[0] == [c["label"] for c in people]  # Dutch headers
     for row, line in zip(data["rows"], parsed[1:], strict=True):
-        values = ["" if row[k] is None else str(row[k]) for k in keys]
-        assert line == values
-        for key, value in zip(keys, values, strict=True):
+        values = ["" if row[c["key"]] is None else str(row[c["key"]]) for c in people]
+        assert line == [v.replace(".", ",") for v in values]  # the decimal comma
+        every = ["" if row[k] is None else str(row[k]) for k in keys]
+        for key, value in zip(keys, every, strict=True):
             assert f'data-key="{key}" data-value="{value}"' in page.text
 
 

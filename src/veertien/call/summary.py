@@ -56,6 +56,8 @@ def _reached(event: IvrEvent, speech: bool) -> tuple[Stage, ...]:
         return (Stage.SPOKE,)
     if kind is EventKind.DENIED and phase is StepPhase.CONFIRM:
         return (Stage.CORRECTED,)
+    if kind is EventKind.TRANSFER and phase is StepPhase.DEFAULT:
+        return (Stage.DEFAULT_DESK,)
     return _ANSWERED.get(kind, ())
 
 

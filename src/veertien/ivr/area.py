@@ -70,11 +70,11 @@ class AreaResolver:
         (and without one, the announcement that we cannot connect)."""
         refused_lines = {self._line(code) for code in refused} - {None}
         if self.default and self.default not in refused_lines:
-            return Flow("default", {"default": Transfer(self.default)})
+            return Flow("default", {"default": Transfer(self.default, phase=Phase.DEFAULT)})
         for code in self.offered:
             line = self._line(code)
             if code not in refused and line and line not in refused_lines:
-                return Flow("default", {"default": Transfer(line, code)})
+                return Flow("default", {"default": Transfer(line, code, phase=Phase.DEFAULT)})
         return Flow("default", {"default": Announce(NO_DEFAULT, "bye"), "bye": Hangup()})
 
     def _line(self, code: str) -> str | None:

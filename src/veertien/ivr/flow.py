@@ -41,6 +41,7 @@ class Phase(Enum):
     ANNOUNCEMENT = "announcement"  # a message, then the end
     ROUTE = "route"  # where the choice leads, decided at run time
     TRANSFER = "transfer"
+    DEFAULT = "default"  # nobody was chosen: the transfer to the area's default desk
     END = "end"
 
 

@@ -25,6 +25,7 @@ from veertien.portal.account import account_routes
 from veertien.portal.api import api_routes
 from veertien.portal.apidocs import docs_routes
 from veertien.portal.base import Portal, portal_of
+from veertien.portal.overview import overview_routes
 from veertien.portal.pages import page_routes
 from veertien.portal.reports import report_routes
 from veertien.portal.security import PASSWORD_FIRST, SESSION_S
@@ -143,6 +144,7 @@ def create_app(
     app = Starlette(
         routes=[
             *page_routes(),
+            *overview_routes(),
             *account_routes(),
             *report_routes(),
             *status_routes(),

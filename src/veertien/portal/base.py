@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from veertien.portal.dutch import local_time, number, percent
+from veertien.dutch import day, local_time, number, percent
 from veertien.portal.security import (
     LoginLimiter,
     check_csrf,
@@ -55,6 +55,7 @@ class Portal:
 
         self.env.filters["local"] = local
         self.env.filters["number"] = number
+        self.env.filters["day"] = day
         self.env.filters["percent"] = percent
 
     def render(self, request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:

@@ -28,6 +28,7 @@ from veertien.directory.csvimport import (
 )
 from veertien.portal.base import portal_of, posted_form
 from veertien.portal.dutch import audit_action, audit_actor, audit_target
+from veertien.portal.explain import STATUS_TEXT, explain
 from veertien.portal.forms import DAY_NAMES, LABELS, STATUSES, form_values, parse
 from veertien.portal.security import (
     SESSION_S,
@@ -44,13 +45,13 @@ CSV_NAMES = frozenset((*MUNICIPALITY_FILES, *MEMBERSHIP_FILES, *PLACE_FILES, *PO
 
 
 def home(request: Request) -> Response:
-    target = "/gemeenten" if portal_of(request).user(request) else "/inloggen"
+    target = "/overzicht" if portal_of(request).user(request) else "/inloggen"
     return RedirectResponse(target, status_code=303)
 
 
 def login_page(request: Request) -> Response:
     return portal_of(request).render(
-        request, "login.html", next=request.query_params.get("volgende", "/gemeenten")
+        request, "login.html", next=request.query_params.get("volgende", "/overzicht")
     )
 
 
@@ -60,9 +61,9 @@ async def login(request: Request) -> Response:
     check_csrf(request, form.get("csrf"))
     name, password = str(form.get("username", "")), str(form.get("password", ""))
     address = request.client.host if request.client else "?"
-    target = str(form.get("next", "/gemeenten"))
+    target = str(form.get("next", "/overzicht"))
     if not target.startswith("/") or target.startswith("//"):
-        target = "/gemeenten"
+        target = "/overzicht"
     if portal.limiter.blocked(name, address):
         wait = "Te veel mislukte pogingen. Probeer het over vijf minuten."
         return portal.render(request, "login.html", 429, next=target, error=wait)
@@ -91,21 +92,36 @@ async def logout(request: Request) -> Response:
 
 
 def municipalities(request: Request) -> Response:
+    """The municipalities the user may see; `?zoek=` finds by name, code or destination,
+    `?zonder=bestemming` shows only those taking part without one (their callers get 480)."""
     portal = portal_of(request)
     user = require(portal.user(request))
     ctx = portal.context()
+    search = request.query_params.get("zoek", "").strip()[:100]
+    only_missing = request.query_params.get("zonder") == "bestemming"
+    missing = {m.code for m in ctx.without_destination()}
     rows = []
     for code, muni in sorted(ctx.directory.municipalities.items(), key=lambda i: i[1].name):
         if not user.may_see(code):
             continue
         own = ctx.settings.for_municipality(code)
-        rows.append({
-            "code": code, "name": muni.name,
-            "status": (own.status or muni.status).value,
-            "destination": own.destination or muni.destination or "",
-            "calamity": own.calamity,
-        })  # fmt: skip
-    return portal.render(request, "municipalities.html", rows=rows, statuses=STATUSES)
+        row = {
+            "code": code, "name": muni.name, "status": (own.status or muni.status).value,
+            "destination": own.destination or muni.destination or "", "calamity": own.calamity,
+            "missing": code in missing,
+        }  # fmt: skip
+        if only_missing and not row["missing"]:
+            continue
+        if search and not any(search.casefold() in str(row[k]).casefold()
+                              for k in ("name", "code", "destination")):  # fmt: skip
+            continue
+        rows.append(row)
+    seen = [c for c in ctx.directory.municipalities if user.may_see(c)]
+    return portal.render(
+        request, "municipalities.html", rows=rows, statuses=STATUSES, search=search,
+        only_missing=only_missing, total=len(seen), missing=len(missing & set(seen)),
+        explained=STATUS_TEXT,
+    )  # fmt: skip
 
 
 def _municipality_page(
@@ -163,6 +179,7 @@ def area_codes(request: Request) -> Response:
     user = require(portal.user(request))
     ctx = portal.context()
     now = datetime.now(ctx.zone)
+    names = {code: m.name for code, m in ctx.directory.municipalities.items()}
     areas = []
     for area in ctx.directory.area_codes():
         decision = decide(CallFacts(f"14{area}", now), ctx)
@@ -176,7 +193,7 @@ def area_codes(request: Request) -> Response:
             "members": sorted(
                 (ctx.directory.municipalities[m.municipality].name, m.postcodes) for m in members
             ),
-            "reason": decision.reason,
+            "reason": explain(decision, names),
         })  # fmt: skip
     return portal.render(request, "areas.html", areas=areas)
 

@@ -48,6 +48,7 @@ def status_page(request: Request) -> Response:
         closed=[i for i in incidents if not i.open][:10],
         calamities=calamities(portal),
         statuses=list(IncidentStatus),
+        unreachable=unreachable(portal),
     )
 
 
@@ -143,11 +144,22 @@ def post_webhook(url: str) -> Any:
     return post
 
 
+def unreachable(portal: Portal) -> list[dict[str, str]]:
+    """Municipalities taking part without a destination: their callers get a message (480)."""
+    missing = portal.context().without_destination()
+    return [{"code": m.code, "name": m.name} for m in sorted(missing, key=lambda m: m.name)]
+
+
 def health(request: Request) -> Response:
     """The node's health as JSON (for a load balancer or a person): "ok", or "degraded" with
-    the reason (speech on but not listening: callers can only press keys). Nothing secret."""
+    the reason (speech on but not listening: callers can only press keys; municipalities taking
+    part without a destination: their callers get 480). Nothing secret."""
     portal = portal_of(request)
-    found = portal.health() if portal.health is not None else {"status": "ok"}
+    found = dict(portal.health() if portal.health is not None else {"status": "ok"})
+    missing = unreachable(portal)
+    found["destinations"] = {"missing": len(missing), "municipalities": missing[:50]}
+    if missing:
+        found["status"] = "degraded"
     return JSONResponse(found, headers={"Cache-Control": "no-store"})
 
 

@@ -17,6 +17,7 @@ class Stage(Enum):
     CORRECTED = "corrected"  # said (or pressed) no: the recognition was wrong
     REPEATED = "repeated"  # was asked again
     KEYPAD = "keypad"  # speech did not work out: the keypad menu
+    DEFAULT_DESK = "default_desk"  # nobody was chosen: sent to the area's default desk
     TRANSFERRED = "transferred"  # the platform handed the call over
     ANSWER_KNOWN = "answer_known"  # the platform learnt whether the municipality answered
     ANSWERED = "answered"  # ... and it did

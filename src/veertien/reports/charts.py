@@ -9,9 +9,11 @@ from typing import Any
 
 from matplotlib.ticker import MaxNLocator
 
+from veertien.dutch import number
 from veertien.reports.model import Chart, ReportResult
 
 COLOUR = "#154273"
+MIN_LINE = 3  # fewer points than this are drawn as bars: a line needs a few days
 MAX_BARS = 25  # the largest rows (reports sort them first); the table has them all
 _LOCK = threading.Lock()  # Matplotlib's font cache and text layout are not thread-safe
 
@@ -49,21 +51,31 @@ def _series(axes: Any, records: list[dict[str, Any]], chart: Chart) -> None:
     labels = [str(r[chart.x]) for r in records]
     values = [float(r[chart.y] or 0) for r in records]
     whole = all(isinstance(r[chart.y], int) for r in records)
+    kind = chart.kind if len(labels) >= MIN_LINE else "bar"  # one day is a bar, not a dot
     if chart.kind == "bar" and max(len(label) for label in labels) > 8:
         # long names read best as horizontal bars, first at the top
-        axes.barh(labels[:MAX_BARS][::-1], values[:MAX_BARS][::-1], color=COLOUR)
+        bars = axes.barh(labels[:MAX_BARS][::-1], values[:MAX_BARS][::-1], color=COLOUR)
+        axes.bar_label(bars, labels=_values(values[:MAX_BARS][::-1], whole), fontsize=8)
         axes.tick_params(axis="y", labelsize=8)
         axes.xaxis.set_major_locator(MaxNLocator(integer=whole))
+        axes.set_xlim(left=0, right=max(*values, 1) * 1.12)  # room for the labels
         return
     axes.yaxis.set_major_locator(MaxNLocator(integer=whole))
-    if chart.kind == "line":
+    if kind == "line":
         axes.plot(labels, values, color=COLOUR, marker="o", markersize=3)
     else:
-        axes.bar(labels, values, color=COLOUR)
+        bars = axes.bar(labels, values, color=COLOUR, width=0.6 if len(labels) > 2 else 0.3)
+        axes.bar_label(bars, labels=_values(values, whole), fontsize=8)
+    axes.set_ylim(bottom=0, top=max(*values, 1) * 1.12)  # counts from zero, never 55-61
     if len(labels) > 12:
         step = max(1, len(labels) // 12)
         axes.set_xticks(range(0, len(labels), step), labels[::step])
     axes.tick_params(axis="x", labelrotation=30 if len(labels) > 4 else 0, labelsize=8)
+
+
+def _values(values: list[float], whole: bool) -> list[str]:
+    """The numbers written at the bars, the Dutch way."""
+    return [number(v, 0 if whole else 2) for v in values]
 
 
 def _heatmap(figure: Any, axes: Any, records: list[dict[str, Any]], chart: Chart) -> None:

@@ -1,4 +1,10 @@
-"""A report as CSV (semicolon-separated, as Dutch spreadsheets expect) and as displayed text."""
+"""A report as CSV and as displayed text.
+
+The CSV follows the Dutch spreadsheet convention, stated once: UTF-8 with a byte-order mark
+(so Excel reads "Noardeast-Fryslân" right), cells separated by semicolons, a decimal comma
+(0,1234; no thousands separator), and the columns' Dutch labels as the header row; the code columns
+(a funnel stage's key beside its Dutch label) are left out. The JSON keeps the keys, the codes
+and plain numbers for programs."""
 
 from __future__ import annotations
 
@@ -6,30 +12,39 @@ import csv
 import io
 from typing import Any
 
+from veertien.dutch import number, percent
 from veertien.reports.model import Column, ColumnKind, ReportResult
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet takes for a formula
 
 
-def cell(value: Any) -> Any:
+BOM = "\ufeff"
+
+
+def cell(value: Any) -> str:
     """A value for a CSV cell. Text that a spreadsheet would run as a formula (a municipality
     named "=HYPERLINK(...)" or "@SUM(...)") gets a leading apostrophe, as OWASP advises;
-    numbers stay numbers."""
+    a fraction is written with a decimal comma."""
     if value is None:
         return ""
+    if isinstance(value, float):
+        return repr(value).replace(".", ",")
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
-    return value
+    return str(value)
 
 
 def to_csv(result: ReportResult) -> str:
-    """The header row (column keys), then one row per table row, values as in the JSON (text
-    that would be a formula neutralised)."""
+    """A byte-order mark and the header row (the columns' Dutch labels), then one row per table
+    row, values as in the JSON with a decimal comma (text that would be a formula
+    neutralised)."""
     out = io.StringIO()
+    out.write(BOM)
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([cell(c.key) for c in result.columns])
+    shown = [n for n, c in enumerate(result.columns) if c.kind is not ColumnKind.CODE]
+    writer.writerow([cell(result.columns[n].label) for n in shown])
     for row in result.rows:
-        writer.writerow([cell(v) for v in row])
+        writer.writerow([cell(row[n]) for n in shown])
     return out.getvalue()
 
 
@@ -51,7 +66,9 @@ def shown(column: Column, value: Any) -> str:
     if value is None:
         return "—"
     if column.kind is ColumnKind.SHARE:
-        return f"{float(value) * 100:.1f} %".replace(".", ",")
+        return percent(float(value))
     if column.kind is ColumnKind.MS:
-        return f"{float(value):.3f}".replace(".", ",")
+        return number(float(value), 3)
+    if column.kind is ColumnKind.COUNT and isinstance(value, int | float):
+        return number(value, 0 if isinstance(value, int) else 2)
     return str(value)

@@ -75,6 +75,7 @@ class ReportParams:
 
 class ColumnKind(Enum):
     TEXT = "text"
+    CODE = "code"  # a stable key for programs (JSON); people read the label column beside it
     COUNT = "count"
     SHARE = "share"  # a fraction 0..1, shown as a percentage
     MS = "ms"

@@ -133,7 +133,7 @@ def routes(conn: Connection, params: ReportParams, names: Names) -> Made:
     rows: Rows = [(key, label, found.get(key, 0), _share(found.get(key, 0), total))
                   for key, label in ROUTES.items()]  # fmt: skip
     rows += [(k, k, n, _share(n, total)) for k, n in found.items() if k not in ROUTES]
-    columns = (Column("route", "Route", ColumnKind.TEXT), Column("label", "Omschrijving",
+    columns = (Column("route", "Route", ColumnKind.CODE), Column("label", "Omschrijving",
                ColumnKind.TEXT), CALLS, SHARE)  # fmt: skip
     return columns, rows, {"calls": total}
 
@@ -163,7 +163,7 @@ def funnel(conn: Connection, params: ReportParams, names: Names) -> Made:
     for (key, label), n in zip(FUNNEL, counts, strict=True):
         whole = known if key == "answered" else prompted
         rows.append((key, label, n, _share(n, whole)))
-    columns = (Column("stage", "Stap", ColumnKind.TEXT), Column("label", "Omschrijving",
+    columns = (Column("stage", "Stap", ColumnKind.CODE), Column("label", "Omschrijving",
                ColumnKind.TEXT), CALLS, SHARE)  # fmt: skip
     return columns, rows, {"dialogues": prompted, "answer_known": known}
 
@@ -179,7 +179,7 @@ def hangups(conn: Connection, params: ReportParams, names: Names) -> Made:
     rows: Rows = [(k, label, found.get(k, 0), _share(found.get(k, 0), dialogues))
                   for k, label in PHASES.items()]  # fmt: skip
     rows += [(k, k, n, _share(n, dialogues)) for k, n in found.items() if k not in PHASES]
-    columns = (Column("phase", "Fase", ColumnKind.TEXT), Column("label", "Omschrijving",
+    columns = (Column("phase", "Fase", ColumnKind.CODE), Column("label", "Omschrijving",
                ColumnKind.TEXT), CALLS, Column("share", "Aandeel van de dialogen",
                ColumnKind.SHARE))  # fmt: skip
     return columns, rows, {"hangups": sum(found.values()), "dialogues": int(dialogues)}
@@ -252,7 +252,7 @@ def post_dial_delay(conn: Connection, params: ReportParams, names: Names) -> Mad
         hist = histograms.get(k, {})
         values = [round(v / 1000, 3) for v in _percentiles(hist)]
         rows.append((k, label, sum(hist.values()), *values))
-    columns = (Column("kind", "Soort", ColumnKind.TEXT), Column("label", "Omschrijving",
+    columns = (Column("kind", "Soort", ColumnKind.CODE), Column("label", "Omschrijving",
                ColumnKind.TEXT), CALLS, *(Column(f"p{round(p * 100)}", f"p{round(p * 100)} (ms)",
                ColumnKind.MS) for p in PERCENTILES))  # fmt: skip
     return columns, rows, {"calls": sum(r[2] for r in rows)}
@@ -279,6 +279,32 @@ def calamity_closed(conn: Connection, params: ReportParams, names: Names) -> Mad
     rows = _per_municipality(conn, params, names, sums, c.c.final_rule.in_(("calamity", "closed")))
     columns = (*MUNI, CALLS, Column("calamity", "Calamiteit"), Column("closed", "Gesloten"))
     return columns, rows, {"calamity": sum(r[3] for r in rows), "closed": sum(r[4] for r in rows)}
+
+
+FAILED: tuple[tuple[str, str, ColumnElement[bool]], ...] = (
+    ("unknown_number", "onbekend nummer (404)", c.c.rule == "unknown_number"),
+    ("no_municipality", "netnummer zonder gemeente (404)", c.c.rule == "no_municipality"),
+    ("no_destination", "gemeente zonder bestemming (480)", c.c.final_rule == "no_destination"),
+    ("not_connected", "gemeente niet aangesloten (melding)", c.c.final_rule == "not_connected"),
+    ("hung_up", "opgehangen voor het doorverbinden (487)", c.c.phase.is_not(None)),
+    ("default_desk", "naar de standaardbestemming: niets gekozen", c.c.default_desk),
+    ("refused", "suggestie geweigerd: nee op Bedoelt u …?", c.c.corrected),
+)
+
+
+def failed(conn: Connection, params: ReportParams, names: Names) -> Made:
+    """Calls that did not reach the municipality they were for, by reason (a call can have two:
+    a refused suggestion, then the default desk), as shares of all calls."""
+    sums = [count_if(condition) for _, _, condition in FAILED]
+    total, *counts = (int(v) for v in conn.execute(
+        select(func.count(), *sums).where(where(params))
+    ).one())  # fmt: skip
+    rows: Rows = [(key, label, n, _share(n, total))
+                  for (key, label, _), n in zip(FAILED, counts, strict=True)]  # fmt: skip
+    columns = (Column("reason", "Reden", ColumnKind.CODE), Column("label", "Omschrijving",
+               ColumnKind.TEXT), CALLS, Column("share", "Aandeel van alle gesprekken",
+               ColumnKind.SHARE))  # fmt: skip
+    return columns, rows, {"calls": total}
 
 
 @dataclass(frozen=True)
@@ -315,6 +341,8 @@ REPORTS: dict[str, Report] = {
                "begrepen worden, en welke niet.", recognition, Chart("bar", "name", "rate")),
         Report("kiesvertraging", "Kiesvertraging", "Tijd van INVITE tot het eerste antwoord.",
                post_dial_delay, Chart("bar", "label", "p99")),
+        Report("mislukt", "Mislukte gesprekken", "Gesprekken die niet bij de bedoelde gemeente "
+               "kwamen, naar reden.", failed, Chart("bar", "label", "calls")),
         Report("calamiteit-gesloten", "Calamiteiten en buiten openingstijd", "Gesprekken tijdens "
                "een calamiteit of buiten de openingstijden.", calamity_closed,
                Chart("bar", "name", "calls")),
