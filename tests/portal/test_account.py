@@ -149,3 +149,34 @@ def test_dutch_formats() -> None:
         audit_target("municipalities.GM0995.destination", names) == "Lelystad (GM0995): bestemming"
     )
     assert audit_target("user:piet", names) == "gebruiker piet"
+
+
+def test_settings_and_import_errors_are_dutch() -> None:
+    from veertien.portal.dutch import SETTING_NAMES, error_text  # noqa: PLC0415
+
+    assert error_text("closed_message contains control characters", SETTING_NAMES) == (
+        "melding buiten openingstijden: bevat stuurtekens"
+    )
+    assert error_text("opening range '8-17' is not like 08:30-17:00") == (
+        "openingstijden: '8-17' is niet van de vorm 08:30-17:00"
+    )
+    assert error_text(
+        "directory GM0664 (Goes): sip:x@1.2.3.4 is refused: host 1.2.3.4 is not on the "
+        "allow-list (destination_hosts)"
+    ) == (
+        "directory GM0664 (Goes): bestemming sip:x@1.2.3.4 is niet toegestaan: host 1.2.3.4 "
+        "staat niet op de toegestane lijst (destination_hosts)"
+    )
+    lines = "2 error(s) in the directory:\ngemeenten.csv:5: inwoners 'abc' is not a whole number"
+    assert error_text(lines + "\nnetnummers.csv:1: missing column(s) ['netnummer']") == (
+        "2 fout(en) in de gemeentelijst:\ngemeenten.csv regel 5: inwoners 'abc' is geen geheel "
+        "getal\nnetnummers.csv regel 1: kolom(men) ontbreken: ['netnummer']"
+    )
+
+
+def test_a_bad_setting_in_the_portal_reads_dutch(site: Site) -> None:
+    client = site.login("goes")
+    form = {"csrf": site.csrf(), "destination": "sip:kcc@goes.example", "always_open": "",
+            "hours_mon": "8-17"}  # fmt: skip
+    page = client.post("/gemeenten/GM0664", data=form)
+    assert "Niet opgeslagen: openingstijden:" in page.text and "is not like" not in page.text

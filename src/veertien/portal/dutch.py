@@ -3,6 +3,8 @@ numbers are `veertien.dutch`'s."""
 
 from __future__ import annotations
 
+import re
+
 from veertien.dutch import local_time, number, percent
 
 # The audit log is written in English (it is also read by tools); the portal shows it in Dutch.
@@ -77,10 +79,96 @@ def audit_actor(actor: str) -> str:
     return ACTORS.get(actor, actor)
 
 
+# Settings and import errors are raised in English (the CLI, the API and the logs read them);
+# the portal's pages show them in Dutch. A message no pattern knows is shown as it is.
+_FIELD = r"(?P<field>[a-z_.\[\]0-9]+)"
+ERROR_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), dutch)
+    for pattern, dutch in (
+        (rf"^{_FIELD} (?P<v>'.*') is not a usable sip:, sips: or tel: URI: (?P<why>.*)$",
+         "{field}: {v} is geen bruikbaar sip:-, sips:- of tel:-adres ({why})"),
+        (rf"^{_FIELD} must be a sip:, sips: or tel: URI$",
+         "{field}: moet een sip:-, sips:- of tel:-adres zijn"),
+        (rf"^{_FIELD} is longer than (?P<n>\d+) characters$", "{field}: langer dan {n} tekens"),
+        (rf"^{_FIELD} contains control characters$", "{field}: bevat stuurtekens"),
+        (r"^opening range (?P<v>.*) is not like 08:30-17:00$",
+         "openingstijden: {v} is niet van de vorm 08:30-17:00"),
+        (r"^opening range (?P<v>.*) ends before it starts$",
+         "openingstijden: {v} eindigt voordat het begint"),
+        (r"^holidays: (?P<why>.*)$", "vrije dagen: {why}"),
+        (r"^departments must be a list of at most (?P<n>\d+)$", "afdelingen: hooguit {n}"),
+        (r"^departments\[(?P<n>\d+)\] needs .*$",
+         "afdelingen: regel {n1} heeft een naam en een bestemming nodig"),
+        (r"^(?P<what>.+?): (?P<dest>\S+) is refused: (?P<why>.*?)(?P<more> \(and \d+ more\))?$",
+         "{what}: bestemming {dest} is niet toegestaan: {why}"),
+        (r"^(?P<n>\d+) error\(s\) in the directory:$", "{n} fout(en) in de gemeentelijst:"),
+        (r"^(?P<file>[^:]+):(?P<line>\d+): (?P<why>.*)$", "{file} regel {line}: {why}"),
+        (r"^\.\.\. and (?P<n>\d+) more$", "... en nog {n}"),
+    )
+)  # fmt: skip
+REASONS = (  # the reasons inside an import error line
+    (re.compile(r"^(?P<col>\w+) (?P<v>'.*') is not a number$"), "{col} {v} is geen getal"),
+    (re.compile(r"^(?P<col>\w+) (?P<v>'.*') is not a whole number$"),
+     "{col} {v} is geen geheel getal"),
+    (re.compile(r"^(?P<v>'.*') is not a Dutch area code(?P<hint>.*)$"),
+     "{v} is geen Nederlands netnummer{hint}"),
+    (re.compile(r"^municipality code (?P<v>'.*') is not of the form GM0123$"),
+     "gemeentecode {v} is niet van de vorm GM0123"),
+    (re.compile(r"^municipality (?P<v>\S+) is not in the gemeenten file$"),
+     "gemeente {v} staat niet in het gemeentenbestand"),
+    (re.compile(r"^(?P<v>.+) appears twice$"), "{v} staat er twee keer in"),
+    (re.compile(r"^naam is empty$"), "naam is leeg"),
+    (re.compile(r"^missing column\(s\) (?P<v>.*)$"), "kolom(men) ontbreken: {v}"),
+    (re.compile(r"^missing file \(also accepted: (?P<v>.*)\)$"),
+     "bestand ontbreekt (ook goed: {v})"),
+    (re.compile(r"^too many fields$"), "te veel velden"),
+    (re.compile(r"^a quoted field runs from this line to line (?P<end>\d+).*$"),
+     "een veld tussen aanhalingstekens loopt van deze regel tot regel {end}: een "
+     "aanhalingsteken is niet gesloten"),
+    (re.compile(r"^host (?P<v>\S+) is not on the allow-list \(destination_hosts\)$"),
+     "host {v} staat niet op de toegestane lijst (destination_hosts)"),
+    (re.compile(r"^(?P<v>\S+) is an international number .*$"),
+     "{v} is een buitenlands nummer (sta het voorvoegsel toe in destination_numbers)"),
+    (re.compile(r"^(?P<v>\S+) is a premium-rate number .*$"),
+     "{v} is een betaalnummer (sta het voorvoegsel toe in destination_numbers)"),
+)  # fmt: skip
+
+
+def error_text(message: str, labels: dict[str, str] | None = None) -> str:
+    """An English settings or import error in Dutch, line by line (field names by their label
+    where `labels` has one)."""
+    return "\n".join(_line(line, labels or {}) for line in message.splitlines())
+
+
+def _line(line: str, labels: dict[str, str]) -> str:
+    for pattern, dutch in ERROR_PATTERNS:
+        found = pattern.match(line)
+        if found is None:
+            continue
+        values = found.groupdict()
+        if "field" in values:
+            values["field"] = labels.get(values["field"], values["field"])
+        if "why" in values:
+            values["why"] = _reason(values["why"])
+        if "n" in values and values["n"].isdigit():
+            values["n1"] = str(int(values["n"]) + 1)
+        return dutch.format(**values)
+    return _reason(line)
+
+
+def _reason(text: str) -> str:
+    for pattern, dutch in REASONS:
+        found = pattern.match(text)
+        if found is not None:
+            return dutch.format(**found.groupdict())
+    return text
+
+
 __all__ = [
     "audit_action",
     "audit_actor",
     "audit_target",
+    "error_text",
     "local_time",
     "number",
     "percent",

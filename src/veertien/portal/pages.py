@@ -27,7 +27,15 @@ from veertien.directory.csvimport import (
     POSTCODE_FILES,
 )
 from veertien.portal.base import portal_of, posted_form
-from veertien.portal.dutch import audit_action, audit_actor, audit_target
+from veertien.portal.dutch import (
+    SETTING_NAMES as FIELD_NAMES,
+)
+from veertien.portal.dutch import (
+    audit_action,
+    audit_actor,
+    audit_target,
+    error_text,
+)
 from veertien.portal.explain import STATUS_TEXT, explain
 from veertien.portal.forms import DAY_NAMES, LABELS, STATUSES, form_values, parse
 from veertien.portal.security import (
@@ -159,7 +167,11 @@ async def save_municipality(request: Request) -> Response:
     except SettingsError as exc:  # a bad value, or a destination the policy refuses
         values = {k: form.get(k) for k in form}
         return await run_in_threadpool(
-            _municipality_page, request, code, values, error=f"Niet opgeslagen: {exc}"
+            _municipality_page,
+            request,
+            code,
+            values,
+            error=f"Niet opgeslagen: {error_text(str(exc), FIELD_NAMES)}",
         )
     message = f"Opgeslagen ({len(changed)} wijziging(en)); geldt vanaf het volgende gesprek."
     return await run_in_threadpool(_municipality_page, request, code, None, saved=message)
@@ -216,7 +228,7 @@ async def import_upload(request: Request) -> Response:
         try:
             directory = await run_in_threadpool(import_directory, Path(folder))
         except DirectoryImportError as exc:
-            return portal.render(request, "import.html", 422, error=str(exc))
+            return portal.render(request, "import.html", 422, error=error_text(str(exc)))
     current = portal.context()
     directory = directory.keeping_destinations(current.directory)
     missing = RoutingContext(directory, current.settings).without_destination()
@@ -236,7 +248,8 @@ async def import_upload(request: Request) -> Response:
                 portal.storage.config.save_directory, directory, user.username, "portal upload"
             )
         except SettingsError as exc:  # a destination the policy refuses: nothing imported
-            return portal.render(request, "import.html", 422, error=f"Niet geïmporteerd: {exc}")
+            problem = error_text(str(exc), FIELD_NAMES)
+            return portal.render(request, "import.html", 422, error=problem)
         await run_in_threadpool(portal.changed)
         return portal.render(request, "import.html", done=f"Geïmporteerd: {summary}.")
     return portal.render(request, "import.html", preview=f"Klopt: {summary}. Nog niets gewijzigd.")
