@@ -27,6 +27,9 @@ def test_route_on_a_new_data_folder_uses_the_demo(
     assert code == 0
     assert out.startswith("IVR (shared_area): 14 0113 (Goes) is shared by 5 municipalities")
     assert "key 5: Kapelle [GM0678, active]" in out
+    assert "default: sip:+31113000004@127.0.0.1:5080 (Borsele's line, GM0654: the area's" in out
+    code, out, _ = run(capsys, "--data", str(tmp_path / "d"), "route", "140320")
+    assert "target: sip:+31320000001@127.0.0.1:5080 (Lelystad, GM0995)" in out
 
 
 def test_route_json_with_time_and_caller(

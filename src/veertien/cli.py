@@ -316,15 +316,29 @@ def _route(args: argparse.Namespace, data: DataDir) -> int:
             shown["message"]["text"] = spoken_text(decision.message)
         print(json.dumps(shown, ensure_ascii=False, indent=2))
     else:
-        print(format_decision(decision))
+        print(format_decision(decision, ctx))
     return 0
 
 
-def format_decision(decision: RoutingDecision) -> str:
+def _whose(target: str, decision: RoutingDecision, ctx: RoutingContext) -> str:
+    """' (Goes, GM0664)': the municipality whose line `target` is, by name."""
+    chosen = ctx.directory.municipalities.get(decision.municipality or "")
+    if chosen is not None:
+        return f" ({chosen.name}, {chosen.code})"
+    if decision.area_code and ctx.settings.area_defaults.get(decision.area_code) == target:
+        return " (the area's default desk, from the settings' area_defaults)"
+    for code in decision.named_codes():
+        muni = ctx.directory.municipalities.get(code)
+        if muni is not None and ctx.destination(muni) == target:
+            return f" ({muni.name}'s line, {muni.code}: the area's default desk)"
+    return ""
+
+
+def format_decision(decision: RoutingDecision, ctx: RoutingContext) -> str:
     lines = [f"{decision.kind.value.upper()} ({decision.rule.value}): {decision.reason}"]
     if decision.target:
         label = "default" if decision.candidates else "target"
-        lines.append(f"  {label}: {decision.target}")
+        lines.append(f"  {label}: {decision.target}{_whose(decision.target, decision, ctx)}")
     if decision.fallback:
         lines.append(f"  overflow: {decision.fallback}")
     for number, cand in enumerate(c for c in decision.candidates if c.in_menu):

@@ -59,6 +59,7 @@ def test_single_municipality_is_redirected_with_diversion(setup: tuple[Call, Mem
         "single_municipality",
     )
     assert record.target == "sip:+31320000001@127.0.0.1:5080" and record.transport == "udp"
+    assert (record.municipality, record.municipality_name) == ("GM0995", "Lelystad")
     assert record.data_version == RoutingContext(demo_directory()).data_version
     assert record.pdd_us == 100.0  # the fake clock ticks 100 µs
 

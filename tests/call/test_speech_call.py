@@ -75,6 +75,7 @@ async def test_a_spoken_name_routes_the_call_and_is_not_kept_by_default(tmp_path
     assert "→ says: 'Heerde'" in shown
     (record,) = sink.records
     assert record.route == "speech" and record.municipality == "GM0246"
+    assert record.municipality_name == "Heerde"  # the dialogue's record names it too
     assert ("speech", "[not kept]") in record.dialogue
     assert not any("Heerde" in detail for kind, detail in record.dialogue if kind == "speech")
 

@@ -9,7 +9,7 @@ import random
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from veertien.call.redirect import caller_of, masked
+from veertien.call.redirect import caller_of, masked, name_of
 from veertien.call.state import DialogueCall, Handover, SampleStore
 from veertien.call.summary import phase_durations, phase_of, stages
 from veertien.ivr.flow import Phase as StepPhase
@@ -92,6 +92,7 @@ class Recorder:
             "reason": decision.reason,
             "data_version": decision.data_version,
             "municipality": outcome.municipality,
+            "municipality_name": name_of(call.ctx, outcome.municipality),
             "target": outcome.target,
             "response": status,
             "outcome": result,

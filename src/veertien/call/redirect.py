@@ -179,6 +179,7 @@ class RedirectHandler:
             area_code=decision.area_code,
             final_rule=decision.rule.value,
             stages=("transferred",) if status == 302 else (),
+            municipality_name=name_of(ctx, decision.municipality),
         )
         self.records.write(record)
         if log.isEnabledFor(logging.INFO):
@@ -206,6 +207,12 @@ def redirect_headers(target: str, dialled: str) -> list[tuple[str, str]]:
     national = to_national(dialled) or dialled
     diversion = f"<tel:+31{national}>;reason=unconditional;counter=1"
     return [("Contact", f"<{target}>"), ("Diversion", diversion)]
+
+
+def name_of(ctx: RoutingContext, code: str | None) -> str | None:
+    """A municipality's name by its CBS code (None for none or an unknown code)."""
+    found = ctx.directory.municipalities.get(code or "")
+    return found.name if found is not None else None
 
 
 def _response_for(

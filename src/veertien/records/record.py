@@ -38,6 +38,7 @@ class CallRecord:
     final_rule: str | None = None  # the rule behind where the call went in the end
     stages: tuple[str, ...] = ()  # funnel stages reached (records.funnel.Stage values)
     phase_ms: tuple[tuple[str, float], ...] = ()  # (phase, ms): greeting, menu, recognition, ...
+    municipality_name: str | None = None  # the municipality's name beside its CBS code
 
     def to_json(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in RECORD_FIELDS}
