@@ -64,8 +64,10 @@ def _series(axes: Any, records: list[dict[str, Any]], chart: Chart) -> None:
     if kind == "line":
         axes.plot(labels, values, color=COLOUR, marker="o", markersize=3)
     else:
-        bars = axes.bar(labels, values, color=COLOUR, width=0.6 if len(labels) > 2 else 0.3)
+        bars = axes.bar(labels, values, color=COLOUR, width=0.6)
         axes.bar_label(bars, labels=_values(values, whole), fontsize=8)
+        if len(labels) < MIN_LINE:  # one or two bars, not wall to wall
+            axes.set_xlim(-1.5, len(labels) + 0.5)
     axes.set_ylim(bottom=0, top=max(*values, 1) * 1.12)  # counts from zero, never 55-61
     if len(labels) > 12:
         step = max(1, len(labels) // 12)
