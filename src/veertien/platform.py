@@ -10,6 +10,7 @@ the error tree, so storage, call and server read these settings without importin
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from enum import Enum
@@ -75,6 +76,10 @@ class PlatformSettings:
     record_retention_days: int = 90  # call records older than this are deleted (AVG)
     caller_salt_days: int = 1  # callers' numbers are hashed under a salt this long, then unlinkable
     max_dialogues: int = 200  # dialogues at once; one more gets 503 with Retry-After
+    sip_trusted: tuple[str, ...] = ("127.0.0.0/8", "::1")  # never rate-limited (sip.admission)
+    sip_carriers: tuple[str, ...] = ()  # when set, INVITEs only from these (403 for others)
+    sip_source_limit: int = 32  # new requests per source in 2 s before it is blocked; 0: off
+    sip_block_s: int = 300  # how long a source over the limit (or a scanner) is dropped
 
     def __post_init__(self) -> None:
         thresholds = MappingProxyType(dict(self.speech_thresholds))
@@ -92,6 +97,10 @@ class PlatformSettings:
             "record_retention_days": self.record_retention_days,
             "caller_salt_days": self.caller_salt_days,
             "max_dialogues": self.max_dialogues,
+            "sip_trusted": list(self.sip_trusted),
+            "sip_carriers": list(self.sip_carriers),
+            "sip_source_limit": self.sip_source_limit,
+            "sip_block_s": self.sip_block_s,
         }
 
     @classmethod
@@ -108,6 +117,10 @@ class PlatformSettings:
             ),
             caller_salt_days=days("caller_salt_days", data.get("caller_salt_days", 1), 90),
             max_dialogues=_count("max_dialogues", data.get("max_dialogues", 200), 10_000),
+            sip_trusted=_addresses("sip_trusted", data.get("sip_trusted", ["127.0.0.0/8", "::1"])),
+            sip_carriers=_addresses("sip_carriers", data.get("sip_carriers", [])),
+            sip_source_limit=_whole("sip_source_limit", data.get("sip_source_limit", 32), 100_000),
+            sip_block_s=_count("sip_block_s", data.get("sip_block_s", 300), 86_400),
         )
 
 
@@ -203,6 +216,25 @@ def _count(key: str, value: object, most: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= most:
         raise SettingsError(f"{key} must be a whole number from 1 to {most}")
     return value
+
+
+def _whole(key: str, value: object, most: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= most:
+        raise SettingsError(f"{key} must be a whole number from 0 (off) to {most}")
+    return value
+
+
+def _addresses(key: str, value: object) -> tuple[str, ...]:
+    """IP addresses or CIDR ranges, at most 200 ('192.0.2.10', '198.51.100.0/24')."""
+    if not isinstance(value, list | tuple) or len(value) > 200:
+        raise SettingsError(f"{key} must be a list of at most 200 IP addresses or ranges")
+    out = []
+    for item in value:
+        try:
+            out.append(str(ipaddress.ip_network(str(item), strict=False)))
+        except ValueError:
+            raise SettingsError(f"{key}: {item!r} is not an IP address or range") from None
+    return tuple(out)
 
 
 def _seconds(key: str, value: object) -> float:

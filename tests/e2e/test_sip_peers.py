@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.e2e.peers import (
@@ -107,3 +110,26 @@ def test_baresip_dials_14_0320_and_arrives_at_the_municipality(
     assert [(c["dialled"], c["response"], c["target"]) for c in calls] == [
         ("140320", 302, f"sip:+31320000001@127.0.0.1:{muni_port}")
     ]
+
+
+def test_a_number_sweep_from_sipp_is_cut_off_and_leaves_no_junk_records(tmp_path: Path) -> None:
+    """SIPp sweeps 150 INVITEs at 300/s from an address that is not trusted (loopback is trusted
+    by default; this server trusts another): 20 are answered, the source is then dropped
+    unanswered, and the call records hold only those 20."""
+    data = tmp_path / "data"
+    data.mkdir()
+    limits = {"sip_trusted": ["192.0.2.1"], "sip_source_limit": 20, "sip_block_s": 60}
+    (data / "settings.json").write_text(json.dumps(limits), encoding="utf-8")
+    with veertien_server(data) as server:
+        path = scenario("uac_refused.xml", tmp_path, STATUS="404", PHRASE="Not A 14 Number")
+        swept = sipp(path, "-s", "140116", f"127.0.0.1:{server.port}", "-m", "150", "-r", "300",
+                     "-l", "150", timeout=8)  # fmt: skip
+        assert swept.returncode != 0  # most of the sweep got nothing back
+        records = server.records(lambda r: r["dialled"] == "140116", 20)
+        time.sleep(0.5)  # the writer flushes every 0.1 s: nothing more may come
+        records = server.records(lambda r: r["dialled"] == "140116", 20)
+        assert len(records) == 20
+        metrics = httpx.get(f"http://127.0.0.1:{server.http_port}/metrics").text
+        dropped = re.search(r"^veertien_sip_source_dropped_total (\d+)", metrics, re.M)
+        assert dropped is not None and int(dropped.group(1)) >= 100
+        assert re.search(r"^veertien_sip_sources_blocked_total [1-9]", metrics, re.M)

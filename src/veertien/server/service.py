@@ -23,6 +23,7 @@ from veertien.call.redirect import RedirectHandler
 from veertien.platform import PlatformSettings
 from veertien.records import CallRecordSink, HashingSink, JsonLinesSink, TeeSink
 from veertien.server.metrics import CallMetrics, LiveFigures
+from veertien.sip import SourceGuard, SourcePolicy, networks
 from veertien.sip.core import SipCore
 from veertien.sip.transport import SipEndpoint
 from veertien.speech.pool import Listener, PoolListener, default_workers
@@ -192,7 +193,7 @@ async def start_service(
     )  # fmt: skip
     await asyncio.to_thread(retention.run)
     zone = ZoneInfo(settings.timezone)
-    core = SipCore()
+    core = SipCore(sources=SourceGuard(LivePolicy(lambda: context.current.settings.platform)))
     manager = _dialogues(core, sink, data, host) if dialogues else None
     if manager is not None:
         manager.samples = retention.samples
@@ -267,6 +268,18 @@ def _live_figures(service: Service, queues: list[Queue]) -> LiveFigures:
             "veertien_sip_invites_shed": (
                 "New calls answered 503 because the node was behind (overload)",
                 lambda: float(service.endpoint.core.guard.shed),
+            ),
+            "veertien_sip_source_dropped": (
+                "SIP messages dropped unanswered: their source is blocked (rate limit, scanner)",
+                _reader(service.endpoint.core.sources.counts, "dropped"),
+            ),
+            "veertien_sip_sources_blocked": (
+                "Times a source was blocked (over the rate limit, or a scanner)",
+                _reader(service.endpoint.core.sources.counts, "blocked"),
+            ),
+            "veertien_sip_invites_forbidden": (
+                "INVITEs answered 403: not from a carrier in sip_carriers",
+                _reader(service.endpoint.core.sources.counts, "forbidden"),
             ),
             "veertien_dialogues_refused": (
                 "Calls answered 503 because the dialogues or RTP ports were all in use",
@@ -375,6 +388,29 @@ async def _portal(
             "(you choose your own at the first sign-in)"
         )
     return portal
+
+
+class LivePolicy:
+    """The SIP admission policy of the settings in force (made again only when they change)."""
+
+    def __init__(self, platform: Callable[[], PlatformSettings]) -> None:
+        self.platform = platform
+        self._for: PlatformSettings | None = None
+        self._policy = SourcePolicy()
+
+    def __call__(self) -> SourcePolicy:
+        current = self.platform()
+        if current is not self._for:
+            self._for, self._policy = (
+                current,
+                SourcePolicy(
+                    trusted=networks("sip_trusted", current.sip_trusted),
+                    carriers=networks("sip_carriers", current.sip_carriers),
+                    limit=current.sip_source_limit,
+                    block_s=float(current.sip_block_s),
+                ),
+            )
+        return self._policy
 
 
 def run(coro: Coroutine[Any, Any, None]) -> None:

@@ -5,6 +5,7 @@ What other packages use is exported here and pinned by tests/sip/test_exported_m
 modules' other names are the package's own business.
 """
 
+from veertien.sip.admission import SourceGuard, SourcePolicy, networks
 from veertien.sip.core import (
     AckTimeout,
     Cancelled,
@@ -94,6 +95,8 @@ __all__ = [
     "SipEndpoint",
     "SipSyntaxError",
     "SipUri",
+    "SourceGuard",
+    "SourcePolicy",
     "StreamFramer",
     "Timeout",
     "TimerValues",
@@ -110,6 +113,7 @@ __all__ = [
     "destination_uri",
     "dialog_id_of",
     "make_response",
+    "networks",
     "new_request",
     "offer",
     "parse_message",

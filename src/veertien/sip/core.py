@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from veertien import __version__
+from veertien.sip.admission import SourceBlocked, SourceGuard, Verdict
 from veertien.sip.message import REASONS, Headers, Request, Response, canonical_name
 from veertien.sip.overload import OverloadGuard
 from veertien.sip.parser import ParseError, check_request, parse_message
@@ -93,7 +94,15 @@ class Dropped:
 
 
 Output = (
-    Transmit | Deliver | Timeout | IncomingRequest | IncomingAck | Cancelled | AckTimeout | Dropped
+    Transmit
+    | Deliver
+    | Timeout
+    | IncomingRequest
+    | IncomingAck
+    | Cancelled
+    | AckTimeout
+    | Dropped
+    | SourceBlocked
 )
 
 
@@ -175,9 +184,11 @@ class SipCore:
         config: CoreConfig | None = None,
         new_id: Callable[[], str] | None = None,
         guard: OverloadGuard | None = None,
+        sources: SourceGuard | None = None,
     ) -> None:
         self.config = config or CoreConfig()
         self.guard = guard or OverloadGuard()  # sheds new calls while the node is behind
+        self.sources = sources or SourceGuard()  # rate limits, blocks, carriers (admission.py)
         self.servers: dict[TxnKey, ServerTransaction] = {}
         self.clients: dict[TxnKey, ClientTransaction] = {}
         self.to_tags: dict[TxnKey, str] = {}
@@ -192,6 +203,8 @@ class SipCore:
     # -- input -----------------------------------------------------------------------------
     def receive(self, data: bytes, peer: Peer, now: float) -> list[Output]:
         """Handle one message. Never raises on bad input."""
+        if self.sources.blocked(peer.host, now):
+            return []  # a blocked source: not a byte parsed, nothing answered
         if data.startswith(b"ACK "):
             absorbed = self._absorb_ack(data, now)
             if absorbed is not None:
@@ -235,9 +248,23 @@ class SipCore:
             return known
         if request.method == "CANCEL":
             return self._on_cancel(request, via, key, peer, now)
-        if request.method == "INVITE" and self.guard.shedding(now) and not _has_to_tag(request):
-            return self._shed(request, peer)
+        refused = self._gate(request, peer, now)
+        if refused is not None:
+            return refused
         return self._new_server_transaction(request, key, peer, now)
+
+    def _gate(self, request: Request, peer: Peer, now: float) -> list[Output] | None:
+        """A new request's way in: a blocked or limited source is dropped, an INVITE from
+        outside the carriers gets 403, a new call while the node is behind 503; None: in."""
+        verdict, block = self.sources.admit(request, peer.host, now)
+        if verdict is Verdict.DROP:
+            return [block] if block is not None else []
+        initial = not _has_to_tag(request)
+        if verdict is Verdict.FORBIDDEN and initial:
+            return self._stateless(request, peer, 403, "Forbidden")  # not one of our carriers
+        if request.method == "INVITE" and initial and self.guard.shedding(now):
+            return self._shed(request, peer)
+        return None
 
     def _shed(self, request: Request, peer: Peer) -> list[Output]:
         """A new call while the node is behind: 503 with Retry-After, statelessly, at once."""

@@ -15,12 +15,14 @@ from collections import deque
 from collections.abc import Callable
 from typing import cast
 
+from veertien.sip.admission import SourceBlocked
 from veertien.sip.core import Dropped, Output, SipCore
 from veertien.sip.overload import PROBE_S
 from veertien.sip.parser import ParseError, StreamFramer
 from veertien.sip.transaction import Peer, Transmit, Transport
 
 log = logging.getLogger("veertien.sip")
+security = logging.getLogger("veertien.security")  # blocked sources, one line each
 
 Handler = Callable[[Output, float], list[Output]]
 REPORT_S = 10.0  # an overload is said in the log at most once per this many seconds
@@ -130,6 +132,10 @@ class SipEndpoint:
             elif isinstance(item, Dropped):
                 self.counters["dropped"] += 1
                 self.drops.warning("dropped input from %s: %s", item.peer, item.reason)
+            elif isinstance(item, SourceBlocked):
+                security.warning(
+                    "SIP from %s blocked for %.0f s: %s", item.host, item.until - now, item.reason
+                )
             else:
                 pending.extend(self.handler(item, now))
         self._arm_timer()
