@@ -11,14 +11,14 @@ from datetime import datetime
 from pathlib import Path
 
 from veertien.records.record import CallRecord
-from veertien.records.writer import BatchWriter, JsonRecord
+from veertien.records.writer import INTERVAL_S, BatchWriter, JsonRecord
 
 
 class JsonLinesSink:
     """Appends one JSON object per line to a file, from a background thread (batched every
     `interval` seconds, see storage.calls.BatchWriter)."""
 
-    def __init__(self, path: Path, interval: float = 0.1) -> None:
+    def __init__(self, path: Path, interval: float = INTERVAL_S) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._handle = path.open("a", encoding="utf-8")
@@ -35,6 +35,10 @@ class JsonLinesSink:
     @property
     def depth(self) -> int:
         return self._writer.depth
+
+    @property
+    def writer(self) -> BatchWriter:
+        return self._writer
 
     def _append(self, batch: Sequence[JsonRecord]) -> None:
         lines = [json.dumps(r.to_json(), ensure_ascii=False) for r in batch]

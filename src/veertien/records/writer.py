@@ -1,16 +1,30 @@
 """The batching thread behind every record sink that touches a disk or a database: the event
 loop only puts records on a queue; the thread hands what queued up to `flush` every `interval`
-seconds."""
+seconds.
+
+What a crash can lose is what is queued and not yet written: the records of the last
+`interval` plus one flush. So that this stays at about 100 ms under any load the node takes,
+the writer says it is `behind()` when the oldest record waiting is older than `budget_s`, or
+when writing fails; the node then answers new calls 503 (sip.overload) until it has caught up,
+rather than piling up records a `kill -9` would take with it. A failed batch is kept and
+written again (a full disk that is freed loses nothing); only past `capacity` records waiting
+are records dropped, counted in `lost`. Failures are counted and logged once per 10 s.
+"""
 
 from __future__ import annotations
 
 import logging
-import queue
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 log = logging.getLogger("veertien.records")
+INTERVAL_S = 0.05  # the writers wake this often
+BUDGET_S = 0.08  # a record older than this waiting to be written: the node is behind
+CAPACITY = 100_000  # records waiting (new and failed) before new ones are dropped
+REPORT_S = 10.0  # a failing writer logs at most once per this
 
 
 class JsonRecord(Protocol):
@@ -21,17 +35,49 @@ class BatchWriter:
     """A thread that hands whatever queued up to `flush` every `interval` seconds."""
 
     def __init__(
-        self, flush: Callable[[Sequence[JsonRecord]], None], interval: float, name: str
+        self,
+        flush: Callable[[Sequence[JsonRecord]], None],
+        interval: float,
+        name: str,
+        *,
+        budget_s: float = BUDGET_S,
+        capacity: int = CAPACITY,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.interval = interval
+        self.interval, self.budget_s, self.capacity, self.clock = (
+            interval,
+            budget_s,
+            capacity,
+            clock,
+        )
+        self.name = name
         self._flush = flush
-        self._queue: queue.SimpleQueue[JsonRecord] = queue.SimpleQueue()
+        self._queue: deque[tuple[float, JsonRecord]] = deque()
+        self._retry: list[tuple[float, JsonRecord]] = []  # a batch whose write failed
+        self._lock = threading.Lock()
+        self.failures = 0  # writes that failed
+        self.lost = 0  # records dropped: more than `capacity` waiting
+        self.failing = False  # the last write failed
+        self._reported = -REPORT_S
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     def write(self, record: JsonRecord) -> None:
-        self._queue.put(record)
+        with self._lock:
+            if len(self._queue) + len(self._retry) >= self.capacity:
+                self.lost += 1
+                return
+            self._queue.append((self.clock(), record))
+
+    def behind(self) -> bool:
+        """Whether new calls should wait: writing fails, or the oldest record waiting is older
+        than the budget (what a crash would lose is growing)."""
+        if self.failing:
+            return True
+        with self._lock:
+            oldest = self._queue[0][0] if self._queue else None
+        return oldest is not None and self.clock() - oldest > self.budget_s
 
     def close(self) -> None:
         """Write what is queued, then stop."""
@@ -40,18 +86,39 @@ class BatchWriter:
 
     @property
     def depth(self) -> int:
-        return self._queue.qsize()
+        return len(self._queue) + len(self._retry)
 
     def _run(self) -> None:
         while True:
             stopping = self._stop.wait(self.interval)
-            batch = []
-            while not self._queue.empty():
-                batch.append(self._queue.get())
-            if batch:
-                try:
-                    self._flush(batch)
-                except Exception:  # keep the service up; say what was lost
-                    log.exception("could not write %d call records", len(batch))
+            self.write_now()
             if stopping:
                 return
+
+    def write_now(self) -> None:
+        """One round: what failed before and what queued since, in one batch."""
+        with self._lock:
+            batch = [*self._retry, *self._queue]
+            self._queue.clear()
+            self._retry = []
+        if not batch:
+            return
+        try:
+            self._flush([record for _, record in batch])
+        except Exception as exc:  # keep the service up, keep the records, say so now and then
+            self.failures += 1
+            self.failing = True
+            with self._lock:
+                self._retry = batch[: self.capacity]
+                self.lost += len(batch) - len(self._retry)
+            now = self.clock()
+            if now - self._reported >= REPORT_S:
+                self._reported = now
+                log.error(
+                    "%s: could not write %d call records (kept, tried again; %d failures so "
+                    "far): %s", self.name, len(batch), self.failures, exc,
+                )  # fmt: skip
+            return
+        if self.failing:
+            log.warning("%s: writing again; %d waiting records written", self.name, len(batch))
+        self.failing = False

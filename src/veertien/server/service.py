@@ -22,6 +22,7 @@ from veertien.call.port import PromptCache
 from veertien.call.redirect import RedirectHandler
 from veertien.platform import PlatformSettings
 from veertien.records import CallRecordSink, HashingSink, JsonLinesSink, TeeSink
+from veertien.records.writer import BatchWriter
 from veertien.server.metrics import CallMetrics, LiveFigures
 from veertien.sip import SourceGuard, SourcePolicy, networks
 from veertien.sip.core import SipCore
@@ -57,6 +58,7 @@ class Service:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     metrics: CallMetrics | None = None
     speech: SpeechFollower | None = None
+    writers: list[BatchWriter] = field(default_factory=list)  # the call-record writers
 
     def health(self) -> dict[str, Any]:
         """What /health says: SIP is up (this runs), and whether callers can say names."""
@@ -65,11 +67,18 @@ class Service:
         listening = follower is not None and follower.running is not None
         reason = follower.reason if follower is not None else NO_DIALOGUES
         speech = {"on": wanted, "listening": listening, "reason": None if listening else reason}
-        degraded = wanted and not listening
+        failing = [w.name for w in self.writers if w.failing]
+        records = {
+            "waiting": sum(w.depth for w in self.writers),
+            "failing": failing,
+            "lost": sum(w.lost for w in self.writers),
+        }
+        degraded = (wanted and not listening) or bool(failing)
         return {
             "status": "degraded" if degraded else "ok",
             "sip": f"{self.address[0]}:{self.address[1]}",
             "speech": speech if wanted else {**speech, "reason": "off in the settings"},
+            "records": records,
         }
 
     async def close(self) -> None:
@@ -209,6 +218,9 @@ async def start_service(
         manager.attach(lambda outputs: endpoint.dispatch(outputs, endpoint.loop.time()), address)
     service = Service(endpoint, sink, address, context, manager, metrics=metrics, speech=follower)
     queues = [q for q in (database, journal) if q is not None]
+    writers = [q.writer for q in queues]
+    core.guard.pressure = lambda: any(w.behind() for w in writers)  # records before new calls
+    service.writers = writers
     metrics.registry.register(_live_figures(service, queues))
     loop = asyncio.get_running_loop()
     service.tasks.append(loop.create_task(context.watch()))
@@ -268,6 +280,18 @@ def _live_figures(service: Service, queues: list[Queue]) -> LiveFigures:
             "veertien_sip_invites_shed": (
                 "New calls answered 503 because the node was behind (overload)",
                 lambda: float(service.endpoint.core.guard.shed),
+            ),
+            "veertien_sip_invites_shed_for_records": (
+                "New calls answered 503 because the call records were behind (part of shed)",
+                lambda: float(service.endpoint.core.guard.pressed),
+            ),
+            "veertien_record_write_failures": (
+                "Batches of call records that could not be written (kept and tried again)",
+                lambda: float(sum(q.writer.failures for q in queues)),
+            ),
+            "veertien_records_lost": (
+                "Call records dropped: more than the writers' capacity waiting",
+                lambda: float(sum(q.writer.lost for q in queues)),
             ),
             "veertien_sip_source_dropped": (
                 "SIP messages dropped unanswered: their source is blocked (rate limit, scanner)",

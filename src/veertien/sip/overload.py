@@ -14,6 +14,7 @@ are not dropped. What was shed is counted, and said in the log once per `report_
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 PROBE_S = 0.05
@@ -33,6 +34,9 @@ class OverloadGuard:
     grace_s: float = 5.0  # a node starting up (imports, the portal, the first prompts) is slow
     started: float | None = None  # when the first probe came
     recent: deque[float] = field(default_factory=deque)
+    # something else that cannot keep up (the call-record writers): shed while it says so
+    pressure: Callable[[], bool] = lambda: False
+    pressed: int = 0  # INVITEs shed for that pressure (part of `shed`)
 
     def __post_init__(self) -> None:
         self.recent = deque(maxlen=self.window)
@@ -49,7 +53,12 @@ class OverloadGuard:
             self.shed_until = now + self.hold_s
 
     def shedding(self, now: float) -> bool:
-        return now < self.shed_until
+        if now < self.shed_until:
+            return True
+        if self.pressure():
+            self.pressed += 1
+            return True
+        return False
 
     def news(self) -> int:
         """INVITEs shed since the last time this was asked (for one log line per interval)."""
