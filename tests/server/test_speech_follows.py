@@ -116,3 +116,21 @@ async def test_health_is_ok_when_speech_is_off(tmp_path: Path) -> None:
         assert health["status"] == "ok" and health["speech"]["reason"] == "off in the settings"
     finally:
         await running.close()
+
+
+async def test_health_and_new_calls_when_call_records_cannot_be_written(tmp_path: Path) -> None:
+    """A database that fails (a full disk): /health says degraded with the failing writer, new
+    calls are shed (records before calls), and nothing waiting is dropped."""
+    (tmp_path / "settings.json").write_text('{"speech": false}')
+    running = await service.start_service(DataDir(tmp_path), "127.0.0.1", 0)
+    try:
+        (database, _) = running.writers
+        database.failing = True  # as after a write that failed
+        health = running.health()
+        assert health["status"] == "degraded"
+        assert health["records"] == {"waiting": 0, "failing": ["call-records-db"], "lost": 0}
+        assert running.endpoint.core.guard.shedding(running.endpoint.loop.time())
+        database.failing = False
+        assert running.health()["status"] == "ok"
+    finally:
+        await running.close()
