@@ -85,7 +85,7 @@ def test_bad_settings_are_refused_with_the_reason_and_change_nothing(site: Site)
     page = client.post(
         "/gemeenten/GM0664", data=_settings_form(site.csrf(), destination="http://nope")
     )
-    assert "Niet opgeslagen" in page.text and "not a usable sip:" in page.text
+    assert "Niet opgeslagen" in page.text and "is geen bruikbaar sip:" in page.text  # Dutch
     assert site.context().data_version == before
 
 
@@ -253,5 +253,5 @@ def test_the_portal_refuses_and_says_why(site: Site) -> None:
     before = site.context().data_version
     form = {"csrf": site.csrf(), "destination": "tel:+4420794600"}
     page = client.post("/gemeenten/GM0664", data=form)
-    assert "Niet opgeslagen" in page.text and "international" in page.text
+    assert "Niet opgeslagen" in page.text and "is een buitenlands nummer" in page.text
     assert site.context().data_version == before
