@@ -36,6 +36,7 @@ def test_every_public_name_of_the_package_is_in_all() -> None:
         "overload",
         "parser",
         "sdp",
+        "shed",
         "transaction",
         "transport",
         "ua",

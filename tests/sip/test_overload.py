@@ -8,6 +8,8 @@ import asyncio
 import socket
 import time
 
+import pytest
+
 from tests.sip.helpers import invite, request, sent
 from veertien.sip.core import IncomingRequest, SipCore
 from veertien.sip.overload import WINDOW, OverloadGuard
@@ -23,22 +25,41 @@ def _behind(guard: OverloadGuard, lag_s: float, now: float) -> None:
         guard.observe(lag_s, now - (WINDOW - 1 - n) * 0.05)
 
 
-def test_the_guard_sheds_for_a_while_when_the_loop_stays_behind() -> None:
+def _admit(guard: OverloadGuard, calls: int, start: float, end: float) -> int:
+    """`calls` new INVITEs spread over [start, end): how many were admitted."""
+    step = (end - start) / calls
+    return sum(not guard.shedding(start + n * step) for n in range(calls))
+
+
+def test_a_node_that_stays_behind_admits_calls_up_to_a_ceiling() -> None:
     guard = OverloadGuard(max_lag_s=0.1, hold_s=1.0)
     _behind(guard, 0.9, now=2.0)  # starting up (the first five seconds): not counted
     assert not guard.shedding(2.0)
     _behind(guard, 0.02, now=10.0)
-    assert not guard.shedding(10.0)
     guard.observe(0.8, now=10.05)  # one stall (a GC, a module loaded): no overload
-    assert not guard.shedding(10.1)
-    _behind(guard, 0.3, now=11.0)  # a second of it: behind
-    assert guard.shedding(11.5) and not guard.shedding(12.1)
+    assert guard.ceiling is None
+    assert _admit(guard, 400, 10.05, 11.0) == 400  # 400 calls/s, all taken
+    _behind(guard, 0.3, now=11.0)  # a second behind: a ceiling of 3/4 of that
+    assert guard.ceiling == pytest.approx(300, abs=5)
+    admitted = _admit(guard, 400, 11.0, 12.0)
+    assert 0 < admitted <= 300  # the rest answered 503 at once
+    _behind(guard, 0.3, now=13.0)  # still behind: a tenth lower
+    assert guard.ceiling == pytest.approx(270, abs=5)
+    lowest = guard.ceiling
+    assert lowest is not None
+    _behind(guard, 0.01, now=15.0)  # the window still remembers being behind ...
+    _behind(guard, 0.01, now=16.0)  # ... then well in time: raised by a tenth
+    assert guard.ceiling == pytest.approx(lowest * 0.9 * 1.1, rel=0.01)
+    assert _admit(guard, 100, 16.5, 17.5) == 100  # below the ceiling: nobody refused ...
+    assert guard.ceiling is None  # ... for a second: lifted
 
 
 def test_new_calls_get_503_while_taken_ones_go_on() -> None:
     core = SipCore(guard=OverloadGuard(grace_s=0))
-    taken = core.receive(invite(branch="z9hG4bK-taken", call_id="a@t"), PEER, 0.0)
+    taken = core.receive(invite(branch="z9hG4bK-taken", call_id="a@t"), PEER, 0.95)
     assert isinstance(taken[-1], IncomingRequest)
+    for n in range(7):  # eight calls in the second before the node fell behind
+        core.receive(invite(branch=f"z9hG4bK-early{n}", call_id=f"e{n}@t"), PEER, 0.96)
     _behind(core.guard, 0.5, now=1.0)  # the loop half a second late for a second: behind
     (busy,) = sent(core.receive(invite(branch="z9hG4bK-new", call_id="b@t"), PEER, 1.1))
     assert (busy.status, busy.header("Retry-After")) == (503, "5")
@@ -53,7 +74,7 @@ def test_new_calls_get_503_while_taken_ones_go_on() -> None:
     assert isinstance(core.receive(reinvite, PEER, 1.4)[-1], IncomingRequest)  # in a dialog
     assert core.guard.shed == 1
     later = core.receive(invite(branch="z9hG4bK-later", call_id="c@t"), PEER, 3.0)
-    assert isinstance(later[-1], IncomingRequest)  # caught up: calls are taken again
+    assert isinstance(later[-1], IncomingRequest)  # under the ceiling: taken again
 
 
 async def test_a_held_up_loop_makes_the_endpoint_answer_503() -> None:

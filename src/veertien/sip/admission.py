@@ -85,6 +85,21 @@ class SourceGuard:
     counts: dict[str, int] = field(
         default_factory=lambda: {"dropped": 0, "blocked": 0, "forbidden": 0, "scanners": 0}
     )
+    _trusted_for: SourcePolicy | None = None
+    _trusted: dict[str, bool] = field(default_factory=dict)
+
+    def trusted(self, host: str) -> bool:
+        """Whether `host` is one of the trusted sources (never limited); remembered per policy,
+        since the cheap 503 asks it for every INVITE under overload."""
+        policy = self.policy()
+        if policy is not self._trusted_for:
+            self._trusted_for, self._trusted = policy, {}
+        found = self._trusted.get(host)
+        if found is None:
+            found = _within(host, policy.trusted)
+            if len(self._trusted) < 1024:
+                self._trusted[host] = found
+        return found
 
     def blocked(self, host: str, now: float) -> bool:
         """Whether everything from `host` is to be dropped unread (counted)."""

@@ -22,6 +22,7 @@ from veertien.sip.admission import SourceBlocked, SourceGuard, Verdict
 from veertien.sip.message import REASONS, Headers, Request, Response, canonical_name
 from veertien.sip.overload import OverloadGuard
 from veertien.sip.parser import ParseError, check_request, parse_message
+from veertien.sip.shed import fast_503
 from veertien.sip.transaction import (
     ClientInviteTransaction,
     ClientNonInviteTransaction,
@@ -205,10 +206,9 @@ class SipCore:
         """Handle one message. Never raises on bad input."""
         if self.sources.blocked(peer.host, now):
             return []  # a blocked source: not a byte parsed, nothing answered
-        if data.startswith(b"ACK "):
-            absorbed = self._absorb_ack(data, now)
-            if absorbed is not None:
-                return absorbed
+        quick = self._quick(data, peer, now)
+        if quick is not None:
+            return quick
         try:
             message = parse_message(data)
         except ParseError as exc:
@@ -220,6 +220,35 @@ class SipCore:
             # holds 65,507 bytes): no transaction, no call record; a logged drop.
             return [Dropped(f"{message.method} too large to answer", peer)]
         return self._on_request(message, peer, now)
+
+    def _quick(self, data: bytes, peer: Peer, now: float) -> list[Output] | None:
+        """The fast paths that need no parse: the ACK of a failed or redirected INVITE, and
+        the 503 while shedding. None: parse and take the normal path."""
+        if data.startswith(b"ACK "):
+            return self._absorb_ack(data, now)
+        if data.startswith(b"INVITE ") and self.sources.trusted(peer.host):
+            return self._shed_quickly(data, peer, now)
+        return None
+
+    def _shed_quickly(self, data: bytes, peer: Peer, now: float) -> list[Output] | None:
+        """While shedding: a new INVITE from a trusted source (a carrier's SBC) answered 503
+        from its bytes (sip/shed.py), unless it is one we know (a retransmission of a call
+        we took). None: the normal path."""
+        match = _TOP_VIA.search(data) if self.guard.refusing(now) else None
+        if match is None:
+            return None
+        branch = match.group(2).decode("ascii", "replace")
+        key = (branch, match.group(1).decode("ascii", "replace").lower(), "INVITE")
+        known = key in self.servers or key in self.accepted or not branch.startswith(MAGIC)
+        if known:
+            return None
+        source = (peer.host, peer.port)
+        answer = fast_503(data, self.new_id(), self.config.server, self.guard.retry_after_s, source)
+        if answer is None:
+            return None
+        self.guard.refused(now)
+        self.guard.shed += 1
+        return [Transmit(answer, peer)]
 
     def _absorb_ack(self, data: bytes, now: float) -> list[Output] | None:
         """Fast path for the ACK that ends a failed or redirected INVITE: match its transaction

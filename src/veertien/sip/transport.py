@@ -8,8 +8,10 @@ keeps one loop timer armed for the core's next transaction deadline.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
+import socket
 import time
 from collections import deque
 from collections.abc import Callable
@@ -23,6 +25,7 @@ from veertien.sip.transaction import Peer, Transmit, Transport
 
 log = logging.getLogger("veertien.sip")
 security = logging.getLogger("veertien.security")  # blocked sources, one line each
+UDP_BUFFER = 4 << 20  # bytes the kernel may hold for us: about 2,000 datagrams
 
 Handler = Callable[[Output, float], list[Output]]
 REPORT_S = 10.0  # an overload is said in the log at most once per this many seconds
@@ -79,6 +82,10 @@ class SipEndpoint:
             lambda: _UdpProtocol(self), local_addr=(host, port)
         )
         self.udp = transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None:  # room for a burst while the overload guard reacts (capped by the
+            with contextlib.suppress(OSError):  # kernel's net.core.rmem_max)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_BUFFER)
         bound = transport.get_extra_info("sockname")
         server = await self.loop.create_server(lambda: _TcpProtocol(self), host, bound[1])
         self.servers.append(server)
