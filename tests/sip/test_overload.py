@@ -5,6 +5,7 @@ is held up)."""
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import time
 
@@ -95,3 +96,27 @@ async def test_a_held_up_loop_makes_the_endpoint_answer_503() -> None:
         finally:
             await endpoint.close()
     assert data.startswith(b"SIP/2.0 503 Overloaded\r\n") and b"Retry-After: 5" in data
+
+
+def _oc_invite(n: int) -> bytes:
+    return invite(branch=f"z9hG4bK-oc{n}", call_id=f"oc{n}@t").replace(b";rport", b";rport;oc", 1)
+
+
+def test_an_upstream_that_asks_is_told_how_much_to_hold_back_rfc_7339() -> None:
+    """A proxy that puts `oc` in its Via hears oc=0 while all is well, and while the node admits
+    only up to a ceiling the share of its new calls to hold back, in every response."""
+    core = SipCore(guard=OverloadGuard(grace_s=0))
+    (trying,) = sent(core.receive(_oc_invite(0), PEER, 0.5))
+    via = trying.header("Via") or ""
+    assert ";oc=0;" in via and 'oc-algo="loss"' in via and "oc-validity=0" in via
+    plain = sent(core.receive(invite(branch="z9hG4bK-plain", call_id="p@t"), PEER, 0.6))
+    assert ";oc" not in (plain[0].header("Via") or "")  # not asked: not told
+    for n in range(1, 9):
+        core.receive(_oc_invite(n), PEER, 0.9)
+    _behind(core.guard, 0.5, now=1.0)  # behind: a ceiling below what is offered
+    answers = [sent(core.receive(_oc_invite(n), PEER, 1.1))[0] for n in range(10, 40)]
+    refused = [a for a in answers if a.status == 503]
+    assert refused, "some of the 30 new calls are over the ceiling"
+    told = re.search(r";oc=(\d+)", refused[-1].header("Via") or "")
+    assert told is not None and 0 < int(told.group(1)) <= 100
+    assert "oc-validity=1000" in (refused[-1].header("Via") or "")

@@ -47,6 +47,7 @@ _TOP_VIA = re.compile(
     rb"([A-Za-z0-9.\-\[\]:]+)[^\r\n,]*?;[ \t]*branch=([^;,\s]+)",
     re.IGNORECASE,
 )
+_OC = re.compile(rb";[ \t]*oc(?=[ \t]*(?:;|,|\r|\n|$))", re.IGNORECASE)  # RFC 7339 asked for
 _Answer = tuple[int, str | None, list[tuple[str, str]]]
 _TRANSACTION, _ACCEPTED = 0, 1  # what a timer-heap entry's key names
 MAX_ECHO = 8192  # the headers a response copies (Via, From, To, Call-ID, CSeq) may be this big
@@ -243,7 +244,13 @@ class SipCore:
         if known:
             return None
         source = (peer.host, peer.port)
-        answer = fast_503(data, self.new_id(), self.config.server, self.guard.retry_after_s, source)
+        self.guard.offered.append(now)
+        top = data[match.start() : data.find(b"\n", match.end())]
+        oc = _oc_params(self.guard.oc(now)) if _OC.search(top) else b""
+        answer = fast_503(
+            data, self.new_id(), self.config.server, self.guard.retry_after_s, source,
+            top_params=oc,
+        )  # fmt: skip
         if answer is None:
             return None
         self.guard.refused(now)
@@ -270,7 +277,7 @@ class SipCore:
         if checked.problem is not None or checked.via is None or checked.cseq is None:
             return self._stateless(request, peer, 400, checked.problem or "Bad Request")
         via = checked.via
-        request = _stamp_via(request, via, peer)
+        request = _stamp_via(request, via, peer, lambda: self.guard.oc(now))
         key = _server_key(request, via, checked.cseq.number)
         known = self._known(request, key, checked.cseq.number, peer, now)
         if known is not None:
@@ -532,9 +539,17 @@ def _server_key(request: Request, via: Via, cseq: int) -> TxnKey:
     return ("2543", request.header("Call-ID") or "", str(cseq), from_tag, via.sent_by, method)
 
 
-def _stamp_via(request: Request, via: Via, peer: Peer) -> Request:
-    """Add received= and rport= to the top Via (RFC 3261 18.2.1, RFC 3581) where needed."""
+def _oc_params(values: dict[str, str]) -> bytes:
+    return "".join(f";{k}={v}" for k, v in values.items()).encode()
+
+
+def _stamp_via(request: Request, via: Via, peer: Peer, oc: Callable[[], dict[str, str]]) -> Request:
+    """Add received= and rport= to the top Via (RFC 3261 18.2.1, RFC 3581) where needed, and
+    the overload-control parameters where the upstream asked for them (RFC 7339: `oc`
+    without a value), so every response to it says how loaded we are."""
     changes: dict[str, str | None] = {}
+    if via.has_param("oc") and not via.param("oc"):
+        changes.update(oc())
     if via.host != peer.host:
         changes["received"] = peer.host
     if via.has_param("rport") and not via.param("rport"):

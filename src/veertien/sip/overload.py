@@ -47,6 +47,7 @@ class OverloadGuard:
     increase: float = 1.1
     adjusted_at: float = -1e9
     admitted: deque[float] = field(default_factory=deque)  # when, in the last second
+    offered: deque[float] = field(default_factory=deque)  # new calls offered, last second
 
     def __post_init__(self) -> None:
         self.recent = deque(maxlen=self.window)
@@ -82,6 +83,7 @@ class OverloadGuard:
         """Whether this new INVITE is to be answered 503 (False: it is admitted, and counted).
         While a ceiling is set, new calls are admitted up to it per second; it is lifted when
         it has not had to refuse anybody for `hold_s`."""
+        self.offered.append(now)
         if self.refusing(now):
             self.refused(now)
             return True
@@ -101,6 +103,22 @@ class OverloadGuard:
         if self.pressure():
             self.pressed += 1
         self.shed_until = now + self.hold_s
+
+    def reduction(self, now: float) -> int:
+        """The share of new calls (percent) an upstream should hold back: what was offered in
+        the last second above the ceiling (RFC 7339's loss algorithm; 0 without a ceiling)."""
+        while self.offered and now - self.offered[0] > 1.0:
+            self.offered.popleft()
+        if self.ceiling is None or not self.offered:
+            return 0
+        return max(0, min(100, round(100 * (1 - self.ceiling / len(self.offered)))))
+
+    def oc(self, now: float) -> dict[str, str]:
+        """The RFC 7339 Via parameters for an upstream that asked for them (`oc` in its Via)."""
+        pct = self.reduction(now)
+        validity = str(int(self.hold_s * 1000)) if pct else "0"
+        return {"oc": str(pct), "oc-validity": validity, "oc-seq": f"{now:.3f}",
+                "oc-algo": '"loss"'}  # fmt: skip
 
     def _rate(self, now: float) -> float:
         """New calls admitted in the last second."""

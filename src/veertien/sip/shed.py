@@ -24,7 +24,13 @@ _SAFE = re.compile(rb"^[\x20-\x7e\t]*$")  # header values as sent, no control by
 
 
 def fast_503(
-    data: bytes, to_tag: str, server: str, retry_after: int, source: tuple[str, int]
+    data: bytes,
+    to_tag: str,
+    server: str,
+    retry_after: int,
+    source: tuple[str, int],
+    *,
+    top_params: bytes = b"",
 ) -> bytes | None:
     """A 503 for this INVITE with Retry-After, or None when the normal path must decide. The
     top Via gets `received` and a filled-in `rport` (RFC 3261 18.2.1, RFC 3581) from `source`."""
@@ -34,7 +40,7 @@ def fast_503(
     vias, once = echoed
     host, port = source
     top = _RPORT.sub(b";rport=" + str(port).encode(), vias[0], count=1)
-    vias[0] = top + b";received=" + host.encode()
+    vias[0] = top + b";received=" + host.encode() + top_params  # and RFC 7339's, if asked
     out = [b"SIP/2.0 503 Overloaded"]
     out += [b"Via: " + via for via in vias]
     out += [
