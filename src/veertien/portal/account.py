@@ -35,10 +35,8 @@ async def change_password(request: Request) -> Response:
         await run_in_threadpool(portal.storage.users.change_password, user, current, new, repeated)
     except UserError as exc:
         return await run_in_threadpool(account_page, request, 422, error=f"Niet gewijzigd: {exc}.")
-    fresh = portal.storage.users.get(user.id)
-    assert fresh is not None
     request.session["sid"] = await run_in_threadpool(
-        portal.storage.users.open_session, fresh, SESSION_S
+        portal.storage.users.open_session, user, SESSION_S
     )
     return await run_in_threadpool(account_page, request, saved="Uw wachtwoord is gewijzigd.")
 
@@ -69,7 +67,7 @@ async def revoke_token(request: Request) -> Response:
 async def reset_password(request: Request) -> Response:
     """An operator gives a user a new one-time password (shown once on the users page)."""
     portal, _, actor = await posted_form(request, Role.OPERATOR)
-    target = portal.storage.users.get(int(request.path_params["user_id"]))
+    target = await run_in_threadpool(portal.storage.users.get, int(request.path_params["user_id"]))
     if target is None:
         raise HTTPException(404, "Onbekende gebruiker.")
     password = secrets.token_urlsafe(15)

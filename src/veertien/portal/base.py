@@ -65,6 +65,10 @@ class Portal:
         )
         return HTMLResponse(page, status_code=status)
 
+    def names(self) -> dict[str, str]:
+        """Every municipality's name by its CBS code, from the live directory."""
+        return {code: m.name for code, m in self.context().directory.municipalities.items()}
+
     def user(self, request: Request) -> User | None:
         return session_user(request, self.storage.users)
 

@@ -82,9 +82,14 @@ def audit_actor(actor: str) -> str:
 # Settings and import errors are raised in English (the CLI, the API and the logs read them);
 # the portal's pages show them in Dutch. A message no pattern knows is shown as it is.
 _FIELD = r"(?P<field>[a-z_.\[\]0-9]+)"
-ERROR_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), dutch)
-    for pattern, dutch in (
+Patterns = tuple[tuple[re.Pattern[str], str], ...]
+
+
+def _compiled(pairs: tuple[tuple[str, str], ...]) -> Patterns:
+    return tuple((re.compile(pattern), dutch) for pattern, dutch in pairs)
+
+
+ERROR_PATTERNS = _compiled((
         (rf"^{_FIELD} (?P<v>'.*') is not a usable sip:, sips: or tel: URI: (?P<why>.*)$",
          "{field}: {v} is geen bruikbaar sip:-, sips:- of tel:-adres ({why})"),
         (rf"^{_FIELD} must be a sip:, sips: or tel: URI$",
@@ -104,34 +109,33 @@ ERROR_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^(?P<n>\d+) error\(s\) in the directory:$", "{n} fout(en) in de gemeentelijst:"),
         (r"^(?P<file>[^:]+):(?P<line>\d+): (?P<why>.*)$", "{file} regel {line}: {why}"),
         (r"^\.\.\. and (?P<n>\d+) more$", "... en nog {n}"),
-    )
-)  # fmt: skip
-REASONS = (  # the reasons inside an import error line
-    (re.compile(r"^(?P<col>\w+) (?P<v>'.*') is not a number$"), "{col} {v} is geen getal"),
-    (re.compile(r"^(?P<col>\w+) (?P<v>'.*') is not a whole number$"),
+))  # fmt: skip
+REASONS = _compiled((  # the reasons inside an import error line
+    (r"^(?P<col>\w+) (?P<v>'.*') is not a number$", "{col} {v} is geen getal"),
+    (r"^(?P<col>\w+) (?P<v>'.*') is not a whole number$",
      "{col} {v} is geen geheel getal"),
-    (re.compile(r"^(?P<v>'.*') is not a Dutch area code(?P<hint>.*)$"),
+    (r"^(?P<v>'.*') is not a Dutch area code(?P<hint>.*)$",
      "{v} is geen Nederlands netnummer{hint}"),
-    (re.compile(r"^municipality code (?P<v>'.*') is not of the form GM0123$"),
+    (r"^municipality code (?P<v>'.*') is not of the form GM0123$",
      "gemeentecode {v} is niet van de vorm GM0123"),
-    (re.compile(r"^municipality (?P<v>\S+) is not in the gemeenten file$"),
+    (r"^municipality (?P<v>\S+) is not in the gemeenten file$",
      "gemeente {v} staat niet in het gemeentenbestand"),
-    (re.compile(r"^(?P<v>.+) appears twice$"), "{v} staat er twee keer in"),
-    (re.compile(r"^naam is empty$"), "naam is leeg"),
-    (re.compile(r"^missing column\(s\) (?P<v>.*)$"), "kolom(men) ontbreken: {v}"),
-    (re.compile(r"^missing file \(also accepted: (?P<v>.*)\)$"),
+    (r"^(?P<v>.+) appears twice$", "{v} staat er twee keer in"),
+    (r"^naam is empty$", "naam is leeg"),
+    (r"^missing column\(s\) (?P<v>.*)$", "kolom(men) ontbreken: {v}"),
+    (r"^missing file \(also accepted: (?P<v>.*)\)$",
      "bestand ontbreekt (ook goed: {v})"),
-    (re.compile(r"^too many fields$"), "te veel velden"),
-    (re.compile(r"^a quoted field runs from this line to line (?P<end>\d+).*$"),
+    (r"^too many fields$", "te veel velden"),
+    (r"^a quoted field runs from this line to line (?P<end>\d+).*$",
      "een veld tussen aanhalingstekens loopt van deze regel tot regel {end}: een "
      "aanhalingsteken is niet gesloten"),
-    (re.compile(r"^host (?P<v>\S+) is not on the allow-list \(destination_hosts\)$"),
+    (r"^host (?P<v>\S+) is not on the allow-list \(destination_hosts\)$",
      "host {v} staat niet op de toegestane lijst (destination_hosts)"),
-    (re.compile(r"^(?P<v>\S+) is an international number .*$"),
+    (r"^(?P<v>\S+) is an international number .*$",
      "{v} is een buitenlands nummer (sta het voorvoegsel toe in destination_numbers)"),
-    (re.compile(r"^(?P<v>\S+) is a premium-rate number .*$"),
+    (r"^(?P<v>\S+) is a premium-rate number .*$",
      "{v} is een betaalnummer (sta het voorvoegsel toe in destination_numbers)"),
-)  # fmt: skip
+))  # fmt: skip
 
 
 def error_text(message: str, labels: dict[str, str] | None = None) -> str:

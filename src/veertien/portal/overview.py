@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from veertien.portal.base import Portal, portal_of
 from veertien.portal.security import require
-from veertien.portal.status import calamities
+from veertien.portal.status import calamities, unreachable
 from veertien.reports import ReportParams, run_report
 from veertien.storage.users import User
 
@@ -24,7 +24,7 @@ def _today(portal: Portal, user: User) -> dict[str, Any]:
     ctx = portal.context()
     today = datetime.now(ctx.zone).date()
     params = ReportParams(today, today, user.municipality)
-    names = {code: m.name for code, m in ctx.directory.municipalities.items()}
+    names = portal.names()
     volume = run_report(portal.storage.engine, "netnummers", params, names).totals
     failed = run_report(portal.storage.engine, "mislukt", params, names)
     calls, transferred = int(volume.get("calls", 0)), int(volume.get("transferred", 0))
@@ -40,9 +40,8 @@ def _today(portal: Portal, user: User) -> dict[str, Any]:
 
 def attention(portal: Portal, user: User) -> list[dict[str, str]]:
     """What needs somebody now, most urgent first: each with a text and where to act."""
-    ctx = portal.context()
     out: list[dict[str, str]] = []
-    missing = sorted(m.name for m in ctx.without_destination() if user.may_see(m.code))
+    missing = [m["name"] for m in unreachable(portal) if user.may_see(m["code"])]
     if missing:
         shown = ", ".join(missing[:8]) + (
             f" en {len(missing) - 8} andere" if len(missing) > 8 else ""

@@ -28,9 +28,7 @@ from veertien.directory.csvimport import (
 )
 from veertien.portal.base import portal_of, posted_form
 from veertien.portal.dutch import (
-    SETTING_NAMES as FIELD_NAMES,
-)
-from veertien.portal.dutch import (
+    SETTING_NAMES,
     audit_action,
     audit_actor,
     audit_target,
@@ -171,7 +169,7 @@ async def save_municipality(request: Request) -> Response:
             request,
             code,
             values,
-            error=f"Niet opgeslagen: {error_text(str(exc), FIELD_NAMES)}",
+            error=f"Niet opgeslagen: {error_text(str(exc), SETTING_NAMES)}",
         )
     message = f"Opgeslagen ({len(changed)} wijziging(en)); geldt vanaf het volgende gesprek."
     return await run_in_threadpool(_municipality_page, request, code, None, saved=message)
@@ -191,7 +189,7 @@ def area_codes(request: Request) -> Response:
     user = require(portal.user(request))
     ctx = portal.context()
     now = datetime.now(ctx.zone)
-    names = {code: m.name for code, m in ctx.directory.municipalities.items()}
+    names = portal.names()
     areas = []
     for area in ctx.directory.area_codes():
         decision = decide(CallFacts(f"14{area}", now), ctx)
@@ -248,7 +246,7 @@ async def import_upload(request: Request) -> Response:
                 portal.storage.config.save_directory, directory, user.username, "portal upload"
             )
         except SettingsError as exc:  # a destination the policy refuses: nothing imported
-            problem = error_text(str(exc), FIELD_NAMES)
+            problem = error_text(str(exc), SETTING_NAMES)
             return portal.render(request, "import.html", 422, error=problem)
         await run_in_threadpool(portal.changed)
         return portal.render(request, "import.html", done=f"Geïmporteerd: {summary}.")
@@ -258,12 +256,10 @@ async def import_upload(request: Request) -> Response:
 def users_page(request: Request, **extra: Any) -> Response:
     portal = portal_of(request)
     require(portal.user(request), Role.OPERATOR)
-    municipalities = sorted(
-        ((m.name, code) for code, m in portal.context().directory.municipalities.items())
-    )
+    names = portal.names()
     return portal.render(
         request, "users.html", users=portal.storage.users.all(), roles=list(Role),
-        municipalities=municipalities, names={code: name for name, code in municipalities},
+        municipalities=sorted((name, code) for code, name in names.items()), names=names,
         **extra,
     )  # fmt: skip
 
@@ -311,7 +307,7 @@ def audit_page(request: Request) -> Response:
         query = query.where(
             or_(audit_log.c.target.contains(code), audit_log.c.action.contains(code))
         )
-    names = {code: m.name for code, m in portal.context().directory.municipalities.items()}
+    names = portal.names()
     with portal.storage.engine.connect() as conn:
         entries = [
             {"at": r.at, "actor": audit_actor(r.actor), "action": audit_action(r.action),

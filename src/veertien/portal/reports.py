@@ -49,7 +49,7 @@ def reports_index(request: Request) -> Response:
     params = _params(request, portal, portal.requester(request))
     return portal.render(
         request, "reports.html", reports=list(REPORTS.values()), params=params,
-        query=request.url.query, names=_names(portal),
+        query=request.url.query, names=portal.names(),
     )  # fmt: skip
 
 
@@ -61,7 +61,7 @@ def report_result(request: Request) -> ReportResult:
     if name not in REPORTS:
         raise HTTPException(404, "Dit rapport bestaat niet.")
     params = _params(request, portal, user)
-    return run_report(portal.storage.engine, name, params, _names(portal))  # may time out: 504
+    return run_report(portal.storage.engine, name, params, portal.names())  # may time out: 504
 
 
 API_PARAMS = frozenset(("van", "tot", "gemeente", "netnummer"))
@@ -94,14 +94,9 @@ def report_page(request: Request) -> Response:
         raise HTTPException(400, "Formaat moet html, csv of json zijn.")
     return portal.render(
         request, "report.html", result=result, report=REPORTS[name], chart=svg(result),
-        shown=shown, total_label=total_label, query=request.url.query, names=_names(portal),
+        shown=shown, total_label=total_label, query=request.url.query, names=portal.names(),
         params=params,
     )  # fmt: skip
-
-
-def _names(portal: Portal) -> dict[str, str]:
-    directory = portal.context().directory
-    return {code: m.name for code, m in directory.municipalities.items()}
 
 
 def metrics(request: Request) -> Response:
