@@ -244,7 +244,6 @@ class SipCore:
         if known:
             return None
         source = (peer.host, peer.port)
-        self.guard.offered.append(now)
         top = data[match.start() : data.find(b"\n", match.end())]
         oc = _oc_params(self.guard.oc(now)) if _OC.search(top) else b""
         answer = fast_503(
@@ -254,7 +253,6 @@ class SipCore:
         if answer is None:
             return None
         self.guard.refused(now)
-        self.guard.shed += 1
         return [Transmit(answer, peer)]
 
     def _absorb_ack(self, data: bytes, now: float) -> list[Output] | None:
@@ -304,7 +302,6 @@ class SipCore:
 
     def _shed(self, request: Request, peer: Peer) -> list[Output]:
         """A new call while the node is behind: 503 with Retry-After, statelessly, at once."""
-        self.guard.shed += 1
         headers = [
             ("Server", self.config.server),
             ("Retry-After", str(self.guard.retry_after_s)),

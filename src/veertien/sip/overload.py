@@ -48,6 +48,8 @@ class OverloadGuard:
     adjusted_at: float = -1e9
     admitted: deque[float] = field(default_factory=deque)  # when, in the last second
     offered: deque[float] = field(default_factory=deque)  # new calls offered, last second
+    _pressure_at: float = -1.0
+    _pressure: bool = False
 
     def __post_init__(self) -> None:
         self.recent = deque(maxlen=self.window)
@@ -83,26 +85,36 @@ class OverloadGuard:
         """Whether this new INVITE is to be answered 503 (False: it is admitted, and counted).
         While a ceiling is set, new calls are admitted up to it per second; it is lifted when
         it has not had to refuse anybody for `hold_s`."""
-        self.offered.append(now)
         if self.refusing(now):
             self.refused(now)
             return True
         if self.ceiling is not None and now >= self.shed_until:
             self.ceiling = None  # the ceiling has not bound for hold_s: lifted
         self.admitted.append(now)
+        self.offered.append(now)
         return False
 
     def refusing(self, now: float) -> bool:
         """Whether a new INVITE now would be refused (nothing counted)."""
-        if self.pressure():
+        if self._pressed(now):
             return True
         return self.ceiling is not None and self._rate(now) >= self.ceiling
 
     def refused(self, now: float) -> None:
-        """A new INVITE was refused now (by `shedding` or the cheap 503)."""
-        if self.pressure():
+        """A new INVITE was refused now (by `shedding` or the cheap 503): counted as offered
+        and shed, and as pressed when the pressure was why."""
+        self.shed += 1
+        if self._pressed(now):
             self.pressed += 1
+        self.offered.append(now)
         self.shed_until = now + self.hold_s
+
+    def _pressed(self, now: float) -> bool:
+        """`pressure()`, asked once per moment: the cheap 503 and the normal path ask about
+        the same INVITE, and the writers' answer takes their locks."""
+        if now != self._pressure_at:
+            self._pressure_at, self._pressure = now, self.pressure()
+        return self._pressure
 
     def reduction(self, now: float) -> int:
         """The share of new calls (percent) an upstream should hold back: what was offered in
