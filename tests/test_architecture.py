@@ -23,7 +23,7 @@ ALLOWED: dict[str, set[str]] = {
     "directory": {"numbering", "sip"},
     "routing": {"directory", "numbering", "sip", "platform"},
     "speech": {"directory", "media"},
-    "ivr": {"routing", "speech"},
+    "ivr": {"routing", "speech", "directory"},
     "storage": {"directory", "routing", "records", "platform"},
     "reports": {"storage", "records", "dutch"},
     "call": {

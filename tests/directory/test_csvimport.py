@@ -66,6 +66,11 @@ def test_the_demo_folder_imports(folder: Path) -> None:
         ("woonplaatsen.csv", "Nergens,,ja,GM0664,0999", "'0999' is not a Dutch area code"),
         ("postcodes.csv", "0123,GM0664,0113", "pc4 '0123' is not a four-digit postcode"),
         ("postcodes.csv", "4461,GM0664,0113", "postcode 4461 appears twice"),
+        ("organisaties.csv", "Belasting Dienst,X,,,", "must be 1-40 lower-case letters"),
+        ("organisaties.csv", "nieuw,,,,", "naam is empty"),
+        ("organisaties.csv", "uwv,UWV,,,", "organisation uwv appears twice"),
+        ("organisaties.csv", "nieuw,X,,http://x,", "bestemming 'http://x' is not a usable sip:"),
+        ("organisaties.csv", "nieuw,X," + ";".join("s" * 21) + ",,", "more than 20 synoniemen"),
     ],
 )
 def test_a_bad_row_names_file_line_and_reason(
@@ -153,3 +158,29 @@ def test_an_unclosed_quote_in_another_file_is_named_where_it_opens(folder: Path)
     lines[2] = '"' + lines[2]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert _errors(folder)[0].startswith("postcodes.csv:3: a quoted field runs from this line")
+
+
+def test_the_demo_catalogue_of_organisations(folder: Path) -> None:
+    directory = import_directory(folder)
+    uwv = directory.organisation("uwv")
+    assert uwv is not None and uwv.name == "UWV" and "uitkering" in uwv.synonyms
+    assert uwv.destination == "sip:+31880000103@127.0.0.1:5080"
+    assert len(directory.organisations) == 12
+
+
+def test_former_municipalities_come_from_the_places_earlier_municipality(folder: Path) -> None:
+    _append(folder / "woonplaatsen.csv", "Driewegen,,ja,GM0654,0113,Oud-Borsele")
+    _append(folder / "woonplaatsen.csv", "Lewedorp,,ja,GM0678,0113,Oud-Borsele")
+    _append(folder / "woonplaatsen.csv", "Ovezande,,ja,GM0654,0113,Borssele")  # an alias now
+    former = {f.name: f.municipalities for f in import_directory(folder).former}
+    assert former == {"Weesp": ("GM0363",), "Oud-Borsele": ("GM0654", "GM0678")}
+
+
+def test_an_import_without_a_catalogue_keeps_the_one_in_force(folder: Path) -> None:
+    before = import_directory(folder)
+    (folder / "organisaties.csv").unlink()
+    bare = import_directory(folder)
+    assert bare.organisations == ()
+    kept = bare.keeping_destinations(before)
+    assert kept.organisations == before.organisations
+    assert kept.version == before.version

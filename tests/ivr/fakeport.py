@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Mapping
 
+from veertien.ivr.flow import DIGITS
 from veertien.ivr.runner import Understood
+from veertien.speech.matcher import Action
 
 Answer = str | bytes | None
 
@@ -24,6 +26,7 @@ class FakePort:
         self.heard: list[str] = []
         self.interrupt = interrupt
         self.meanings = dict(meanings or {})
+        self.among: list[tuple[str, ...]] = []  # what each understand() was limited to
 
     async def say(self, text: str, barge_in: bool) -> bool:
         self.heard.append(text)
@@ -38,9 +41,15 @@ class FakePort:
         found = self.script.popleft() if self.script else None
         return None if isinstance(found, bytes) and not speech else found
 
-    async def understand(self, audio: bytes) -> Understood:
+    async def understand(self, audio: bytes, among: tuple[str, ...] = ()) -> Understood:
         meaning = self.meanings[audio]
         assert isinstance(meaning, Understood)
+        self.among.append(among)
+        if among == (DIGITS,):
+            digits = meaning.municipality or ""
+            return meaning if digits.isdigit() else Understood(Action.RETRY, None, "")
+        if among and meaning.municipality not in among:
+            return Understood(Action.RETRY, None, meaning.transcript)
         return meaning
 
     async def yes_no(self, audio: bytes) -> bool | None:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from veertien.call.answered import OurMedia
 from veertien.call.handover import AnsweredHandover
+from veertien.call.national import national_dialogue, national_understanding
 from veertien.call.port import PromptCache, RtpIvrPort, Understanding
 from veertien.call.recorder import Recorder
 from veertien.call.redirect import redirect_headers
@@ -28,7 +29,13 @@ from veertien.ivr.runner import IvrEvent, Outcome, OutcomeKind, Resolver, run_fl
 from veertien.media.g711 import Law
 from veertien.media.session import PacingStats, RtpSession, bare_host
 from veertien.records import CallRecordSink, Stage
-from veertien.routing import CallFacts, RoutingContext, RoutingDecision, decide_municipality
+from veertien.routing import (
+    CallFacts,
+    RoutingContext,
+    RoutingDecision,
+    Scope,
+    decide_municipality,
+)
 from veertien.sip.core import AckTimeout, IncomingAck, IncomingRequest, Output, SipCore
 from veertien.sip.sdp import SdpError, answer, choose_audio, parse_sdp
 from veertien.sip.transaction import Deliver, Timeout, TxnKey
@@ -205,14 +212,16 @@ class DialogueManager:
         self, call: DialogueCall, session: RtpSession, events: list[IvrEvent]
     ) -> Outcome:
         """Run the call's dialogue over its RTP session, its prompts made ahead."""
-        flow, resolver = self._flow(call)
+        flow, resolver = self._flow(call, events)
         self.prompts.prefetch(opening_prompts(flow), session.law)
         return await run_flow(flow, self._port(call, session), events, self.clock, resolver)
 
     def _port(self, call: DialogueCall, session: RtpSession) -> RtpIvrPort:
         understanding = None
         settings = call.ctx.settings.platform
-        if self._speech_on(call):
+        if self._speech_on(call) and call.decision.scope is Scope.NATIONAL:
+            understanding = national_understanding(call, self.listener)
+        elif self._speech_on(call):
             matcher = matcher_for_codes(call.ctx.directory, call.decision.named_codes())
             names = sorted({n.text for n in matcher.names if n.kind != "place"})
             thresholds = settings.speech_thresholds
@@ -226,8 +235,10 @@ class DialogueManager:
         """Whether this call's dialogue listens for names: the setting, and recognisers up."""
         return call.ctx.settings.platform.speech and self.listener is not None
 
-    def _flow(self, call: DialogueCall) -> tuple[Flow, Resolver]:
+    def _flow(self, call: DialogueCall, events: list[IvrEvent]) -> tuple[Flow, Resolver]:
         """The dialogue for this call and what resolves its choices at run time."""
+        if call.decision.scope is Scope.NATIONAL:
+            return national_dialogue(call, events, speech=self._speech_on(call))
         settings = call.ctx.settings.platform
         resolver = AreaResolver(
             call.decision,

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
+from veertien.ivr.flow import DIGITS
 from veertien.ivr.prompts import DEFAULT_LANGUAGE
 from veertien.ivr.runner import Understood
 from veertien.media.g711 import Law, encode, silence
 from veertien.media.session import RtpSession
 from veertien.speech import scoring
-from veertien.speech.matcher import Action, Name, NameMatcher, Result, yes_or_no
+from veertien.speech.matcher import Action, Name, NameMatcher, Result, spoken_digits, yes_or_no
 from veertien.speech.policy import Policy, combine, yes_no
 from veertien.speech.pool import Heard, Listener, scored
 from veertien.speech.recogniser import Context, from_telephone
@@ -19,6 +20,7 @@ from veertien.speech.synthesis import Synthesiser
 
 log = logging.getLogger("veertien.call")
 YES_NO = ("ja", "nee")
+POSTCODE_DIGITS = 4
 
 
 Key = tuple[Law, str, str]  # law, language, text
@@ -93,13 +95,20 @@ class Understanding:
         *,
         language: str = DEFAULT_LANGUAGE,
         scored: scoring.Policy | None = None,
+        narrowed: Callable[[tuple[str, ...]], NameMatcher] | None = None,
+        open_lexicon: bool = False,
     ) -> None:
         self.listener = listener
+        # national: `names` are only the prompt, the matcher's 6,000 names are shortlisted by
+        # the transcription; a spoken postcode counts; `narrowed` gives the matcher for a
+        # question that takes only some codes (the provinces of "In welke provincie?")
+        self.open = open_lexicon
+        self.narrowed = narrowed
         self.language = language
         self.keep = keep  # every utterance is added here when given (audio sampling)
         self.matcher = matcher
         self.names = tuple(names)
-        self.vocabulary = tuple(sorted({n.text for n in matcher.names}))
+        self.vocabulary = () if open_lexicon else tuple(sorted({n.text for n in matcher.names}))
         self.policy = policy or Policy()  # for engines that only transcribe (pocketsphinx)
         self.scored = scored or scoring.Policy()  # for Whisper's scores
         self.answers = 0  # names heard in this call so far (the second on is judged by again())
@@ -116,17 +125,61 @@ class Understanding:
     async def _named(self, audio8k: bytes) -> list[Heard]:
         """What the engines heard of a name (one more answer in this call)."""
         self.answers += 1
-        context = Context(self.names, self.language, self.vocabulary)
+        context = Context(self.names, self.language, self.vocabulary, open=self.open)
         return await self._hear(audio8k, context, self.matcher.names)
 
-    def _verdict(self, found: Heard, policy: scoring.Policy) -> scoring.Verdict:
+    def _verdict(
+        self, found: Heard, policy: scoring.Policy, matcher: NameMatcher | None = None
+    ) -> scoring.Verdict:
         """Whisper's scores decided on; the transcription as the worker already matched it."""
         assert found.scores is not None
         similar = scoring.similar_of(found.result) if found.result is not None else None
-        return scoring.decide(found.scores, self.matcher, policy, similar)
+        return scoring.decide(found.scores, matcher or self.matcher, policy, similar)
 
-    async def understand(self, audio8k: bytes) -> Understood:
+    async def _digits(self, audio8k: bytes) -> Understood:
+        """A postcode said ("vier vier zes een"): four digits, or nothing understood."""
+        heard = await self._hear(audio8k, Context((), self.language))
+        said = _said(heard)
+        digits = spoken_digits(said)
+        if len(digits) == POSTCODE_DIGITS:
+            return Understood(Action.ACCEPT, digits, said)
+        return Understood(Action.RETRY, None, said)
+
+    async def _among(self, audio8k: bytes, among: tuple[str, ...]) -> Understood:
+        """An answer that can only be one of a few codes: the leader counts when it has at
+        least the confirmation probability (nobody confirms a pick from a short list)."""
+        assert self.narrowed is not None
+        matcher = self.narrowed(among)
+        texts = tuple(sorted({n.text for n in matcher.names}))
+        heard = await self._hear(audio8k, Context(texts, self.language, texts), matcher.names)
+        found = scored(heard)
+        if found is not None:
+            verdict = self._verdict(found, self.scored, matcher)
+            first = verdict.first
+            sure = first is not None and verdict.probability >= self.scored.confirm
+            code = first.municipality if first is not None and sure else None
+            return Understood(Action.ACCEPT if code else Action.RETRY, code, _said(heard))
+        best = combine(
+            {
+                h.engine: h.result or matcher.match([(t.text, t.score) for t in h.transcripts])
+                for h in heard
+            },
+            self.policy,
+        ).best
+        code = best.municipality if best is not None and best.similarity >= 0.8 else None
+        return Understood(Action.ACCEPT if code else Action.RETRY, code, _said(heard))
+
+    async def understand(self, audio8k: bytes, among: tuple[str, ...] = ()) -> Understood:
+        if among == (DIGITS,):
+            return await self._digits(audio8k)
+        if among and self.narrowed is not None:
+            return await self._among(audio8k, among)
         heard = await self._named(audio8k)
+        said = _said(heard)
+        digits = spoken_digits(said) if self.open else ""
+        if len(digits) == POSTCODE_DIGITS:
+            log.info("speech: a postcode, %s", digits)
+            return Understood(Action.ACCEPT, digits, said)
         found = scored(heard)
         if found is not None:
             # from the second answer on, the alternative to a question is the keypad
@@ -139,7 +192,7 @@ class Understanding:
                 "speech: %s p=%.2f %s", verdict.action.value, verdict.probability,
                 ", ".join(f"{e.municipality}:{e.acoustic:.2f}" for e in verdict.ranked[:3]),
             )  # fmt: skip
-            return Understood(verdict.action, code, _said(heard), other)
+            return Understood(verdict.action, code, said, other)
         result = self._combined(heard)
         best = result.best
         return Understood(result.action, best.municipality if best else None, _said(heard))
@@ -205,10 +258,10 @@ class RtpIvrPort:
     async def answer(self, timeout: float, speech: bool) -> str | bytes | None:
         return await self.session.answer(timeout, speech and self.understanding is not None)
 
-    async def understand(self, audio: bytes) -> Understood:
+    async def understand(self, audio: bytes, among: tuple[str, ...] = ()) -> Understood:
         if self.understanding is None:
             return Understood(Action.RETRY, None, "")
-        return await self.understanding.understand(audio)
+        return await self.understanding.understand(audio, among)
 
     async def yes_no(self, audio: bytes) -> bool | None:
         return None if self.understanding is None else await self.understanding.yes_no(audio)

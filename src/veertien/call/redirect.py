@@ -15,7 +15,15 @@ from typing import Protocol
 
 from veertien.numbering import to_national
 from veertien.records import CallRecord, CallRecordSink
-from veertien.routing import CallFacts, DecisionKind, RoutingContext, RoutingDecision, Rule, decide
+from veertien.routing import (
+    CallFacts,
+    DecisionKind,
+    RoutingContext,
+    RoutingDecision,
+    Rule,
+    Scope,
+    decide,
+)
 from veertien.sip.core import (
     AckTimeout,
     Cancelled,
@@ -152,7 +160,9 @@ class RedirectHandler:
         caller = caller_of(request.header("From"), request.header("P-Asserted-Identity"))
         facts = CallFacts(dialled, at, caller)
         decision = decide(facts, ctx)
-        menu = (decision.kind is DecisionKind.IVR and decision.candidates) or decision.departments
+        ivr = decision.kind is DecisionKind.IVR
+        national = ivr and decision.scope is Scope.NATIONAL
+        menu = (ivr and decision.candidates) or decision.departments or national
         if menu and self.dialogues:
             taken = self.dialogues.start(event, decision, facts, ctx, now)
             if taken is not None:

@@ -20,10 +20,13 @@ from typing import TypeVar
 from veertien.directory.model import (
     ConnectionStatus,
     Directory,
+    Former,
     Membership,
     Municipality,
+    Organisation,
     Place,
     Postcode,
+    normalise_name,
 )
 from veertien.errors import InputError
 from veertien.numbering import AreaCodePlan, dutch_area_codes, to_national
@@ -34,9 +37,12 @@ MUNICIPALITY_FILES = ("gemeenten.csv", "gemeenten_2025.csv")
 MEMBERSHIP_FILES = ("netnummers.csv", "netnummer_gemeente.csv")
 PLACE_FILES = ("woonplaatsen.csv", "woonplaatsen_gemeente.csv")
 POSTCODE_FILES = ("postcodes.csv", "pc4_gemeente.csv")
+ORGANISATION_FILES = ("organisaties.csv", "organisations.csv")
 
 _GM_CODE = re.compile(r"GM\d{4}")
 _PC4 = re.compile(r"[1-9]\d{3}")
+_ORG_CODE = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+MAX_SYNONYMS = 20
 _STATUS = {
     "": ConnectionStatus.ACTIVE,
     "active": ConnectionStatus.ACTIVE,
@@ -178,6 +184,17 @@ def _count(row: Row, column: str) -> int:
     return int(text)
 
 
+def _destination(text: str) -> str | None:
+    if not text:
+        return None
+    try:
+        return destination_uri(text)
+    except SipSyntaxError as exc:
+        raise _RowProblem(
+            f"bestemming {text[:80]!r} is not a usable sip:, sips: or tel: URI: {exc}"
+        ) from None
+
+
 def _municipality(row: Row) -> Municipality:
     code = _gm_code(row["gm_code"])
     if not row["naam"]:
@@ -185,14 +202,7 @@ def _municipality(row: Row) -> Municipality:
     status_text = row.get("status", "").lower()
     if status_text not in _STATUS:
         raise _RowProblem(f"status {status_text!r} is not active, technical or not_connected")
-    destination = row.get("bestemming") or None
-    if destination is not None:
-        try:
-            destination = destination_uri(destination)
-        except SipSyntaxError as exc:
-            raise _RowProblem(
-                f"bestemming {destination[:80]!r} is not a usable sip:, sips: or tel: URI: {exc}"
-            ) from None
+    destination = _destination(row.get("bestemming", ""))
     number = row.get("telefoon") or None
     if number is not None and to_national(number) is None:
         raise _RowProblem(f"telefoon {number!r} is not a Dutch telephone number")
@@ -239,8 +249,9 @@ def import_directory(folder: Path, plan: AreaCodePlan | None = None) -> Director
     municipalities = _load_municipalities(reader)
     broken = len(errors)  # problems in the municipalities file itself
     memberships = _load_memberships(reader, municipalities)
-    places = _load_places(reader, municipalities)
+    places, earlier = _load_places(reader, municipalities)
     postcodes = _load_postcodes(reader, municipalities)
+    organisations = _load_organisations(reader)
     if errors:
         raise DirectoryImportError(_without_follow_ons(errors, broken))
     return Directory(
@@ -249,6 +260,21 @@ def import_directory(folder: Path, plan: AreaCodePlan | None = None) -> Director
         places=tuple(places),
         postcodes={p.pc4: p for p in postcodes},
         source=str(folder.resolve()),
+        organisations=tuple(organisations),
+        former=_former(earlier, municipalities),
+    )
+
+
+def _former(
+    earlier: Mapping[str, set[str]], munis: Mapping[str, Municipality]
+) -> tuple[Former, ...]:
+    """Former municipalities, from the places file's `gemeente_2020` column: a name there
+    that no municipality (nor alias) has now, with the municipalities its places lie in now."""
+    current = {normalise_name(n) for m in munis.values() for n in m.names}
+    return tuple(
+        Former(name, tuple(sorted(codes)))
+        for name, codes in sorted(earlier.items())
+        if normalise_name(name) not in current
     )
 
 
@@ -297,25 +323,32 @@ def _load_memberships(reader: _Reader, munis: Mapping[str, Municipality]) -> lis
     return reader.parse(path, columns, parse)
 
 
-def _load_places(reader: _Reader, munis: Mapping[str, Municipality]) -> list[Place]:
+def _load_places(
+    reader: _Reader, munis: Mapping[str, Municipality]
+) -> tuple[list[Place], dict[str, set[str]]]:
+    """The places, and per earlier municipality name (`gemeente_2020`) where they lie now."""
     path = reader.find(PLACE_FILES, required=False)
+    earlier: dict[str, set[str]] = {}
     if path is None:
-        return []
+        return [], earlier
 
     def parse(row: Row) -> Place:
         if not row["naam"]:
             raise _RowProblem("naam is empty")
         areas = tuple(reader.area_code(a) for a in row.get("netnummers", "").split())
         alt = row.get("naam_alt", "")
+        code = _known(row["gm_code"], munis)
+        if row.get("gemeente_2020"):
+            earlier.setdefault(row["gemeente_2020"], set()).add(code)
         return Place(
             name=row["naam"],
-            municipality=_known(row["gm_code"], munis),
+            municipality=code,
             official=row.get("officiele_woonplaats", "ja").lower() in ("ja", "yes", "true", "1"),
             area_codes=areas,
             aliases=(alt,) if alt and alt != row["naam"] else (),
         )
 
-    return reader.parse(path, ("naam", "gm_code"), parse)
+    return reader.parse(path, ("naam", "gm_code"), parse), earlier
 
 
 def _load_postcodes(reader: _Reader, munis: Mapping[str, Municipality]) -> list[Postcode]:
@@ -334,3 +367,30 @@ def _load_postcodes(reader: _Reader, munis: Mapping[str, Municipality]) -> list[
         return Postcode(row["pc4"], municipality, reader.area_code(area) if area else None)
 
     return reader.parse(path, ("pc4", "gm_code"), parse)
+
+
+def _load_organisations(reader: _Reader) -> list[Organisation]:
+    """The catalogue of government organisations for the national number (optional)."""
+    path = reader.find(ORGANISATION_FILES, required=False)
+    if path is None:
+        return []
+    seen: set[object] = set()
+
+    def parse(row: Row) -> Organisation:
+        code = row["code"].lower()
+        if not _ORG_CODE.fullmatch(code):
+            raise _RowProblem(
+                f"code {row['code'][:50]!r} must be 1-40 lower-case letters, digits and dashes"
+            )
+        if not row["naam"]:
+            raise _RowProblem("naam is empty")
+        _once(code, seen, f"organisation {code}")
+        synonyms = tuple(s.strip() for s in row.get("synoniemen", "").split(";") if s.strip())
+        if len(synonyms) > MAX_SYNONYMS:
+            raise _RowProblem(f"more than {MAX_SYNONYMS} synoniemen")
+        if any(len(n) > 80 for n in (row["naam"], *synonyms)):
+            raise _RowProblem("a name or synonym is longer than 80 characters")
+        named = tuple(dict.fromkeys(s for s in synonyms if s != row["naam"]))
+        return Organisation(code, row["naam"], named, _destination(row.get("bestemming", "")))
+
+    return reader.parse(path, ("code", "naam"), parse)

@@ -82,6 +82,30 @@ class Postcode:
 
 
 @dataclass(frozen=True, slots=True)
+class Organisation:
+    """A government organisation the national number connects to (Belastingdienst, UWV):
+    what callers call it and where its calls go (an operator's configuration)."""
+
+    code: str  # a short id: "belastingdienst"
+    name: str
+    synonyms: tuple[str, ...] = ()  # other things callers say: "de belasting", "toeslagen"
+    destination: str | None = None  # SIP or tel URI of its information line
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.synonyms)
+
+
+@dataclass(frozen=True, slots=True)
+class Former:
+    """A former municipality's name and the municipalities it went into: one (Weesp →
+    Amsterdam, a name callers still use) or several (Haaren: the place or postcode decides)."""
+
+    name: str
+    municipalities: tuple[str, ...]  # CBS codes
+
+
+@dataclass(frozen=True, slots=True)
 class SliverRule:
     """When is a membership a sliver (a corner of the municipality that happens to use the area
     code) rather than a real member? A sliver rests on at most `max_postcodes` postcodes and is
@@ -124,6 +148,8 @@ class Directory:
     memberships: tuple[Membership, ...] = ()
     postcodes: Mapping[str, Postcode] = field(default_factory=dict)
     source: str = ""
+    organisations: tuple[Organisation, ...] = ()
+    former: tuple[Former, ...] = ()
     version: str = field(init=False)
     _by_name: Mapping[str, tuple[str, ...]] = field(init=False, repr=False)
     _places_by_name: Mapping[str, tuple[Place, ...]] = field(init=False, repr=False)
@@ -164,16 +190,20 @@ class Directory:
     def keeping_destinations(self, old: Directory) -> Directory:
         """This (newly imported) directory with the destination each municipality had in
         `old` where the import gives it none: importing the national set, which names no
-        destinations, must not cut every municipality off."""
+        destinations, must not cut every municipality off. An import without an organisation
+        catalogue keeps the catalogue in force likewise."""
         kept = {
             code: replace(muni, destination=old.municipalities[code].destination)
             if muni.destination is None and code in old.municipalities
             else muni
             for code, muni in self.municipalities.items()
         }
-        if all(kept[c] is self.municipalities[c] for c in kept):
+        organisations = self.organisations or old.organisations
+        if organisations is self.organisations and all(
+            kept[c] is self.municipalities[c] for c in kept
+        ):
             return self
-        return Directory(kept, self.places, self.memberships, self.postcodes, self.source)
+        return replace(self, municipalities=kept, organisations=organisations)
 
     def find_municipalities(self, name: str) -> tuple[Municipality, ...]:
         """Municipalities whose name or alias matches `name` (several for homonyms: Bergen)."""
@@ -193,15 +223,25 @@ class Directory:
     def areas_of(self, municipality: str) -> tuple[Membership, ...]:
         return tuple(m for m in self.memberships if m.municipality == municipality)
 
+    def organisation(self, code: str) -> Organisation | None:
+        return next((o for o in self.organisations if o.code == code), None)
+
     def to_json(self) -> dict[str, Any]:
-        """A plain-data form of the whole directory, stable for hashing and storing."""
-        return {
+        """A plain-data form of the whole directory, stable for hashing and storing. (The
+        organisations and former names only when there are some: a directory without them
+        keeps the version it had before they existed.)"""
+        data: dict[str, Any] = {
             "municipalities": [_muni_json(m) for m in self.municipalities.values()],
             "places": [asdict(p) for p in self.places],
             "memberships": [asdict(m) for m in self.memberships],
             "postcodes": [asdict(p) for p in self.postcodes.values()],
             "source": self.source,
         }
+        if self.organisations:
+            data["organisations"] = [asdict(o) for o in self.organisations]
+        if self.former:
+            data["former"] = [asdict(f) for f in self.former]
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Directory:
@@ -212,6 +252,15 @@ class Directory:
             memberships=tuple(Membership(**m) for m in data["memberships"]),
             postcodes={p["pc4"]: Postcode(**p) for p in data["postcodes"]},
             source=str(data.get("source", "")),
+            organisations=tuple(
+                Organisation(
+                    o["code"], o["name"], tuple(o.get("synonyms", ())), o.get("destination")
+                )
+                for o in data.get("organisations", ())
+            ),
+            former=tuple(
+                Former(f["name"], tuple(f["municipalities"])) for f in data.get("former", ())
+            ),
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Protocol
@@ -31,13 +32,7 @@ def demo_directory() -> Directory:
     """The small example directory that ships with veertien (destinations are examples)."""
     with resources.as_file(resources.files("veertien.directory") / "demo") as folder:
         directory = import_directory(Path(folder))
-    return Directory(
-        municipalities=directory.municipalities,
-        places=directory.places,
-        memberships=directory.memberships,
-        postcodes=directory.postcodes,
-        source="demo",
-    )
+    return replace(directory, source="demo")
 
 
 class JsonDirectoryStore:

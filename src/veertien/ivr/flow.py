@@ -25,6 +25,7 @@ from veertien.ivr.prompts import DEFAULT_LANGUAGE, spoken_text
 from veertien.routing import Message
 
 KEYS = frozenset("0123456789*#")
+DIGITS = "digits"  # in a Gather's `among`: only spoken digits count (a postcode said)
 Spoken = str | tuple[Message, ...]  # plain text, or messages from the prompt catalogue
 
 
@@ -42,10 +43,13 @@ class Phase(Enum):
     ROUTE = "route"  # where the choice leads, decided at run time
     TRANSFER = "transfer"
     DEFAULT = "default"  # nobody was chosen: the transfer to the area's default desk
+    NARROW = "narrow"  # national: "In welke provincie?" for a name in several provinces
+    POSTCODE = "postcode"  # national: the postcode asked
     END = "end"
 
 
 MENU_PHASES = frozenset({Phase.MENU, Phase.REPEAT, Phase.KEYPAD})
+QUESTION_PHASES = MENU_PHASES | {Phase.CONFIRM, Phase.CHOOSE, Phase.NARROW, Phase.POSTCODE}
 
 
 class ChoiceKind(Enum):
@@ -86,7 +90,9 @@ class Gather:
     looked up in `choices` ("1", or "4461" for a postcode: the next step) and in `keyed` (a
     municipality's code: the caller's choice, and on to `on_chosen`). With `speech`, a name
     the recogniser is sure of is the choice (on to `on_chosen`); one it is unsure of goes to
-    `on_unsure` (a confirmation) with the choice pending."""
+    `on_unsure` (a confirmation) with the choice pending. With `lookup`, keys that are neither
+    go to the resolver as a code (a postcode's four digits); `among` limits what a spoken
+    answer is understood as to these codes (the provinces of "In welke provincie?")."""
 
     prompt: Spoken
     choices: Mapping[str, str]  # keys → step
@@ -102,6 +108,8 @@ class Gather:
     on_unsure: str | None = None  # where an unsure name goes (a Confirm), with the choice
     phase: Phase = Phase.MENU
     on_choose: str | None = None  # where two close names go (a Between), with both pending
+    lookup: bool = False  # other keys are a code for the resolver (a postcode)
+    among: tuple[str, ...] = ()  # a spoken answer is one of these codes (empty: any)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,9 +218,9 @@ class Flow:
                 bad = sorted(c for c in keys if not c or set(c) - KEYS or len(c) > step.max_digits)
                 if step.keyed and step.on_chosen is None:
                     raise FlowError(f"step {name!r}: keys that choose need an on_chosen step")
-                if step.speech and step.on_chosen is None:
+                if (step.speech or step.lookup) and step.on_chosen is None:
                     raise FlowError(f"step {name!r}: listening for names needs an on_chosen step")
-                if bad or not keys or step.max_digits < 1:
+                if bad or not (keys or step.lookup) or step.max_digits < 1:
                     raise FlowError(
                         f"step {name!r}: choices must be at most {step.max_digits} "
                         f"DTMF keys, not {bad}"

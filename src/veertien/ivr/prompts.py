@@ -36,6 +36,11 @@ class Prompt(StrEnum):
     ASK_NAME = "ask_name"  # speech on: the name first, in one short sentence
     STAY = "stay"  # after a department menu: no key is the main line
     NO_DEFAULT = "no_default"  # nowhere to send the caller
+    NATIONAL_WELCOME = "national_welcome"  # the national number's greeting
+    NATIONAL_ASK = "national_ask"  # with speech: a name, an organisation or the postcode
+    POSTCODE = "postcode"  # the four digits of the postcode (keys, or said)
+    WHICH_PROVINCE = "which_province"  # params: name (a place in several provinces)
+    WHICH_POSTCODE = "which_postcode"  # params: name (a place in several municipalities)
 
 
 class PromptError(InputError):
@@ -63,6 +68,19 @@ DUTCH: Mapping[str, Template] = {
     Prompt.NO_DEFAULT: (
         "Wij kunnen u nu helaas niet doorverbinden. Kijk voor het telefoonnummer van uw "
         "gemeente op de website van de gemeente."
+    ),
+    Prompt.NATIONAL_WELCOME: "Welkom bij 14, het nummer van de overheid.",
+    Prompt.NATIONAL_ASK: (
+        "Zeg de naam van uw gemeente of woonplaats, of de organisatie die u zoekt. "
+        "U kunt ook uw postcode toetsen."
+    ),
+    Prompt.POSTCODE: "Toets of zeg de vier cijfers van uw postcode.",
+    Prompt.WHICH_PROVINCE: "{name} ligt in meer dan één provincie. In welke provincie?",
+    Prompt.WHICH_POSTCODE: (
+        "{name} ligt in meer dan één gemeente. Toets of zeg de vier cijfers van uw postcode."
+    ),
+    Announcement.UNAVAILABLE: (
+        "{name} is via dit nummer op dit moment niet bereikbaar. Probeer het later opnieuw."
     ),
     Announcement.NOT_CONNECTED: lambda p: (
         f"De gemeente {p['name']} is niet via dit nummer bereikbaar. {_call_yourself_nl(p)}"

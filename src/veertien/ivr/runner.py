@@ -55,8 +55,9 @@ class IvrPort(Protocol):
         """A key, or (with `speech`) an utterance's audio, whichever comes first."""
         ...
 
-    async def understand(self, audio: bytes) -> Understood:
-        """Which municipality the caller named, and how sure that is."""
+    async def understand(self, audio: bytes, among: tuple[str, ...] = ()) -> Understood:
+        """Which municipality (or, national, which code of the lexicon) the caller named, and
+        how sure that is; with `among`, only one of those codes counts."""
         ...
 
     async def yes_no(self, audio: bytes) -> bool | None:
@@ -218,6 +219,8 @@ class _Run:
         if keys in step.choices:
             return step.choices[keys]
         chosen = self.resolver.choice(step.keyed[keys]) if keys in step.keyed else None
+        if chosen is None and step.lookup and keys not in step.keyed:
+            chosen = self.resolver.choice(keys)
         if chosen is not None and step.on_chosen is not None:
             return self.chose(chosen, step.on_chosen)
         self.note(EventKind.INVALID, name, step.phase, keys)
@@ -229,7 +232,7 @@ class _Run:
 
     async def spoken(self, name: str, step: Gather, audio: bytes) -> str:
         self.note(EventKind.HEARD, name, step.phase)
-        understood = await self.port.understand(audio)
+        understood = await self.port.understand(audio, step.among)
         self.note(EventKind.SPEECH, name, step.phase, understood.transcript)
         heard = self.resolver.choice(understood.municipality or "")
         if heard is not None and step.on_chosen is not None:

@@ -2,6 +2,7 @@
 
 from veertien.numbering.areacodes import AreaCode, AreaCodePlan, dutch_area_codes
 from veertien.numbering.dialled import (
+    NATIONAL_ACCESS,
     DialKind,
     DialledNumber,
     NumberingConfig,
@@ -10,6 +11,7 @@ from veertien.numbering.dialled import (
 )
 
 __all__ = [
+    "NATIONAL_ACCESS",
     "AreaCode",
     "AreaCodePlan",
     "DialKind",

@@ -29,13 +29,17 @@ class DialKind(Enum):
     UNKNOWN = "unknown"
 
 
+NATIONAL_ACCESS = "national"  # an access number that stands for the national number
+
+
 @dataclass(frozen=True, slots=True)
 class NumberingConfig:
     """Which numbers the platform answers besides 14 + area code.
 
     `national_numbers` are national-form numbers ("14"); `access_numbers` map an ordinary
     national-form number ("0113000140") to the area code it stands for, so that the service can
-    be reached from abroad, where 14 numbers cannot be dialled.
+    be reached from abroad, where 14 numbers cannot be dialled; one mapped to "national"
+    (`NATIONAL_ACCESS`) stands for the national number.
     """
 
     national_numbers: tuple[str, ...] = ("14",)
@@ -101,6 +105,8 @@ def parse_dialled(
     if national in config.national_numbers:
         return DialledNumber(raw, national, DialKind.NATIONAL)
     access = config.access_numbers.get(national)
+    if access == NATIONAL_ACCESS:
+        return DialledNumber(raw, national, DialKind.NATIONAL)
     if access is not None and access in plan:
         return DialledNumber(raw, national, DialKind.ACCESS, plan[access])
     if national.startswith(SERVICE_PREFIX):

@@ -11,19 +11,29 @@ from veertien.routing.decision import (
     Rule,
     Scope,
 )
-from veertien.routing.engine import CallFacts, RoutingContext, decide, decide_municipality
+from veertien.routing.engine import (
+    CallFacts,
+    RoutingContext,
+    decide,
+    decide_municipality,
+    decide_organisation,
+)
 from veertien.routing.hours import OpeningHours, TimeRange, dutch_public_holidays
+from veertien.routing.narrowing import Ask, Narrowing, Option, narrow
 from veertien.routing.settings import MunicipalitySettings, Settings
 
 __all__ = [
     "Announcement",
+    "Ask",
     "CallFacts",
     "Candidate",
     "DecisionKind",
     "Department",
     "Message",
     "MunicipalitySettings",
+    "Narrowing",
     "OpeningHours",
+    "Option",
     "RoutingContext",
     "RoutingDecision",
     "Rule",
@@ -33,5 +43,7 @@ __all__ = [
     "TimeRange",
     "decide",
     "decide_municipality",
+    "decide_organisation",
     "dutch_public_holidays",
+    "narrow",
 ]

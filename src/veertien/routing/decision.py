@@ -26,6 +26,7 @@ class Rule(Enum):
     SHARED_AREA = "shared_area"
     NATIONAL = "national"
     SELECTED = "selected"
+    ORGANISATION = "organisation"  # the national number: a government organisation
     NOT_CONNECTED = "not_connected"
     NO_DESTINATION = "no_destination"
     CALAMITY = "calamity"
@@ -47,6 +48,7 @@ class Announcement(StrEnum):
     NO_DESTINATION = "no_destination"  # params: name, number
     CLOSED = "closed"  # params: name
     CALAMITY = "calamity"  # params: name
+    UNAVAILABLE = "unavailable"  # params: name: an organisation without a destination
     OWN_TEXT = "own_text"  # params: text: the municipality's own message, spoken as written
 
 
@@ -121,6 +123,7 @@ class RoutingDecision:
     scope: Scope | None = None  # IVR only
     caller_area: str | None = None  # the caller's own area code, when known
     departments: tuple[Department, ...] = ()  # REDIRECT: a key menu first; target if none chosen
+    organisation: str | None = None  # code of the organisation the call is for (national)
 
     def named_codes(self) -> list[str]:
         """The municipalities a caller may name for this call: the candidates, or the one."""
@@ -143,4 +146,5 @@ class RoutingDecision:
             "scope": self.scope.value if self.scope else None,
             "caller_area": self.caller_area,
             "departments": [d.to_json() for d in self.departments],
+            "organisation": self.organisation,
         }

@@ -96,12 +96,15 @@ def decide(facts: CallFacts, ctx: RoutingContext) -> RoutingDecision:
         )
     caller_area = _caller_area(facts.caller, ctx)
     if dialled.kind is DialKind.NATIONAL:
+        default = ctx.settings.national_default
         return RoutingDecision(
             DecisionKind.IVR,
             Rule.NATIONAL,
-            "national number: the caller names any municipality, place or postcode",
+            "national number: the caller names a municipality, place, postcode or organisation"
+            + (f"; default {default}" if default else "; no national default set"),
             ctx.data_version,
             dialled.display,
+            target=default,
             scope=Scope.NATIONAL,
             caller_area=caller_area,
         )
@@ -281,6 +284,35 @@ def _calamity_or_closed(
         Rule.CLOSED,
         f"closed at {when}: announce the closed message",
         message=_announce(Announcement.CLOSED, muni, conf.closed_message),
+    )
+
+
+def decide_organisation(code: str, ctx: RoutingContext) -> RoutingDecision:
+    """Where a call for a government organisation goes (chosen in the national dialogue)."""
+    org = ctx.directory.organisation(code)
+    if org is None:
+        return RoutingDecision(
+            DecisionKind.REJECT,
+            Rule.NO_MUNICIPALITY,
+            f"organisation {code} is not in the catalogue",
+            ctx.data_version,
+        )
+    if org.destination is None:
+        return RoutingDecision(
+            DecisionKind.ANNOUNCE,
+            Rule.NO_DESTINATION,
+            f"{org.name} has no destination configured",
+            ctx.data_version,
+            message=Message.of(Announcement.UNAVAILABLE, name=org.name),
+            organisation=code,
+        )
+    return RoutingDecision(
+        DecisionKind.REDIRECT,
+        Rule.ORGANISATION,
+        f"{org.name}: redirect to {org.destination}",
+        ctx.data_version,
+        target=org.destination,
+        organisation=code,
     )
 
 

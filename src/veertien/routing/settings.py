@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from veertien.directory import ConnectionStatus, Directory, SliverRule
-from veertien.numbering import NumberingConfig, dutch_area_codes, to_national
+from veertien.numbering import NATIONAL_ACCESS, NumberingConfig, dutch_area_codes, to_national
 from veertien.platform import (
     PLATFORM_KEYS,
     PRIVACY_KEYS,
@@ -152,6 +152,7 @@ class Settings:
     sliver_rule: SliverRule = field(default_factory=SliverRule)
     timezone: str = "Europe/Amsterdam"
     area_defaults: Mapping[str, str] = field(default_factory=dict)  # area code -> regional KCC
+    national_default: str | None = None  # where the national dialogue ends when nothing fits
     direct_when_single_participant: bool = False
     destinations: DestinationPolicy = field(default_factory=DestinationPolicy)  # toll fraud
     platform: PlatformSettings = field(default_factory=PlatformSettings)  # not routing's
@@ -180,6 +181,8 @@ class Settings:
     def named_destinations(self) -> list[tuple[str, str]]:
         """Every destination these settings name, with where: (key, URI)."""
         out = [(f"area_defaults.{a}", uri) for a, uri in self.area_defaults.items()]
+        if self.national_default:
+            out.append(("national_default", self.national_default))
         for code, muni in self.municipalities.items():
             for key in ("destination", "closed_destination", "calamity_destination",
                         "overflow_destination"):  # fmt: skip
@@ -191,7 +194,9 @@ class Settings:
         return out
 
     def to_json(self) -> dict[str, Any]:
+        national = {"national_default": self.national_default} if self.national_default else {}
         return {
+            **national,  # only when set: settings without it keep their version
             **self.platform.to_json(),
             **self.destinations.to_json(),
             "timezone": self.timezone,
@@ -223,6 +228,9 @@ class Settings:
         for area, uri in defaults.items():
             _check_area(f"area_defaults.{area}", area)
             _check_uri(f"area_defaults.{area}", uri)
+        national_default = data.get("national_default") or None
+        if national_default is not None:
+            national_default = _check_uri("national_default", national_default)
         sliver = _sliver(mapping("sliver", data.get("sliver", {})))
         timezone = str(data.get("timezone", "Europe/Amsterdam"))
         try:
@@ -235,6 +243,7 @@ class Settings:
             sliver_rule=sliver,
             timezone=timezone,
             area_defaults=defaults,
+            national_default=national_default,
             direct_when_single_participant=bool(data.get("direct_when_single_participant")),
             destinations=DestinationPolicy.from_json(data),
             platform=PlatformSettings.from_json(data),
@@ -255,7 +264,7 @@ class Settings:
 
 ROUTING_KEYS = frozenset(
     {
-        "timezone", "national_numbers", "access_numbers", "area_defaults",
+        "timezone", "national_numbers", "access_numbers", "area_defaults", "national_default",
         "direct_when_single_participant", "sliver", "municipalities", "destination_hosts",
         "destination_numbers",
     }
@@ -294,5 +303,9 @@ def _numbering(data: Mapping[str, Any]) -> NumberingConfig:
         digits = to_national(str(number))
         if not digits:
             raise SettingsError(f"access_numbers: {number!r} is not a telephone number")
-        access[digits] = _check_area(f"access_numbers.{number}", area)
+        access[digits] = (
+            NATIONAL_ACCESS
+            if area == NATIONAL_ACCESS
+            else _check_area(f"access_numbers.{number}", area)
+        )
     return NumberingConfig(tuple(national), access)

@@ -237,6 +237,7 @@ class NameMatcher:
         for name in self.names:
             owners.setdefault(name.text, []).append(name.municipality)
         self.owners = {text: tuple(codes) for text, codes in owners.items()}  # text → codes
+        self.kinds = frozenset(n.kind for n in self.names)
 
     def closest(self, texts: Sequence[str], kinds: frozenset[str], limit: int) -> list[Name]:
         """The `limit` names of these kinds that some span of `texts` resembles most (at least
@@ -250,7 +251,8 @@ class NameMatcher:
                         score = compared.similarity(said, said_sound)
                         if score > max(best.get(i, 0.0), FLOOR):
                             best[i] = score
-        ranked = sorted(best, key=lambda i: (-best[i], i))[:limit]
+        # equal resemblance: the longer name first ("Bergen op Zoom" said whole beats "Bergen")
+        ranked = sorted(best, key=lambda i: (-best[i], -len(self.names[i].text), i))[:limit]
         return [self.names[i] for i in ranked]
 
     def match(self, transcripts: Sequence[tuple[str, float]]) -> Result:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from veertien.speech.matcher import Name, NameMatcher, Result
@@ -64,7 +65,8 @@ def hear_all(
         started = time.perf_counter()
         scorer = getattr(recogniser, "score", None)
         if matcher is not None and scorer is not None:
-            scores: Scores = scorer(pcm16k, context, lambda text: shortlist(matcher, text))
+            names = partial(shortlist, matcher, open_to=context.names if context.open else None)
+            scores: Scores = scorer(pcm16k, context, names)
             text = scores.primed
             written: tuple[Transcript, ...] = (Transcript(text, 1.0),) if text else ()
             seconds = time.perf_counter() - started

@@ -24,6 +24,10 @@ class Context:
     names: Sequence[str] = field(default_factory=tuple)
     language: str = "nl"
     vocabulary: Sequence[str] = field(default_factory=tuple)
+    # the names to score are too many to score each (the national lexicon): only those the
+    # transcription resembles most are scored (speech.scoring.shortlist), and `names` is just
+    # the prompt (the caller's own area's municipalities)
+    open: bool = False
 
     @property
     def allowed(self) -> Sequence[str]:
