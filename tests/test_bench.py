@@ -9,6 +9,7 @@ import pytest
 from bench.reports import run as run_reports
 from bench.routing import run
 from bench.sip_redirect import _counts, _latencies_ms
+from veertien.directory import import_directory
 from veertien.reports import REPORTS
 
 
@@ -52,3 +53,16 @@ def test_reports_benchmark_times_every_report(tmp_path: Path) -> None:
         t["median_ms"] <= t["max_ms"] for t in timings.values()
     )
     assert isinstance(result["all_under_1s"], bool)
+
+
+@pytest.mark.national
+async def test_national_benchmark_keys_every_postcode(national_path: Path) -> None:
+    """bench/national_eval.py's keypad callers: every PC4 of the table reaches its municipality
+    through the national dialogue (the spoken callers need Whisper: run by hand)."""
+    from bench.national_eval import context, keypad_callers, one_call, summarise  # noqa: PLC0415
+
+    ctx = context(import_directory(national_path))
+    rows = [await one_call(c, ctx, None) for c in keypad_callers(ctx.directory)]
+    figures = summarise(rows)
+    assert figures["calls"] == 4699
+    assert (figures["reached_right"], figures["wrong_transfers"]) == (1.0, 0.0)

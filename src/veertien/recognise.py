@@ -9,12 +9,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from veertien.directory.lexicon import lexicon_of
 from veertien.errors import InputError
 from veertien.media.g711 import Law, decode
 from veertien.routing import CallFacts, DecisionKind, RoutingContext
 from veertien.routing import decide as route
 from veertien.speech.denoise import denoise
 from veertien.speech.matcher import NameMatcher, Result, matcher_for_codes
+from veertien.speech.national import national_matcher
 from veertien.speech.phones import PronunciationError
 from veertien.speech.policy import combine, transcript_policy
 from veertien.speech.pool import hear_all, load, scored
@@ -72,8 +74,8 @@ def _chunks(path: Path, raw: bytes) -> tuple[bytes, bytes]:
 
 
 def matcher_for(ctx: RoutingContext, dialled: str | None, national: bool) -> NameMatcher:
-    if national or dialled is None:
-        return matcher_for_codes(ctx.directory, ctx.directory.municipalities)
+    if national or dialled is None:  # as the national dialogue hears: the whole lexicon
+        return national_matcher(lexicon_of(ctx.directory))
     decision = route(CallFacts(dialled, datetime.now(ctx.zone)), ctx)
     if decision.kind is DecisionKind.REJECT:
         raise RecordingError(f"{dialled}: {decision.reason}")
@@ -85,8 +87,12 @@ def recognise_file(
 ) -> dict[str, Any]:
     pcm, rate = read_wav(path)
     matcher = matcher_for(ctx, dialled, national)
-    names = () if national else sorted({n.text for n in matcher.names if n.kind != "place"})
-    context = Context(names, vocabulary=sorted({n.text for n in matcher.names}))
+    open_lexicon = national or dialled is None
+    if open_lexicon:  # the prompt of a national call from an unknown number: the organisations
+        context = Context([o.name for o in ctx.directory.organisations], open=True)
+    else:
+        names = sorted({n.text for n in matcher.names if n.kind != "place"})
+        context = Context(names, vocabulary=sorted({n.text for n in matcher.names}))
     settings = ctx.settings
     engines = [Engine(e) for e in settings.platform.speech_engines]
     audio = resample(pcm, rate)
@@ -112,10 +118,18 @@ def recognise_file(
     return out
 
 
+def _name(ctx: RoutingContext, code: str) -> str:
+    """A municipality's name, or what a code of the national lexicon stands for."""
+    muni = ctx.directory.municipalities.get(code)
+    if muni is not None:
+        return muni.name
+    meaning = lexicon_of(ctx.directory).meaning(code)
+    return meaning.name if meaning is not None else code
+
+
 def _verdict_json(
     ctx: RoutingContext, transcript: str, scores: Scores, verdict: Verdict
 ) -> dict[str, Any]:
-    munis = ctx.directory.municipalities
     return {
         "transcript": transcript,
         "no_speech": round(scores.no_speech, 3),
@@ -123,7 +137,7 @@ def _verdict_json(
         "candidates": [
             {
                 "code": e.municipality,
-                "name": munis[e.municipality].name,
+                "name": _name(ctx, e.municipality),
                 "said": transcript,
                 "matched": e.name,
                 "confidence": round(e.acoustic, 3),
@@ -137,13 +151,12 @@ def _verdict_json(
 
 
 def _json(ctx: RoutingContext, transcript: str, result: Result) -> dict[str, Any]:
-    munis = ctx.directory.municipalities
     return {
         "transcript": transcript,
         "candidates": [
             {
                 "code": m.municipality,
-                "name": munis[m.municipality].name,
+                "name": _name(ctx, m.municipality),
                 "said": m.said,
                 "matched": m.name,
                 "confidence": m.confidence,

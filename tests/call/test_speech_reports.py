@@ -84,6 +84,7 @@ async def test_confirmations_and_corrections_reach_the_reports(tmp_path: Path) -
     finally:
         storage.close()
     assert funnel == {"prompted": 2, "understood": 2, "confirm_asked": 2, "choice_asked": 0,
+                      "province_asked": 0, "postcode_asked": 0,
                       "confirmed": 1, "repeated": 1, "keypad": 1, "transferred": 2,
                       "answered": 0}  # fmt: skip
     assert misroutes == ((HEERDE, "Heerde", 1, 0, 0.0), ("—", "geen gemeente gekozen", 1, 1, 1.0))

@@ -72,6 +72,7 @@ def test_menu_key_and_outcome(
         KEYPRESS=_keypress(key),
         STATUS=status,
         REGEXP=xml_attr(re.escape(expected)),
+        CALLER="0612345678",
     )
     result = sipp(
         path, "-s", dialled, f"127.0.0.1:{server.port}", "-m", "1", "-mp", "0", timeout=60

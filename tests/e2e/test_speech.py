@@ -90,7 +90,31 @@ def _saying(tmp_path: Path, said: str, answer: str, target: str) -> Path:
         KEYPRESS="",
         STATUS="302",
         REGEXP=xml_attr(re.escape(f"Contact: <{target}>")),
+        CALLER="0612345678",
     )
+
+
+@pytest.mark.parametrize(
+    ("said", "target"),
+    [
+        ("Reimerswaal", "sip:+31113000003@127.0.0.1:5080"),  # a municipality
+        ("Wemeldinge", "sip:+31113000002@127.0.0.1:5080"),  # a place: Kapelle
+        ("de Belastingdienst", "sip:+31880000101@127.0.0.1:5080"),  # an organisation
+    ],
+)
+def test_the_national_number_routes_a_spoken_name(
+    server: Server, tmp_path: Path, said: str, target: str
+) -> None:
+    """14, the national number: one question over every name in the directory, the places and
+    the catalogue of organisations; the 302 goes to what was said (after "Bedoelt u ...?" "ja"
+    when the policy wants a confirmation)."""
+    path = _saying(tmp_path, said, "ja", target)
+    result = sipp(path, "-s", "14", f"127.0.0.1:{server.port}", "-m", "1", "-mp", "0", timeout=60)
+    assert result.returncode == 0, sipp_errors(tmp_path)
+    record = server.records(lambda r: r["target"] == target and r["dialled"] == "14")[-1]
+    prompts = [text for kind, text in record["dialogue"] if kind == "prompt"]  # type: ignore[attr-defined]
+    assert prompts[0] == "Welkom bij 14, het nummer van de overheid."
+    assert record["route"] == "speech"
 
 
 def test_the_built_in_caller_speaks_and_answers_truthfully(server: Server, tmp_path: Path) -> None:

@@ -99,6 +99,7 @@ def test_routes_funnel_and_hangups(calls: Storage) -> None:
     assert funnel == {
         "prompted": (7, 1.0), "understood": (3, round(3 / 7, 4)),
         "confirm_asked": (2, round(2 / 7, 4)), "choice_asked": (0, 0.0),
+        "province_asked": (0, 0.0), "postcode_asked": (0, 0.0),
         "confirmed": (1, round(1 / 7, 4)),
         "repeated": (2, round(2 / 7, 4)), "keypad": (1, round(1 / 7, 4)),
         "transferred": (5, round(5 / 7, 4)), "answered": (1, 1.0),

@@ -1,47 +1,27 @@
 """A call to the national number: its dialogue, resolver and speech, built for one call.
 
-The lexicon (directory.lexicon) and the matcher over its 6,000 names are built once per
-directory version and shared by every call; a call adds only what it knows of the caller (the
-municipalities of its own area code, from a geographic caller number: they prime the
-transcription and come first in "In welke provincie?").
+The lexicon (directory.lexicon) and the matcher over its 6,000 names (speech.national) are built
+once per directory version and shared by every call; a call adds only what it knows of the
+caller (the municipalities of its own area code, from a geographic caller number: they prime
+the transcription and come first in "In welke provincie?").
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from threading import Lock
+from functools import partial
 
 from veertien.call.port import Understanding
 from veertien.call.state import DialogueCall
-from veertien.directory.lexicon import Lexicon, lexicon_of
+from veertien.directory.lexicon import lexicon_of
 from veertien.ivr.flow import Flow
 from veertien.ivr.national import NationalResolver, national_flow
 from veertien.ivr.runner import IvrEvent
 from veertien.routing import decide_municipality, decide_organisation
-from veertien.speech.matcher import Name, NameMatcher
+from veertien.speech.national import among_matcher, national_matcher
 from veertien.speech.policy import transcript_policy
 from veertien.speech.pool import Listener
 from veertien.speech.scoring import policy_from
-
-_MATCHERS: dict[str, NameMatcher] = {}
-_LOCK = Lock()
-_KEPT = 4
-
-
-def lexicon_names(lexicon: Lexicon) -> list[Name]:
-    """The lexicon as the speech matcher's names: each text with its code and kind."""
-    return [Name(e.text, e.key, e.kind.value) for e in lexicon.entries]
-
-
-def national_matcher(lexicon: Lexicon) -> NameMatcher:
-    """The matcher over the whole lexicon, built once per directory version."""
-    with _LOCK:
-        found = _MATCHERS.get(lexicon.version)
-        if found is None:
-            if len(_MATCHERS) >= _KEPT:
-                _MATCHERS.pop(next(iter(_MATCHERS)))
-            found = _MATCHERS[lexicon.version] = NameMatcher(lexicon_names(lexicon))
-        return found
 
 
 def own_area(call: DialogueCall) -> tuple[str, ...]:
@@ -50,6 +30,23 @@ def own_area(call: DialogueCall) -> tuple[str, ...]:
     if area is None:
         return ()
     return tuple(m.municipality for m in call.ctx.directory.members(area))
+
+
+MAX_PRIMED = 40  # names of the caller's own area in the prompt (Whisper keeps ~200 tokens)
+
+
+def own_names(call: DialogueCall) -> list[str]:
+    """What a caller most likely says: the organisations' names (a dozen or so), and for a
+    caller from a geographic number its area's municipalities, then their official places (at
+    most `MAX_PRIMED` in all): the transcription's prompt, and scored against the audio beside
+    what the transcription resembles."""
+    directory = call.ctx.directory
+    own = own_area(call)
+    names = [o.name for o in directory.organisations]
+    names += [directory.municipalities[c].name for c in own]
+    area = call.decision.caller_area
+    names += [p.name for p in directory.places if p.official and area in p.area_codes]
+    return list(dict.fromkeys(names))[:MAX_PRIMED]
 
 
 def national_dialogue(
@@ -74,14 +71,11 @@ def national_understanding(call: DialogueCall, listener: Listener | None) -> Und
     names) shortlists the names scored against the audio."""
     lexicon = lexicon_of(call.ctx.directory)
     matcher = national_matcher(lexicon)
-    own = own_area(call)
-    names = sorted({call.ctx.directory.municipalities[c].name for c in own})
+    names = own_names(call)
     thresholds = call.ctx.settings.platform.speech_thresholds
-
-    def narrowed(among: tuple[str, ...]) -> NameMatcher:
-        return NameMatcher(Name(e.text, e.key, e.kind.value) for e in lexicon.among(among))
 
     return Understanding(
         listener, matcher, names, transcript_policy(thresholds), keep=call.audio,
-        scored=policy_from(thresholds), narrowed=narrowed, open_lexicon=True,
+        scored=policy_from(thresholds), narrowed=partial(among_matcher, lexicon),
+        open_lexicon=True,
     )  # fmt: skip

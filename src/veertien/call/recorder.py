@@ -12,10 +12,11 @@ from typing import Any
 from veertien.call.redirect import caller_of, masked, name_of
 from veertien.call.state import DialogueCall, Handover, SampleStore
 from veertien.call.summary import phase_durations, phase_of, stages
+from veertien.ivr.flow import ChoiceKind
 from veertien.ivr.flow import Phase as StepPhase
 from veertien.ivr.runner import EventKind, IvrEvent, Outcome
 from veertien.records import CallRecord, CallRecordSink, Stage
-from veertien.routing import decide_municipality
+from veertien.routing import decide_municipality, decide_organisation
 
 log = logging.getLogger("veertien.call")
 
@@ -100,7 +101,8 @@ class Recorder:
             "route": route_of(outcome.events),
             "duration_ms": round((self.clock() - call.started) * 1000, 1),
             "area_code": decision.area_code,
-            "final_rule": _final_rule(call, outcome.municipality),
+            "final_rule": _final_rule(call, outcome),
+            "organisation": _organisation(outcome),
             "phase_ms": phase_durations(outcome.events),
         }
 
@@ -149,9 +151,17 @@ def route_of(events: Sequence[IvrEvent]) -> str:
     return "speech" if any(e.kind in spoken for e in events) else "keys"
 
 
-def _final_rule(call: DialogueCall, municipality: str | None) -> str:
+def _organisation(outcome: Outcome) -> str | None:
+    choice = outcome.choice
+    return choice.code if choice is not None and choice.kind is ChoiceKind.SERVICE else None
+
+
+def _final_rule(call: DialogueCall, outcome: Outcome) -> str:
     """The rule behind where the call went: the chosen municipality's (closed, calamity, ...)
-    when the caller chose one, else the call's own."""
+    when the caller chose one, an organisation's, else the call's own."""
+    municipality, organisation = outcome.municipality, _organisation(outcome)
+    if organisation is not None:
+        return decide_organisation(organisation, call.ctx).rule.value
     if municipality is None or call.decision.municipality == municipality:
         return call.decision.rule.value
     return decide_municipality(municipality, call.facts, call.ctx).rule.value

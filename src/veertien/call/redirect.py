@@ -215,7 +215,8 @@ def _in_dialog(request: Request) -> bool:
 def redirect_headers(target: str, dialled: str) -> list[tuple[str, str]]:
     """Contact and Diversion (RFC 5806) for a 302 that sends a call for `dialled` to `target`."""
     national = to_national(dialled) or dialled
-    diversion = f"<tel:+31{national}>;reason=unconditional;counter=1"
+    # E.164: 14 numbers have no trunk 0 ("14 0113" is +31140113), access numbers do (0880…)
+    diversion = f"<tel:+31{national.removeprefix('0')}>;reason=unconditional;counter=1"
     return [("Contact", f"<{target}>"), ("Diversion", diversion)]
 
 

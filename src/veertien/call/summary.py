@@ -5,7 +5,8 @@ Both come from the dialogue's events (ivr.runner.IvrEvent), so they are pure and
 without a call. The funnel, in order:
 
     prompted → understood (first answer) → confirm_asked / choice_asked (the two-name
-    question) → confirmed (yes, or one of the two chosen) → repeated → keypad
+    question) / province_asked / postcode_asked (the national number) → confirmed (yes, or
+    one of the two chosen) → repeated → keypad
     → transferred → answered (where the platform can know it: REFER and bridge)
 
 plus `spoke` (the caller said something in a menu) and `corrected` (the caller said "nee" to a
@@ -40,6 +41,8 @@ def stages(events: Sequence[IvrEvent], *, speech: bool) -> tuple[Stage, ...]:
 _PROMPTED = {  # a prompt of this phase shows the call reached these stages
     StepPhase.CONFIRM: (Stage.CONFIRM_ASKED,),
     StepPhase.CHOOSE: (Stage.CHOICE_ASKED,),
+    StepPhase.NARROW: (Stage.PROVINCE_ASKED,),
+    StepPhase.POSTCODE: (Stage.POSTCODE_ASKED,),
     StepPhase.REPEAT: (Stage.REPEATED,),
 }
 _ANSWERED = {EventKind.CONFIRMED: (Stage.CONFIRMED,), EventKind.CHOSEN: (Stage.CONFIRMED,)}

@@ -13,6 +13,8 @@ class Stage(Enum):
     UNDERSTOOD = "understood"  # the first answer at the menu was understood (key or name)
     CONFIRM_ASKED = "confirm_asked"  # was asked "Bedoelt u ...?"
     CHOICE_ASKED = "choice_asked"  # was asked "Bedoelt u Amsterdam of Amstelveen?"
+    PROVINCE_ASKED = "province_asked"  # national: "Zevenhuizen ligt in ... In welke provincie?"
+    POSTCODE_ASKED = "postcode_asked"  # national: the postcode was asked
     CONFIRMED = "confirmed"  # said (or pressed) yes to it
     CORRECTED = "corrected"  # said (or pressed) no: the recognition was wrong
     REPEATED = "repeated"  # was asked again

@@ -39,6 +39,7 @@ class CallRecord:
     stages: tuple[str, ...] = ()  # funnel stages reached (records.funnel.Stage values)
     phase_ms: tuple[tuple[str, float], ...] = ()  # (phase, ms): greeting, menu, recognition, ...
     municipality_name: str | None = None  # the municipality's name beside its CBS code
+    organisation: str | None = None  # national number: the organisation the call went to
 
     def to_json(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in RECORD_FIELDS}

@@ -143,6 +143,8 @@ FUNNEL = (
     ("understood", "eerste antwoord begrepen"),
     ("confirm_asked", "om bevestiging gevraagd"),
     ("choice_asked", "gevraagd welke van twee namen"),
+    ("province_asked", "gevraagd in welke provincie (landelijk nummer)"),
+    ("postcode_asked", "om de postcode gevraagd (landelijk nummer)"),
     ("confirmed", "bevestigd"),
     ("repeated", "opnieuw gevraagd"),
     ("keypad", "terugval op toetsen"),

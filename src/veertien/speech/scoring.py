@@ -35,7 +35,10 @@ from veertien.speech.matcher import Action, NameMatcher, Result
 from veertien.speech.recogniser import Scores
 
 PLACES_SCORED = 4  # places scored against the audio: those the transcriptions resemble most
-OPEN_SCORED = 8  # names scored from an open lexicon (national): those the transcription resembles
+# names scored from an open lexicon (national): those the transcription resembles most, of
+# municipalities (aliases, former names) and organisations, and of places
+OPEN_SCORED = 16
+OPEN_PLACES = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,10 +139,12 @@ def shortlist(matcher: NameMatcher, said: str, open_to: Sequence[str] | None = N
     """The names to score against the audio: every municipality's names and aliases, and the
     places the transcription resembles most (an area can have 400 places; scoring them all
     would not fit the time). With `open_to` (an open lexicon: the national number's 6,000
-    names), only the `OPEN_SCORED` names the transcription resembles most, and those given."""
+    names), only the names the transcription resembles most (`OPEN_SCORED` of municipalities
+    and organisations, `OPEN_PLACES` of places), and those given."""
     if open_to is not None:
-        close = matcher.closest([said], matcher.kinds, OPEN_SCORED)
-        return list(dict.fromkeys([*(n.text for n in close), *open_to]))
+        named = matcher.closest([said], matcher.kinds - {"place"}, OPEN_SCORED)
+        places = matcher.closest([said], frozenset({"place"}), OPEN_PLACES)
+        return list(dict.fromkeys([*(n.text for n in named + places), *open_to]))
     names = [n.text for n in matcher.names if n.kind != "place"]
     places = matcher.closest([said], frozenset({"place"}), PLACES_SCORED)
     return list(dict.fromkeys(names + [p.text for p in places]))

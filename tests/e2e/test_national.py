@@ -1,0 +1,83 @@
+"""The national number end to end with SIPp: 14 (and an access number from abroad) → the
+postcode on the keypad → the 302 to that municipality; nothing keyed → the national default.
+(Spoken names: tests/e2e/test_speech.py.)"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.peers import Server, scenario, sipp, sipp_errors, veertien_server, xml_attr
+from tests.media.pcap import sipp_pcap
+from veertien.media.g711 import Law, encode
+
+pytestmark = pytest.mark.e2e
+
+DEFAULT = "sip:+31880000000@127.0.0.1:5080"
+ACCESS = "+31880001400"  # E.164, as a call from abroad arrives
+# Epe (8161): Debian's key recordings carry fixed RTP timestamps, so a digit pressed twice in a
+# row ("4461") would look like one key's retransmission; a postcode without repeats is used
+EPE = "sip:+31578000001@127.0.0.1:5080"
+SETTINGS = {"key_timeout_s": 1, "national_default": DEFAULT, "access_numbers": {ACCESS: "national"}}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data = tmp_path_factory.mktemp("data")
+    (data / "settings.json").write_text(json.dumps(SETTINGS))
+    with veertien_server(data) as running:
+        yield running
+
+
+def keys(digits: str, wait_ms: int = 0) -> str:
+    """SIPp actions for RFC 4733 keys, one after the other (after `wait_ms`)."""
+    pause = f'</action></nop><pause milliseconds="{wait_ms}"/><nop><action>' if wait_ms else ""
+    plays = [f'<exec play_pcap_audio="{sipp_pcap(f"dtmf_2833_{d}.pcap")}"/>' for d in digits]
+    between = '</action></nop><pause milliseconds="400"/><nop><action>'
+    return pause + between.join(plays)
+
+
+def call(
+    server: Server, tmp_path: Path, dialled: str, caller: str, keyed: str, expected: str,
+    audio: Path | None = None, wait_ms: int = 0,
+) -> None:  # fmt: skip
+    if audio is None:
+        audio = tmp_path / "quiet.ulaw"
+        audio.write_bytes(encode(b"\0\0" * 4000, Law.PCMU))
+    path = scenario(
+        "uac_early_media.xml", tmp_path, AUDIO=str(audio), CODEC="PCMU", PT="0",
+        KEYPRESS=keys(keyed, wait_ms) if keyed else "", STATUS="302",
+        REGEXP=xml_attr(re.escape(f"Contact: <{expected}>")), CALLER=caller,
+    )  # fmt: skip
+    result = sipp(
+        path, "-s", dialled, f"127.0.0.1:{server.port}", "-m", "1", "-mp", "0", timeout=90
+    )
+    assert result.returncode == 0, sipp_errors(tmp_path)
+
+
+def test_14_and_the_postcode_on_the_keypad(server: Server, tmp_path: Path) -> None:
+    call(server, tmp_path, "14", "0612345678", "8161", EPE)
+    record = server.records(lambda r: r["dialled"] == "14" and r["target"] == EPE)[-1]
+    assert record["rule"] == "national" and record["municipality"] == "GM0232"
+    assert "postcode_asked" in record["stages"]  # type: ignore[operator]
+    prompts = [t for k, t in record["dialogue"] if k == "prompt"]  # type: ignore[attr-defined]
+    assert prompts[0] == "Welkom bij 14, het nummer van de overheid."
+
+
+def test_the_access_number_from_abroad(server: Server, tmp_path: Path) -> None:
+    """A caller with a British number dials the E.164 access number: the same dialogue."""
+    call(server, tmp_path, ACCESS, "+441632960123", "8161", EPE)
+    (record,) = server.records(lambda r: r["dialled"] == ACCESS)
+    assert (record["rule"], record["municipality"], record["response"]) == (
+        "national", "GM0232", 302,
+    )  # fmt: skip
+
+
+def test_nothing_keyed_ends_at_the_national_default(server: Server, tmp_path: Path) -> None:
+    call(server, tmp_path, "14", "0201234567", "", DEFAULT)
+    record = server.records(lambda r: r["target"] == DEFAULT)[-1]
+    assert "default_desk" in record["stages"]  # type: ignore[operator]
