@@ -193,6 +193,13 @@ async def one_call(
         "questions": questions,  # every question prompt, the first one included
         "seconds": ended - (port.first_answer or ended),
         "top1": _top1(first, caller, lexicon),
+        "example": {
+            "said": caller.said,
+            "target": caller.target,
+            "got": outcome.target,
+            "prompts": [e.detail for e in events if e.kind is EventKind.PROMPT],
+            "keys": [e.detail for e in events if e.kind is EventKind.KEY],
+        },
     }
 
 
@@ -276,6 +283,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "first_answer_to_transfer_s_p50": pct(seconds, 0.5),
         "first_answer_to_transfer_s_p95": pct(seconds, 0.95),
         "first_answer_top1": round(sum(r["top1"] for r in rows) / n, 4),
+        "wrong_examples": [r["example"] for r in rows if r["wrong"]][:5],
     }
 
 

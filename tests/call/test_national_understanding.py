@@ -68,7 +68,7 @@ async def test_a_name_in_several_municipalities_goes_to_its_narrowing(lexicon: L
 async def test_a_spoken_postcode(lexicon: Lexicon, among: tuple[str, ...]) -> None:
     listener = Saying("mijn postcode is vier vier zes een", "")
     heard = await understanding(lexicon, listener).understand(b"x", among)
-    assert (heard.action, heard.municipality) == (Action.ACCEPT, "4461")
+    assert (heard.action, heard.municipality) == (Action.CONFIRM, "4461")  # easily misheard
 
 
 async def test_only_digits_count_where_the_postcode_is_asked(lexicon: Lexicon) -> None:

@@ -1,19 +1,28 @@
 """The national number end to end with SIPp: 14 (and an access number from abroad) → the
 postcode on the keypad → the 302 to that municipality; nothing keyed → the national default.
-(Spoken names: tests/e2e/test_speech.py.)"""
+Over the national set with a scripted recogniser: a homonym ("Zevenhuizen") → "In welke
+provincie?" → a key → the right Zevenhuizen. (More spoken names: tests/e2e/test_speech.py.)"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.peers import Server, scenario, sipp, sipp_errors, veertien_server, xml_attr
 from tests.media.pcap import sipp_pcap
+from veertien.directory import Directory, JsonDirectoryStore, demo_directory
 from veertien.media.g711 import Law, encode
+from veertien.server.service import start_service
+from veertien.speech.matcher import Name, NameMatcher
+from veertien.speech.pool import Heard, Listener
+from veertien.speech.recogniser import Context, Engine, Scores, Transcript
+from veertien.storage import DataDir
 
 pytestmark = pytest.mark.e2e
 
@@ -42,7 +51,7 @@ def keys(digits: str, wait_ms: int = 0) -> str:
 
 
 def call(
-    server: Server, tmp_path: Path, dialled: str, caller: str, keyed: str, expected: str,
+    server: Server | _At, tmp_path: Path, dialled: str, caller: str, keyed: str, expected: str,
     audio: Path | None = None, wait_ms: int = 0,
 ) -> None:  # fmt: skip
     if audio is None:
@@ -81,3 +90,71 @@ def test_nothing_keyed_ends_at_the_national_default(server: Server, tmp_path: Pa
     call(server, tmp_path, "14", "0201234567", "", DEFAULT)
     record = server.records(lambda r: r["target"] == DEFAULT)[-1]
     assert "default_desk" in record["stages"]  # type: ignore[operator]
+
+
+class Saying(Listener):
+    """A scripted recogniser: the caller said `name` (Whisper's own hearing of synthetic voices
+    over 6,000 names is measured by bench/national_eval.py, not asserted here)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    async def hear(
+        self, pcm16k: bytes, context: Context, names: tuple[Name, ...] | None = None
+    ) -> list[Heard]:
+        texts = sorted({n.text for n in names or ()} | {self.name})
+        logliks = tuple((t, -1.0 if t == self.name else -30.0) for t in texts)
+        scores = Scores(self.name, 0.02, logliks, tuple((t, -12.0) for t in texts))
+        result = NameMatcher(names or ()).match([(self.name, 1.0)])
+        return [Heard(Engine.WHISPER, (Transcript(self.name, 1.0),), 0.01, result, scores)]
+
+
+@pytest.mark.usefixtures("voices")
+async def test_a_homonym_asks_the_province(tmp_path: Path, national: Directory) -> None:
+    """Over the national set, SIPp's caller from 0180 says a name the recogniser hears as
+    "Zevenhuizen" (ten municipalities in five provinces) → "Zevenhuizen ligt in meer dan één
+    provincie. In welke provincie? Voor Zuid-Holland, toets 1. ..." (the caller's own province
+    first) → key 5 (Utrecht: it has one) → the 302 to Zevenhuizen in Bunschoten."""
+    data = tmp_path / "data"
+    JsonDirectoryStore(data).save(national.keeping_destinations(demo_directory()))
+    settings = {**SETTINGS, "speech": True, "speech_workers": 1, "key_timeout_s": 5,
+                "municipalities": {"GM0313": {"destination": BUNSCHOTEN}}}  # fmt: skip
+    (data / "settings.json").write_text(json.dumps(settings))
+    service = await start_service(DataDir(data), "127.0.0.1", 0)
+    assert service.dialogues is not None
+    if service.dialogues.listener is not None:
+        service.dialogues.listener.close()
+    service.dialogues.listener = Saying("Zevenhuizen")
+    audio = tmp_path / "name.ulaw"
+    audio.write_bytes(encode(_sound(0.6) + b"\0\0" * 8000 * 20, Law.PCMU))
+    try:
+        await asyncio.to_thread(
+            call, _At(service.address[1]), tmp_path, "14", "0180551234", "5", BUNSCHOTEN,
+            audio, 9000,
+        )  # fmt: skip
+    finally:
+        await service.close()
+    lines = (data / "calls.jsonl").read_text(encoding="utf-8").splitlines()
+    record = json.loads(lines[-1])
+    assert (record["municipality"], record["target"]) == ("GM0313", BUNSCHOTEN)
+    assert "province_asked" in record["stages"]
+    prompts = [t for k, t in record["dialogue"] if k == "prompt"]
+    assert any(
+        p.startswith("Zevenhuizen ligt in meer dan één provincie.")
+        and "Voor Zuid-Holland, toets 1." in p
+        for p in prompts
+    ), prompts
+
+
+BUNSCHOTEN = "sip:+31330000000@127.0.0.1:5080"
+
+
+@dataclass
+class _At:
+    """Where SIPp calls: the in-process service's SIP port."""
+
+    port: int
+
+
+def _sound(seconds: float) -> bytes:
+    return (b"\x00\x30" * 20 + b"\x00\xd0" * 20) * int(seconds * 200)

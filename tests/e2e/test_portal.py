@@ -1,6 +1,7 @@
 """The portal end to end, on a real `veertien serve`: a destination changed in the portal is
 live for the very next SIP call (SIPp checks the 302), and a headless Chromium (Debian's, driven
-by Playwright) signs in, switches a calamity on and finds it on the public status page. The
+by Playwright) signs in, switches a calamity on and takes an organisation's destination away,
+and finds both on the public status page. The
 browser test also saves screenshots of the main pages (docs/screenshots/ when
 VEERTIEN_SCREENSHOTS names that folder)."""
 
@@ -114,6 +115,12 @@ def test_a_browser_switches_a_calamity_on_and_sees_it_on_the_status_page(
         page.screenshot(path=str(shots / "netnummers.png"), full_page=True)
         page.goto(f"{base}/audit")
         page.screenshot(path=str(shots / "logboek.png"), full_page=True)
+        page.goto(f"{base}/organisaties")  # the national number's catalogue
+        page.screenshot(path=str(shots / "organisaties.png"), full_page=True)
+        page.fill('input[aria-label="Bestemming van DUO"]', "")
+        page.click("#org-duo button >> text=Opslaan")
+        page.wait_for_selector("text=Opgeslagen; geldt vanaf het volgende gesprek.")
+        assert page.is_visible("#org-duo >> text=geen bestemming")
         refused: list[str] = []  # what the content security policy blocked, if anything
         page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else 0)
         page.goto(f"{base}/api/docs")
@@ -124,5 +131,6 @@ def test_a_browser_switches_a_calamity_on_and_sees_it_on_the_status_page(
         public.goto(f"{base}/status")
         assert public.is_visible("text=Door een storing is het gemeentehuis vandaag gesloten.")
         assert public.is_visible("#calamiteit-GM0664")
+        assert public.is_visible("#organisaties-onbereikbaar >> text=DUO")
         public.screenshot(path=str(shots / "status.png"), full_page=True)
     assert (shots / "status.png").stat().st_size > 10_000

@@ -112,6 +112,22 @@ async def test_a_spoken_postcode_counts(ctx: RoutingContext) -> None:
     assert outcome.target == line("GM1969")
 
 
+async def test_a_spoken_postcode_is_confirmed(ctx: RoutingContext) -> None:
+    outcome, port, _ = await call(ctx, b"pc", "1", pc=said("9354", Action.CONFIRM))
+    assert port.heard[2].startswith("Bedoelt u Westerkwartier?")
+    assert outcome.target == line("GM1969")
+
+
+async def test_no_to_a_spoken_postcode_asks_it_again(ctx: RoutingContext) -> None:
+    outcome, port, _ = await call(
+        ctx, None, b"pc", "2", "4", "4", "6", "1", pc=said("9354", Action.CONFIRM)
+    )
+    assert port.heard[2] == "Toets of zeg de vier cijfers van uw postcode."
+    assert port.heard[3].startswith("Bedoelt u Westerkwartier?")
+    assert port.heard[4].startswith("Dat heb ik niet goed verstaan.")
+    assert outcome.target == line("GM0664")
+
+
 async def test_a_homonym_place_asks_the_province_then_the_postcode(ctx: RoutingContext) -> None:
     outcome, port, events = await call(
         ctx, b"zh", "5", "2", "7", "6", "1", zh=said("many:zevenhuizen")

@@ -26,7 +26,10 @@ def test_health_is_public_json_with_the_reason_speech_is_not_listening(tmp_path:
     finally:
         storage.close()
     assert found.status_code == 200
-    assert found.json() == {**said, "destinations": {"missing": 0, "municipalities": []}}
+    assert found.json() == {
+        **said,
+        "destinations": {"missing": 0, "municipalities": [], "organisations": []},
+    }
     assert found.headers["cache-control"] == "no-store"
 
 
@@ -37,7 +40,7 @@ def test_health_without_a_node_is_ok(tmp_path: Path) -> None:
         with TestClient(app, base_url="http://testserver") as client:
             assert client.get("/health").json() == {
                 "status": "ok",
-                "destinations": {"missing": 0, "municipalities": []},
+                "destinations": {"missing": 0, "municipalities": [], "organisations": []},
             }
     finally:
         storage.close()

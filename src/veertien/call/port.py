@@ -144,8 +144,8 @@ class Understanding:
         heard = await self._hear(audio8k, Context(DIGIT_WORDS, self.language))
         said = _said(heard)
         digits = spoken_digits(said)
-        if len(digits) == POSTCODE_DIGITS:
-            return Understood(Action.ACCEPT, digits, said)
+        if len(digits) == POSTCODE_DIGITS:  # confirmed: digits are easily misheard
+            return Understood(Action.CONFIRM, digits, said)
         return Understood(Action.RETRY, None, said)
 
     async def _among(self, audio8k: bytes, among: tuple[str, ...]) -> Understood:
@@ -180,9 +180,9 @@ class Understanding:
         heard = await self._named(audio8k)
         said = _said(heard)
         digits = spoken_digits(said) if self.open else ""
-        if len(digits) == POSTCODE_DIGITS:
+        if len(digits) == POSTCODE_DIGITS:  # confirmed: digits are easily misheard
             log.info("speech: a postcode, %s", digits)
-            return Understood(Action.ACCEPT, digits, said)
+            return Understood(Action.CONFIRM, digits, said)
         found = scored(heard)
         if found is not None:
             # from the second answer on, the alternative to a question is the keypad
@@ -196,8 +196,10 @@ class Understanding:
                 ", ".join(f"{e.municipality}:{e.acoustic:.2f}" for e in verdict.ranked[:3]),
             )  # fmt: skip
             action = verdict.action
-            if self.open and action is Action.ACCEPT and first and not _named(first, code):
-                action = Action.CONFIRM
+            if self.open and action in (Action.ACCEPT, Action.CONFIRM) and first:
+                # over 6,000 names every name is confirmed, except a name in several
+                # municipalities: the question that narrows it names it
+                action = Action.ACCEPT if _narrowed(first, code) else Action.CONFIRM
             return Understood(action, code, said, other)
         result = self._combined(heard)
         best = result.best
@@ -227,12 +229,13 @@ class Understanding:
         return self.matcher.match([(t.text, t.score) for t in heard.transcripts])
 
 
-def _named(first: scoring.Evidence, code: str | None) -> bool:
-    """Whether a national verdict may transfer without a question: not yet. The calibration was
-    fitted on one area's candidates, not on 6,000 names, and on the synthetic corpus an open
-    lexicon gave sure-looking wrong leaders ("Capelle" → Kavelingen, p 0.99; docs/national.md),
-    so every name is confirmed, except a name in several municipalities: the question that
-    narrows it names it ("Zevenhuizen ligt in meer dan één provincie")."""
+def _narrowed(first: scoring.Evidence, code: str | None) -> bool:
+    """Whether a national verdict goes on without "Bedoelt u ...?": only a name in several
+    municipalities, whose narrowing question names it ("Zevenhuizen ligt in meer dan één
+    provincie"; a caller who said something else does not answer it, and is asked the
+    postcode). Every other name is confirmed for now: the calibration was fitted on one area's
+    candidates, not on 6,000 names, and on the synthetic corpus the open lexicon gave
+    sure-looking wrong leaders ("Capelle" → Kavelingen, p 0.99; docs/national.md)."""
     return bool(code and code.startswith(MANY)) and first.municipality == code
 
 

@@ -369,6 +369,11 @@ def _load_postcodes(reader: _Reader, munis: Mapping[str, Municipality]) -> list[
     return reader.parse(path, ("pc4", "gm_code"), parse)
 
 
+def organisation_code(text: str) -> bool:
+    """Whether `text` is a valid organisation code: 1-40 lower-case letters, digits, dashes."""
+    return _ORG_CODE.fullmatch(text) is not None
+
+
 def _load_organisations(reader: _Reader) -> list[Organisation]:
     """The catalogue of government organisations for the national number (optional)."""
     path = reader.find(ORGANISATION_FILES, required=False)
@@ -378,7 +383,7 @@ def _load_organisations(reader: _Reader) -> list[Organisation]:
 
     def parse(row: Row) -> Organisation:
         code = row["code"].lower()
-        if not _ORG_CODE.fullmatch(code):
+        if not organisation_code(code):
             raise _RowProblem(
                 f"code {row['code'][:50]!r} must be 1-40 lower-case letters, digits and dashes"
             )

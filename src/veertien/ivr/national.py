@@ -55,20 +55,34 @@ def _postcode_steps(
     prompt: Words, timeout_s: float, speech: bool, *, first: str = "postcode"
 ) -> dict[str, Step]:
     """Ask for the postcode (keys, or said), once more when it is not understood, then the
-    national default. Only a postcode counts here (a name would start narrowing again)."""
+    national default. Only a postcode counts here (a name would start narrowing again); a
+    spoken one is confirmed ("Bedoelt u Goes?"): digits are easily misheard."""
     ask = Gather(
         prompt, {}, "postcode-again", "postcode-again", timeout_s, speech=speech,
         max_digits=POSTCODE_DIGITS, lookup=True, on_chosen="route", phase=Phase.POSTCODE,
-        among=(DIGITS,),
+        among=(DIGITS,), on_unsure="postcode-confirm",
     )  # fmt: skip
     again: Words = (say(Prompt.AGAIN), say(Prompt.POSTCODE))
+    confirm = Confirm(
+        (say(Prompt.CONFIRM),),
+        "route",
+        "postcode-again",
+        "postcode-again",
+        timeout_s,
+        speech=True,
+    )
     return {
         first: ask,
-        "postcode-again": replace(ask, prompt=again, on_timeout="default", on_invalid="default"),
+        "postcode-again": replace(
+            ask, prompt=again, on_timeout="default", on_invalid="default",
+            on_unsure="postcode-confirm-again",
+        ),
+        "postcode-confirm": confirm,
+        "postcode-confirm-again": replace(confirm, on_no="default", on_timeout="default"),
         "route": Route(),
         "default": Fallback(),
         "bye": Hangup(),
-    }
+    }  # fmt: skip
 
 
 def national_flow(timeout_s: float = 5.0, *, speech: bool = False) -> Flow:

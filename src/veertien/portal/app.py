@@ -25,6 +25,7 @@ from veertien.portal.account import account_routes
 from veertien.portal.api import api_routes
 from veertien.portal.apidocs import docs_routes
 from veertien.portal.base import Portal, portal_of
+from veertien.portal.organisations import organisation_routes
 from veertien.portal.overview import overview_routes
 from veertien.portal.pages import page_routes
 from veertien.portal.reports import report_routes
@@ -146,6 +147,7 @@ def create_app(
             *page_routes(),
             *overview_routes(),
             *account_routes(),
+            *organisation_routes(),
             *report_routes(),
             *status_routes(),
             *docs_routes(),

@@ -22,6 +22,7 @@ AUDIT_ACTIONS = {
     "directory import": "gemeentelijst geïmporteerd",
     "settings file": "instellingen uit settings.json",
     "settings": "instellingen",
+    "organisation": "organisatie (landelijk nummer)",
 }
 SETTING_NAMES = {
     "destination": "bestemming",
@@ -39,6 +40,7 @@ SETTING_NAMES = {
     "audio_retention_days": "bewaartermijn opnamen",
     "speech": "spraakherkenning",
     "area_defaults": "standaardbestemming per netnummer",
+    "national_default": "standaardbestemming van het landelijke nummer",
 }
 ACTORS = {"system": "systeem", "cli": "opdrachtregel (veertien user)"}
 
@@ -63,6 +65,8 @@ def audit_target(target: str, names: dict[str, str]) -> str:
     if target in ("directory", "destinations"):
         return {"directory": "gemeentelijst", "destinations": "bestemmingen"}[target]
     parts = target.split(".")
+    if len(parts) == 2 and parts[0] == "organisations":
+        return f"organisatie {parts[1]}"
     if len(parts) >= 2 and parts[0] == "municipalities":
         code, keys = parts[1], parts[2:]
         who = f"{names[code]} ({code})" if code in names else code

@@ -23,6 +23,7 @@ from veertien.directory import DirectoryImportError, import_directory
 from veertien.directory.csvimport import (
     MEMBERSHIP_FILES,
     MUNICIPALITY_FILES,
+    ORGANISATION_FILES,
     PLACE_FILES,
     POSTCODE_FILES,
 )
@@ -47,7 +48,9 @@ from veertien.routing import CallFacts, DecisionKind, RoutingContext, SettingsEr
 from veertien.storage.schema import audit_log
 from veertien.storage.users import Role, UserError
 
-CSV_NAMES = frozenset((*MUNICIPALITY_FILES, *MEMBERSHIP_FILES, *PLACE_FILES, *POSTCODE_FILES))
+CSV_NAMES = frozenset(
+    (*MUNICIPALITY_FILES, *MEMBERSHIP_FILES, *PLACE_FILES, *POSTCODE_FILES, *ORGANISATION_FILES)
+)
 
 
 def home(request: Request) -> Response:

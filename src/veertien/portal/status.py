@@ -22,6 +22,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from veertien.portal.base import Portal, portal_of, posted_form
+from veertien.portal.organisations import unreachable_organisations
 from veertien.storage.incidents import Incident, IncidentError, IncidentStatus
 from veertien.storage.users import Role
 
@@ -49,6 +50,7 @@ def status_page(request: Request) -> Response:
         calamities=calamities(portal),
         statuses=list(IncidentStatus),
         unreachable=unreachable(portal),
+        organisations_down=unreachable_organisations(portal),
     )
 
 
@@ -153,12 +155,16 @@ def unreachable(portal: Portal) -> list[dict[str, str]]:
 def health(request: Request) -> Response:
     """The node's health as JSON (for a load balancer or a person): "ok", or "degraded" with
     the reason (speech on but not listening: callers can only press keys; municipalities taking
-    part without a destination: their callers get 480). Nothing secret."""
+    part, or organisations of the national number, without a destination: their callers get a
+    message). Nothing secret."""
     portal = portal_of(request)
     found = dict(portal.health() if portal.health is not None else {"status": "ok"})
     missing = unreachable(portal)
-    found["destinations"] = {"missing": len(missing), "municipalities": missing[:50]}
-    if missing:
+    orgs = unreachable_organisations(portal)
+    found["destinations"] = {
+        "missing": len(missing) + len(orgs), "municipalities": missing[:50], "organisations": orgs,
+    }  # fmt: skip
+    if missing or orgs:
         found["status"] = "degraded"
     return JSONResponse(found, headers={"Cache-Control": "no-store"})
 

@@ -20,7 +20,7 @@ from veertien.routing.engine import (
 )
 from veertien.routing.hours import OpeningHours, TimeRange, dutch_public_holidays
 from veertien.routing.narrowing import Ask, Narrowing, Option, narrow
-from veertien.routing.settings import MunicipalitySettings, Settings
+from veertien.routing.settings import MunicipalitySettings, Settings, check_destination
 
 __all__ = [
     "Announcement",
@@ -41,6 +41,7 @@ __all__ = [
     "Settings",
     "SettingsError",
     "TimeRange",
+    "check_destination",
     "decide",
     "decide_municipality",
     "decide_organisation",

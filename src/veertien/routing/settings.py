@@ -40,6 +40,12 @@ MAX_MESSAGE_CHARS = 1000  # a closed or calamity message; spoken, it takes about
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
+def check_destination(key: str, value: object) -> str | None:
+    """A destination as typed (None for none), checked whole by the SIP parser; `SettingsError`
+    naming `key` when it is not a usable sip:, sips: or tel: URI."""
+    return _check_uri(key, value)
+
+
 def _check_uri(key: str, value: object) -> str | None:
     """A destination, checked whole by the SIP parser (a CR/LF, space, quote, '<' or URI header
     could otherwise add headers to the 302 or REFER that carries it)."""
@@ -258,6 +264,11 @@ class Settings:
                 (f"directory {m.code} ({m.name})", m.destination)
                 for m in directory.municipalities.values()
                 if m.destination
+            ]
+            named += [
+                (f"organisation {o.code} ({o.name})", o.destination)
+                for o in directory.organisations
+                if o.destination
             ]
         return refusals(self.destinations, named)
 

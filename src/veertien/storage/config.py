@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from veertien.directory import Directory, demo_directory
+from veertien.directory import Directory, Organisation, demo_directory
 from veertien.routing import RoutingContext, Settings, SettingsError
 from veertien.storage.schema import audit_log, config
 
@@ -139,6 +139,32 @@ class ConfigStore:
                 "municipalities": len(directory.municipalities),
             }
             audit(conn, actor, "directory import", "directory", old=old, new=new)
+
+    def save_organisation(
+        self, code: str, organisation: Organisation | None, actor: str
+    ) -> Directory:
+        """Add, change or (None) remove one organisation of the national number's catalogue:
+        the directory stored anew, audited with the old and new entry; a destination the
+        destination policy refuses is not stored (`SettingsError`, audited)."""
+        current = self.snapshot().context
+        old = current.directory.organisation(code)
+        kept = [o for o in current.directory.organisations if o.code != code]
+        if organisation is not None:
+            place = next(
+                (i for i, o in enumerate(current.directory.organisations) if o.code == code),
+                len(kept),
+            )
+            kept.insert(place, organisation)
+        directory = replace(current.directory, organisations=tuple(kept))
+        self._allowed(current.settings, directory, actor, "organisation")
+        with self.engine.begin() as conn:
+            self._put(conn, DIRECTORY, directory.to_json(), directory.version, actor)
+            audit(
+                conn, actor, "organisation", f"organisations.{code}",
+                old=asdict(old) if old else None,
+                new=asdict(organisation) if organisation else None,
+            )  # fmt: skip
+        return directory
 
     def _allowed(self, settings: Settings, directory: Directory, actor: str, action: str) -> None:
         refused = settings.refused_destinations(directory)
