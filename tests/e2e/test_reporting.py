@@ -155,7 +155,7 @@ def test_every_report_reconciles_with_the_calls_made(
     stages = {r["stage"]: r["calls"] for r in funnel["rows"]}
     assert stages == {
         "prompted": DIALOGUES, "understood": MIX["keys"], "confirm_asked": 0, "choice_asked": 0,
-        "confirmed": 0,
+        "province_asked": 0, "postcode_asked": 0, "confirmed": 0,
         "repeated": MIX["invalid"] + MIX["timeout"], "keypad": MIX["timeout"],
         "transferred": MIX["keys"] + MIX["invalid"] + MIX["timeout"], "answered": 0,
     }  # fmt: skip
