@@ -54,6 +54,7 @@ from veertien.routing import (  # noqa: E402
     decide_municipality,
     decide_organisation,
 )
+from veertien.speech.matcher import DIGIT_WORDS  # noqa: E402
 from veertien.speech.national import among_matcher, national_matcher  # noqa: E402
 from veertien.speech.pool import ThreadListener, load  # noqa: E402
 from veertien.speech.recogniser import Engine  # noqa: E402
@@ -61,7 +62,6 @@ from veertien.speech.recogniser import Engine  # noqa: E402
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 DEFAULT = "sip:national-default@127.0.0.1"
 AT = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
-DIGIT_WORDS = ("nul", "een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen")
 
 
 def line(code: str) -> str:

@@ -8,12 +8,21 @@ from collections.abc import Callable, Mapping, Sequence
 
 from veertien.directory.lexicon import MANY
 from veertien.ivr.flow import DIGITS
+from veertien.ivr.national import POSTCODE_DIGITS
 from veertien.ivr.prompts import DEFAULT_LANGUAGE
 from veertien.ivr.runner import Understood
 from veertien.media.g711 import Law, encode, silence
 from veertien.media.session import RtpSession
 from veertien.speech import scoring
-from veertien.speech.matcher import Action, Name, NameMatcher, Result, spoken_digits, yes_or_no
+from veertien.speech.matcher import (
+    DIGIT_WORDS,
+    Action,
+    Name,
+    NameMatcher,
+    Result,
+    spoken_digits,
+    yes_or_no,
+)
 from veertien.speech.policy import Policy, combine, yes_no
 from veertien.speech.pool import Heard, Listener, scored
 from veertien.speech.recogniser import Context, from_telephone
@@ -21,9 +30,6 @@ from veertien.speech.synthesis import Synthesiser
 
 log = logging.getLogger("veertien.call")
 YES_NO = ("ja", "nee")
-POSTCODE_DIGITS = 4
-# the prompt where only a postcode is asked: the transcription is pulled towards digits
-DIGIT_WORDS = ("nul", "een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen")
 
 
 Key = tuple[Law, str, str]  # law, language, text
@@ -140,13 +146,10 @@ class Understanding:
         return scoring.decide(found.scores, matcher or self.matcher, policy, similar)
 
     async def _digits(self, audio8k: bytes) -> Understood:
-        """A postcode said ("vier vier zes een"): four digits, or nothing understood."""
-        heard = await self._hear(audio8k, Context(DIGIT_WORDS, self.language))
-        said = _said(heard)
-        digits = spoken_digits(said)
-        if len(digits) == POSTCODE_DIGITS:  # confirmed: digits are easily misheard
-            return Understood(Action.CONFIRM, digits, said)
-        return Understood(Action.RETRY, None, said)
+        """A postcode said ("vier vier zes een"), the prompt pulling the transcription towards
+        digits: four digits, or nothing understood."""
+        said = _said(await self._hear(audio8k, Context(DIGIT_WORDS, self.language)))
+        return _postcode(said) or Understood(Action.RETRY, None, said)
 
     async def _among(self, audio8k: bytes, among: tuple[str, ...]) -> Understood:
         """An answer that can only be one of a few codes: the leader counts when it has at
@@ -162,13 +165,7 @@ class Understanding:
             sure = first is not None and verdict.probability >= self.scored.confirm
             code = first.municipality if first is not None and sure else None
             return Understood(Action.ACCEPT if code else Action.RETRY, code, _said(heard))
-        best = combine(
-            {
-                h.engine: h.result or matcher.match([(t.text, t.score) for t in h.transcripts])
-                for h in heard
-            },
-            self.policy,
-        ).best
+        best = self._combined(heard, matcher).best
         code = best.municipality if best is not None and best.similarity >= 0.8 else None
         return Understood(Action.ACCEPT if code else Action.RETRY, code, _said(heard))
 
@@ -179,10 +176,10 @@ class Understanding:
             return await self._among(audio8k, among)
         heard = await self._named(audio8k)
         said = _said(heard)
-        digits = spoken_digits(said) if self.open else ""
-        if len(digits) == POSTCODE_DIGITS:  # confirmed: digits are easily misheard
-            log.info("speech: a postcode, %s", digits)
-            return Understood(Action.CONFIRM, digits, said)
+        postcode = _postcode(said) if self.open else None
+        if postcode is not None:
+            log.info("speech: a postcode, %s", postcode.municipality)
+            return postcode
         found = scored(heard)
         if found is not None:
             # from the second answer on, the alternative to a question is the keypad
@@ -220,13 +217,20 @@ class Understanding:
         heard = await self._hear(audio8k, Context(YES_NO, self.language))
         return answered(heard)
 
-    def _combined(self, heard: Sequence[Heard]) -> Result:
+    def _combined(self, heard: Sequence[Heard], matcher: NameMatcher | None = None) -> Result:
         """The transcript policy over what each engine heard (engines without scores)."""
-        results = {h.engine: h.result or self._match(h) for h in heard}
+        names = matcher or self.matcher
+        results = {
+            h.engine: h.result or names.match([(t.text, t.score) for t in h.transcripts])
+            for h in heard
+        }
         return combine(results, self.policy)
 
-    def _match(self, heard: Heard) -> Result:
-        return self.matcher.match([(t.text, t.score) for t in heard.transcripts])
+
+def _postcode(said: str) -> Understood | None:
+    """Four digits said: a postcode, to be confirmed (digits are easily misheard)."""
+    digits = spoken_digits(said)
+    return Understood(Action.CONFIRM, digits, said) if len(digits) == POSTCODE_DIGITS else None
 
 
 def _narrowed(first: scoring.Evidence, code: str | None) -> bool:

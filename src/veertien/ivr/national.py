@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 
-from veertien.directory.lexicon import MANY, Lexicon
+from veertien.directory.lexicon import PROVINCE, Lexicon
 from veertien.ivr.area import MAX_KEYS, NO_DEFAULT, chosen_flow
 from veertien.ivr.flow import (
     DIGITS,
@@ -114,7 +114,7 @@ def province_flow(name: str, options: Sequence[Option], timeout_s: float, *, spe
     caller has more than two questions before the postcode)."""
     offered = list(options)[:MAX_KEYS]
     keyed = {str(n): f"{OPTION}{n}" for n in range(1, len(offered) + 1)}
-    among = tuple(f"province:{o.province}" for o in offered)
+    among = tuple(f"{PROVINCE}{o.province}" for o in offered)
     items = tuple(say(Prompt.MENU_ITEM, name=o.province, key=n) for n, o in enumerate(offered, 1))
     question: Words = (say(Prompt.WHICH_PROVINCE, name=name), *items)
     steps = _postcode_steps((say(Prompt.WHICH_POSTCODE, name=name),), timeout_s, speech)
@@ -188,17 +188,17 @@ class NationalResolver:
     def _option(self, code: str) -> Option | None:
         """The answer of the province question a key or a spoken province stands for."""
         for n, option in enumerate(self.options, start=1):
-            if code in (f"{OPTION}{n}", f"province:{option.province}"):
+            if code in (f"{OPTION}{n}", f"{PROVINCE}{option.province}"):
                 return option
         return None
 
     def _option_choice(self, option: Option) -> Choice:
+        """One municipality left: that one; several: the option, narrowed again (postcode)."""
         codes = option.municipalities
         if len(codes) == 1:
             return Choice(ChoiceKind.MUNICIPALITY, codes[0], self._name(codes[0]))
-        return Choice(
-            ChoiceKind.PLACE, f"{MANY}{option.province}:{','.join(codes)}", option.province
-        )
+        n = self.options.index(option) + 1
+        return Choice(ChoiceKind.PLACE, f"{OPTION}{n}", option.province)
 
     def _name(self, code: str) -> str:
         muni = self.lexicon.directory.municipality(code)
@@ -230,10 +230,12 @@ class NationalResolver:
         return postcode_flow(name, self.timeout_s, speech=self.speech)
 
     def _codes(self, code: str) -> tuple[str, ...]:
+        """The municipalities a name means, or those a province's answer left of it."""
         meaning = self.lexicon.meaning(code)
         if meaning is not None:
             return meaning.municipalities
-        return tuple(code.rpartition(":")[2].split(","))  # a province's share of a name
+        option = self._option(code)
+        return option.municipalities if option is not None else ()
 
     def fallback(self, refused: frozenset[str]) -> Flow:
         """The operator's national default desk (without one: we cannot connect)."""

@@ -97,19 +97,8 @@ YES = frozenset(
     {"ja", "jawel", "jazeker", "klopt", "correct", "precies", "zeker", "yes", "een", "1"}
 )
 NO = frozenset({"nee", "neen", "nein", "niet", "no", "fout", "twee", "2"})
-_DIGITS = {
-    "nul": "0",
-    "een": "1",
-    "één": "1",
-    "twee": "2",
-    "drie": "3",
-    "vier": "4",
-    "vijf": "5",
-    "zes": "6",
-    "zeven": "7",
-    "acht": "8",
-    "negen": "9",
-}
+DIGIT_WORDS = ("nul", "een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen")
+_DIGITS = {word: str(n) for n, word in enumerate(DIGIT_WORDS)}  # "één" folds to "een"
 _SOUNDS = [  # in order: consonant digraphs, a silent h, then vowels and the rest
     ("sch", "s"),
     ("ch", "g"),
