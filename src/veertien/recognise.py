@@ -87,9 +87,8 @@ def recognise_file(
 ) -> dict[str, Any]:
     pcm, rate = read_wav(path)
     matcher = matcher_for(ctx, dialled, national)
-    open_lexicon = national or dialled is None
-    if open_lexicon:  # the prompt of a national call from an unknown number: the organisations
-        context = Context([o.name for o in ctx.directory.organisations], open=True)
+    if national or dialled is None:  # as the dialogue hears a national call (unknown caller)
+        context = Context(lexicon_of(ctx.directory).likely(None), open=True)
     else:
         names = sorted({n.text for n in matcher.names if n.kind != "place"})
         context = Context(names, vocabulary=sorted({n.text for n in matcher.names}))

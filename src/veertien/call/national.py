@@ -32,23 +32,6 @@ def own_area(call: DialogueCall) -> tuple[str, ...]:
     return tuple(m.municipality for m in call.ctx.directory.members(area))
 
 
-MAX_PRIMED = 40  # names of the caller's own area in the prompt (Whisper keeps ~200 tokens)
-
-
-def own_names(call: DialogueCall) -> list[str]:
-    """What a caller most likely says: the organisations' names (a dozen or so), and for a
-    caller from a geographic number its area's municipalities, then their official places (at
-    most `MAX_PRIMED` in all): the transcription's prompt, and scored against the audio beside
-    what the transcription resembles."""
-    directory = call.ctx.directory
-    own = own_area(call)
-    names = [o.name for o in directory.organisations]
-    names += [directory.municipalities[c].name for c in own]
-    area = call.decision.caller_area
-    names += [p.name for p in directory.places if p.official and area in p.area_codes]
-    return list(dict.fromkeys(names))[:MAX_PRIMED]
-
-
 def national_dialogue(
     call: DialogueCall, events: Sequence[IvrEvent], *, speech: bool
 ) -> tuple[Flow, NationalResolver]:
@@ -71,7 +54,7 @@ def national_understanding(call: DialogueCall, listener: Listener | None) -> Und
     names) shortlists the names scored against the audio."""
     lexicon = lexicon_of(call.ctx.directory)
     matcher = national_matcher(lexicon)
-    names = own_names(call)
+    names = lexicon.likely(call.decision.caller_area)
     thresholds = call.ctx.settings.platform.speech_thresholds
 
     return Understanding(

@@ -19,16 +19,18 @@ immutable; built once per directory version (`lexicon_of`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from threading import Lock
+from typing import Generic, TypeVar
 
 from veertien.directory.model import Directory, normalise_name
 
 ORGANISATION = "org:"
 MANY = "many:"
 PROVINCE = "province:"
+MAX_LIKELY = 40  # names in the transcription's prompt (Whisper keeps ~200 tokens)
 _UNSURE = re.compile(r"\([^()]*\?\)")  # "(?)", "(Midhuizen ?)": the source was not sure
 
 
@@ -117,6 +119,7 @@ class Lexicon:
         self.entries = tuple(entries)  # what the first question listens for
         self.provinces = tuple(provinces)  # what "In welke provincie?" listens for
         self._meanings = meanings
+        self._likely: dict[str | None, tuple[str, ...]] = {}  # by the caller's area code
         self._by_text: dict[str, Entry] = {}
         for entry in entries:  # a municipality's name before an organisation's synonym
             self._by_text.setdefault(normalise_name(entry.text), entry)
@@ -171,18 +174,48 @@ class Lexicon:
         wanted = frozenset(keys)
         return tuple(e for e in (*self.entries, *self.provinces) if e.key in wanted)
 
+    def likely(self, area: str | None) -> tuple[str, ...]:
+        """What a caller most likely says: the organisations' names (a dozen or so), and for a
+        caller from area code `area` (a geographic number) its municipalities, then their
+        official places; at most `MAX_LIKELY` (the transcription's prompt, and scored against
+        the audio beside what the transcription resembles). Worked out once per area."""
+        found = self._likely.get(area)
+        if found is None:
+            directory = self.directory
+            names = [o.name for o in directory.organisations]
+            if area is not None:
+                names += [directory.municipalities[m.municipality].name
+                          for m in directory.members(area)]  # fmt: skip
+                names += [p.name for p in directory.places if p.official and area in p.area_codes]
+            found = self._likely[area] = tuple(dict.fromkeys(names))[:MAX_LIKELY]
+        return found
 
-_CACHE: dict[str, Lexicon] = {}
-_LOCK = Lock()
-_KEPT = 4
+
+T = TypeVar("T")
+
+
+class Recent(Generic[T]):
+    """What is built from a directory, kept for its few newest versions: built once, then
+    shared by every call (and thread) that asks for the same version."""
+
+    def __init__(self, kept: int = 4) -> None:
+        self.kept = kept
+        self._found: dict[str, T] = {}
+        self._lock = Lock()
+
+    def get(self, version: str, make: Callable[[], T]) -> T:
+        with self._lock:
+            found = self._found.get(version)
+            if found is None:
+                if len(self._found) >= self.kept:
+                    self._found.pop(next(iter(self._found)))
+                found = self._found[version] = make()
+            return found
+
+
+_LEXICONS: Recent[Lexicon] = Recent()
 
 
 def lexicon_of(directory: Directory) -> Lexicon:
     """The lexicon of a directory, built once per directory version (a few kept)."""
-    with _LOCK:
-        found = _CACHE.get(directory.version)
-        if found is None:
-            if len(_CACHE) >= _KEPT:
-                _CACHE.pop(next(iter(_CACHE)))
-            found = _CACHE[directory.version] = Lexicon(directory)
-        return found
+    return _LEXICONS.get(directory.version, lambda: Lexicon(directory))

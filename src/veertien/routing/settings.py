@@ -41,12 +41,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def check_destination(key: str, value: object) -> str | None:
-    """A destination as typed (None for none), checked whole by the SIP parser; `SettingsError`
-    naming `key` when it is not a usable sip:, sips: or tel: URI."""
-    return _check_uri(key, value)
-
-
-def _check_uri(key: str, value: object) -> str | None:
     """A destination, checked whole by the SIP parser (a CR/LF, space, quote, '<' or URI header
     could otherwise add headers to the 302 or REFER that carries it)."""
     if value is None:
@@ -123,7 +117,7 @@ class MunicipalitySettings:
             calamity=bool(data.get("calamity", False)),
             departments=_departments(data.get("departments", [])),
             privacy=MunicipalityPrivacy.from_json(data),
-            **{k: _check_uri(k, data.get(k)) for k in uris},
+            **{k: check_destination(k, data.get(k)) for k in uris},
             **{k: _check_text(k, data.get(k)) for k in texts},
         )
 
@@ -136,7 +130,7 @@ def _departments(value: object) -> tuple[Department, ...]:
         if not isinstance(item, Mapping) or set(item) != {"name", "destination"}:
             raise SettingsError(f"departments[{n}] needs exactly a name and a destination")
         name = _check_text(f"departments[{n}].name", item["name"])
-        destination = _check_uri(f"departments[{n}].destination", item["destination"])
+        destination = check_destination(f"departments[{n}].destination", item["destination"])
         if not name or destination is None:
             raise SettingsError(f"departments[{n}] needs a name and a destination")
         out.append(Department(name.strip(), destination))
@@ -233,10 +227,10 @@ class Settings:
         defaults = dict(mapping("area_defaults", data.get("area_defaults", {})))
         for area, uri in defaults.items():
             _check_area(f"area_defaults.{area}", area)
-            _check_uri(f"area_defaults.{area}", uri)
+            check_destination(f"area_defaults.{area}", uri)
         national_default = data.get("national_default") or None
         if national_default is not None:
-            national_default = _check_uri("national_default", national_default)
+            national_default = check_destination("national_default", national_default)
         sliver = _sliver(mapping("sliver", data.get("sliver", {})))
         timezone = str(data.get("timezone", "Europe/Amsterdam"))
         try:

@@ -3,14 +3,10 @@ per directory version and shared by every call to the national number."""
 
 from __future__ import annotations
 
-from threading import Lock
-
-from veertien.directory.lexicon import Entry, Lexicon
+from veertien.directory.lexicon import Entry, Lexicon, Recent
 from veertien.speech.matcher import Name, NameMatcher
 
-_MATCHERS: dict[str, NameMatcher] = {}
-_LOCK = Lock()
-_KEPT = 4
+_MATCHERS: Recent[NameMatcher] = Recent()
 
 
 def lexicon_names(entries: tuple[Entry, ...]) -> list[Name]:
@@ -20,13 +16,7 @@ def lexicon_names(entries: tuple[Entry, ...]) -> list[Name]:
 
 def national_matcher(lexicon: Lexicon) -> NameMatcher:
     """The matcher over the whole lexicon, built once per directory version."""
-    with _LOCK:
-        found = _MATCHERS.get(lexicon.version)
-        if found is None:
-            if len(_MATCHERS) >= _KEPT:
-                _MATCHERS.pop(next(iter(_MATCHERS)))
-            found = _MATCHERS[lexicon.version] = NameMatcher(lexicon_names(lexicon.entries))
-        return found
+    return _MATCHERS.get(lexicon.version, lambda: NameMatcher(lexicon_names(lexicon.entries)))
 
 
 def among_matcher(lexicon: Lexicon, among: tuple[str, ...]) -> NameMatcher:

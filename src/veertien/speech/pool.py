@@ -24,7 +24,6 @@ from veertien.speech.recogniser import Context, Engine, Recogniser, Scores, Tran
 from veertien.speech.scoring import shortlist
 
 log = logging.getLogger("veertien.speech")
-OPEN_AT = 1_000  # names: from here the matcher is an open lexicon (the national number)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +70,8 @@ def hear_all(
             text = scores.primed
             written: tuple[Transcript, ...] = (Transcript(text, 1.0),) if text else ()
             seconds = time.perf_counter() - started
-            out.append(Heard(engine, written, seconds, _matched(matcher, scores), scores))
+            matched = _matched(matcher, scores, context.open)
+            out.append(Heard(engine, written, seconds, matched, scores))
             continue
         found = tuple(recogniser.recognise(pcm16k, context))
         result = matcher.match([(t.text, t.score) for t in found]) if matcher else None
@@ -79,12 +79,12 @@ def hear_all(
     return out
 
 
-def _matched(matcher: NameMatcher, scores: Scores) -> Result:
-    """The transcription matched against the names; for an open lexicon (6,000 names) only
-    against those scored: the others have no acoustic evidence to rank, and matching them all
-    again costs a tenth of a second."""
+def _matched(matcher: NameMatcher, scores: Scores, open_lexicon: bool) -> Result:
+    """The transcription matched against the names; for an open lexicon (the national
+    number's 6,000 names) only against those scored: the others have no acoustic evidence to
+    rank, and matching them all again costs a tenth of a second."""
     text = [(scores.primed, 1.0)]
-    if len(matcher.names) <= OPEN_AT:
+    if not open_lexicon:
         return matcher.match(text)
     scored_texts = {t for t, _ in scores.names}
     return NameMatcher(n for n in matcher.names if n.text in scored_texts).match(text)

@@ -147,15 +147,15 @@ class ConfigStore:
         the directory stored anew, audited with the old and new entry; a destination the
         destination policy refuses is not stored (`SettingsError`, audited)."""
         current = self.snapshot().context
+        orgs = current.directory.organisations
         old = current.directory.organisation(code)
-        kept = [o for o in current.directory.organisations if o.code != code]
-        if organisation is not None:
-            place = next(
-                (i for i, o in enumerate(current.directory.organisations) if o.code == code),
-                len(kept),
-            )
-            kept.insert(place, organisation)
-        directory = replace(current.directory, organisations=tuple(kept))
+        if organisation is None:
+            kept = tuple(o for o in orgs if o.code != code)
+        elif old is None:
+            kept = (*orgs, organisation)
+        else:  # changed where it stands
+            kept = tuple(organisation if o.code == code else o for o in orgs)
+        directory = replace(current.directory, organisations=kept)
         self._allowed(current.settings, directory, actor, "organisation")
         with self.engine.begin() as conn:
             self._put(conn, DIRECTORY, directory.to_json(), directory.version, actor)
