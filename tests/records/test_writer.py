@@ -57,6 +57,33 @@ def test_the_writer_is_behind_once_a_record_waits_past_the_budget() -> None:
     writer.close()
 
 
+def test_a_spooling_writer_lets_calls_go_on_while_its_database_is_away() -> None:
+    """The database's writer when calls.jsonl has every record: a restart of PostgreSQL is
+    waited out (up to `spool` records), also while the backlog is written after."""
+    disk, clock = Disk(), Clock()
+    writer = _writer(disk, clock, budget_s=0.08)
+    writer.spool = 3
+    disk.full = True
+    writer.write(Rec(1))
+    writer.write_now()
+    clock.now = 1.0
+    writer.write(Rec(2))
+    assert writer.failing and not writer.behind()
+    writer.write(Rec(3))
+    writer.write(Rec(4))
+    assert writer.behind()  # more than the spool waits: now records before calls
+    disk.full = False
+    writer.write_now()
+    writer.write(Rec(5))
+    clock.now = 2.5  # catching up: a record older than the budget does not shed yet
+    assert not writer.behind()
+    clock.now = 3.1
+    assert writer.behind()  # caught up long since: the budget holds again
+    writer.write_now()
+    assert disk.rows == [1, 2, 3, 4, 5]
+    writer.close()
+
+
 def test_a_failed_write_is_kept_tried_again_and_nothing_is_lost() -> None:
     disk, clock = Disk(), Clock()
     writer = _writer(disk, clock)

@@ -125,6 +125,7 @@ class DialogueManager:
         if len(self.tasks) >= ctx.settings.platform.max_dialogues:
             return self._busy(event, facts.dialled, "all dialogues in use")
         call = DialogueCall(event, decision, facts, ctx, self.clock(), offer, choice)
+        self.recorder.open(call)
         task = asyncio.get_running_loop().create_task(self._run(call))
         self.tasks[event.key] = task
         task.add_done_callback(lambda _: self.tasks.pop(event.key, None))

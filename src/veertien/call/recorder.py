@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from veertien.call.redirect import caller_of, masked, name_of
-from veertien.call.state import DialogueCall, Handover, SampleStore
+from veertien.call.state import DialogueCall, Handover, SampleStore, ended
 from veertien.call.summary import phase_durations, phase_of, stages
 from veertien.ivr.flow import ChoiceKind
 from veertien.ivr.flow import Phase as StepPhase
@@ -36,6 +36,15 @@ class Recorder:
         self.speech_on = speech_on
         self.samples: SampleStore | None = None  # where kept utterances go (audio_sampling)
         self.saving: set[asyncio.Future[Any]] = set()  # samples being written (awaited at stop)
+        # told when a dialogue starts (the database keeps it open until its record comes, so
+        # that a node dying inside dialogues leaves a record of each; storage.calls)
+        self.opened: Callable[[CallRecord], None] | None = None
+
+    def open(self, call: DialogueCall) -> None:
+        """A dialogue starts: its record as far as it is known now, to whom wants it."""
+        if self.opened is not None:
+            record = CallRecord(**self._common(call, 0, "started", ended([]), 0.0))
+            self.opened(record)
 
     def write(
         self,

@@ -68,5 +68,6 @@ def row(record: Mapping[str, Any]) -> dict[str, Any]:
         "data_version": str(record.get("data_version", "")),
         "duration_ms": record.get("duration_ms"),
         "body": json.dumps(record, ensure_ascii=False),
+        "node": record.get("node"),
         **derived(record, started),
     }

@@ -18,8 +18,9 @@ class JsonLinesSink:
     """Appends one JSON object per line to a file, from a background thread (batched every
     `interval` seconds, see storage.calls.BatchWriter)."""
 
-    def __init__(self, path: Path, interval: float = INTERVAL_S) -> None:
+    def __init__(self, path: Path, interval: float = INTERVAL_S, node: str | None = None) -> None:
         self.path = path
+        self.node = node  # written into every line when given (several nodes, one cluster)
         path.parent.mkdir(parents=True, exist_ok=True)
         self._handle = path.open("a", encoding="utf-8")
         self._lock = threading.Lock()  # the writer thread appends; purge() rewrites
@@ -41,7 +42,8 @@ class JsonLinesSink:
         return self._writer
 
     def _append(self, batch: Sequence[JsonRecord]) -> None:
-        lines = [json.dumps(r.to_json(), ensure_ascii=False) for r in batch]
+        extra = {"node": self.node} if self.node is not None else {}
+        lines = [json.dumps(r.to_json() | extra, ensure_ascii=False) for r in batch]
         with self._lock:
             self._handle.write("\n".join(lines) + "\n")
             self._handle.flush()

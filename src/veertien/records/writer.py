@@ -9,6 +9,10 @@ when writing fails; the node then answers new calls 503 (sip.overload) until it 
 rather than piling up records a `kill -9` would take with it. A failed batch is kept and
 written again (a full disk that is freed loses nothing); only past `capacity` records waiting
 are records dropped, counted in `lost`. Failures are counted and logged once per 10 s.
+
+A writer with `spool` set (the database's, when calls.jsonl keeps a crash-safe copy of every
+record) is not behind while its writes fail, nor while it catches up after: up to `spool`
+records wait for the database to come back (a PostgreSQL restart) and calls go on.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ INTERVAL_S = 0.05  # the writers wake this often
 BUDGET_S = 0.08  # a record older than this waiting to be written: the node is behind
 CAPACITY = 100_000  # records waiting (new and failed) before new ones are dropped
 REPORT_S = 10.0  # a failing writer logs at most once per this
+CATCH_UP_S = 2.0  # after a failure ends, the backlog written and its followers not yet
 
 
 class JsonRecord(Protocol):
@@ -58,6 +63,8 @@ class BatchWriter:
         self.failures = 0  # writes that failed
         self.lost = 0  # records dropped: more than `capacity` waiting
         self.failing = False  # the last write failed
+        self.spool = 0  # records that may wait while writing fails (0: none, shed at once)
+        self._recovered = -CATCH_UP_S  # when writing worked again after failing
         self._reported = -REPORT_S
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -72,9 +79,13 @@ class BatchWriter:
 
     def behind(self) -> bool:
         """Whether new calls should wait: writing fails, or the oldest record waiting is older
-        than the budget (what a crash would lose is growing)."""
-        if self.failing:
-            return True
+        than the budget (what a crash would lose is growing). A spooling writer: only when
+        more than `spool` records wait while it fails or catches up."""
+        if self.failing or self.clock() - self._recovered < CATCH_UP_S:
+            if self.spool:
+                return self.depth > self.spool
+            if self.failing:
+                return True
         with self._lock:
             oldest = self._queue[0][0] if self._queue else None
         return oldest is not None and self.clock() - oldest > self.budget_s
@@ -121,4 +132,5 @@ class BatchWriter:
             return
         if self.failing:
             log.warning("%s: writing again; %d waiting records written", self.name, len(batch))
+            self._recovered = self.clock()
         self.failing = False

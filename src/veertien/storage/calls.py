@@ -5,30 +5,75 @@ and inserts what has queued up in one transaction; once that commits, a crash lo
 it (SQLite in WAL mode with synchronous=FULL; PostgreSQL's own durability). About 100 ms of
 records are in memory only: when the writer falls behind that, new calls get 503 until it has
 caught up (records.writer); `close()` writes them all.
+
+A dialogue lasts long enough that a node can die inside it. So its start is written too
+(`open()`: a row in `open_dialogues`, in the same queue), and deleted in the transaction that
+inserts its record. A node that starts again turns the rows it left behind into call records
+with outcome `node_lost` (`recover()`): a record for every call, also those a dead node held.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, and_, delete, insert, select
 
+from veertien.records import CallRecord
 from veertien.records.columns import row
 from veertien.records.writer import INTERVAL_S, BatchWriter, JsonRecord
-from veertien.storage.schema import call_records
+from veertien.storage.cluster import lock_transaction
+from veertien.storage.schema import call_records, open_dialogues
 
 log = logging.getLogger("veertien.storage")
+LOST = "node_lost"  # the outcome of a dialogue whose node stopped before it ended
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """A dialogue has started (its record as far as it is known at the start)."""
+
+    record: CallRecord
+
+    def to_json(self) -> dict[str, Any]:
+        return self.record.to_json()
+
+
+@dataclass(frozen=True, slots=True)
+class Closing:
+    """The record of a dialogue that was opened: inserted, and its opening deleted."""
+
+    record: CallRecord
+
+    def to_json(self) -> dict[str, Any]:
+        return self.record.to_json()
 
 
 class DatabaseSink:
-    """A `CallRecordSink` that inserts into `call_records`."""
+    """A `CallRecordSink` that inserts into `call_records`, each row marked with `node`."""
 
-    def __init__(self, engine: Engine, interval: float = INTERVAL_S) -> None:
+    def __init__(
+        self, engine: Engine, interval: float = INTERVAL_S, node: str | None = None
+    ) -> None:
         self.engine = engine
+        self.node = node
+        self._open: set[str] = set()  # call ids of dialogues opened and not yet closed
         self._writer = BatchWriter(self._insert, interval, "call-records-db")
 
+    def open(self, record: CallRecord) -> None:
+        """A dialogue started: written so that its node's death does not lose its call."""
+        self._open.add(record.call_id)
+        self._writer.write(Opening(record))
+
     def write(self, record: JsonRecord) -> None:
+        call_id = getattr(record, "call_id", None)
+        if call_id in self._open and isinstance(record, CallRecord):
+            self._open.discard(call_id)
+            self._writer.write(Closing(record))
+            return
         self._writer.write(record)
 
     def close(self) -> None:
@@ -42,6 +87,57 @@ class DatabaseSink:
     def writer(self) -> BatchWriter:
         return self._writer
 
+    def _row(self, record: JsonRecord) -> dict[str, Any]:
+        body = record.to_json()
+        if self.node is not None:
+            body["node"] = self.node
+        return row(body)
+
     def _insert(self, batch: Sequence[JsonRecord]) -> None:
+        openings = [r for r in batch if isinstance(r, Opening)]
+        closings = [r.record.call_id for r in batch if isinstance(r, Closing)]
+        records = [self._row(r) for r in batch if not isinstance(r, Opening)]
+        node = self.node or ""
         with self.engine.begin() as conn:
-            conn.execute(insert(call_records), [row(r.to_json()) for r in batch])
+            if openings:
+                conn.execute(
+                    insert(open_dialogues),
+                    [{"call_id": o.record.call_id[:255], "node": node,
+                      "body": json.dumps(o.to_json(), ensure_ascii=False)} for o in openings],
+                )  # fmt: skip
+            if records:
+                conn.execute(insert(call_records), records)
+            if closings:
+                conn.execute(
+                    delete(open_dialogues).where(
+                        and_(open_dialogues.c.node == node,
+                             open_dialogues.c.call_id.in_([c[:255] for c in closings]))
+                    )
+                )  # fmt: skip
+
+
+def recover(engine: Engine, node: str) -> int:
+    """The dialogues `node` left open (it died inside them): each becomes a call record with
+    outcome `node_lost`, in one transaction. Returns how many. Blocking."""
+    with engine.begin() as conn:
+        lock_transaction(conn, f"recover:{node}")  # the node itself, or another for it
+        rows = conn.execute(select(open_dialogues).where(open_dialogues.c.node == node)).all()
+        if not rows:
+            return 0
+        records = []
+        for found in rows:
+            try:
+                body = json.loads(found.body)
+            except ValueError:
+                log.error("node %s: an open dialogue's row cannot be read: %r", node, found.call_id)
+                continue
+            body.update(outcome=LOST, response=0, node=node,
+                        reason="the node stopped during the dialogue")  # fmt: skip
+            records.append(row(body))
+        if records:
+            conn.execute(insert(call_records), records)
+        conn.execute(delete(open_dialogues).where(open_dialogues.c.node == node))
+    log.warning(
+        "node %s: %d dialogues were running when it stopped; recorded as %s", node, len(rows), LOST
+    )
+    return len(rows)

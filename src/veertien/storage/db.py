@@ -19,6 +19,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 
 from veertien.errors import SetupError
+from veertien.storage.cluster import lock_transaction
 
 log = logging.getLogger("veertien.storage")
 
@@ -68,6 +69,7 @@ def upgrade(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        lock_transaction(connection, "migrations")  # nodes starting together: one migrates
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine, delete, insert, select
 
 from veertien.records import hash_number
+from veertien.storage.cluster import lock_transaction
 from veertien.storage.schema import caller_salts
 
 log = logging.getLogger("veertien.storage")
@@ -67,6 +68,7 @@ class CallerHasher:
             if found is not None:
                 return found
             with self.engine.begin() as conn:
+                lock_transaction(conn, "caller-salt")  # two nodes: one makes it, both use it
                 stored = conn.execute(
                     select(caller_salts.c.salt).where(caller_salts.c.period == period)
                 ).scalar()

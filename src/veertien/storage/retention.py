@@ -16,6 +16,7 @@ from typing import Protocol
 from sqlalchemy import Engine, delete
 
 from veertien.platform import RetentionTerms
+from veertien.storage.cluster import once
 from veertien.storage.privacy import CallerHasher
 from veertien.storage.samples import AudioSamples
 from veertien.storage.schema import call_records
@@ -56,7 +57,8 @@ class Retention:
         terms = self.terms()
         now = self.clock()
         before = datetime.fromtimestamp(now, UTC) - timedelta(days=terms.record_days)
-        records = purge_records(self.engine, before)
+        with once(self.engine, "retention") as mine:  # one node purges the shared database
+            records = purge_records(self.engine, before) if mine else 0
         lines = self.journal.purge(before) if self.journal is not None else 0
         samples = 0
         if self.samples is not None:

@@ -129,6 +129,7 @@ call_records = Table(
     Column("hour_of_week", SmallInteger),  # local: Monday 0-1 h is 0, Sunday 23-24 h is 167
     Column("pdd_us", Float),
     Column("pdd_bucket", Integer),
+    Column("node", String(64)),  # the node that wrote it (migration 0008)
     *(Column(name, Boolean, nullable=False, server_default=false()) for name in STAGE_COLUMNS),
     Index("ix_calls_started", "started"),
     Index("ix_calls_municipality_started", "municipality", "started"),
@@ -142,4 +143,50 @@ caller_salts = Table(
     metadata,
     Column("period", Integer, primary_key=True),
     Column("salt", String(64), nullable=False),
+)
+
+
+# The nodes of a cluster (storage.cluster): each beats every second; `draining` is set from the
+# outside (`veertien node drain`) and read by the node at its next beat.
+nodes = Table(
+    "nodes",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),  # sip, portal, all
+    Column("sip", String(128)),  # HOST:PORT it takes SIP on
+    Column("http", String(128)),  # HOST:PORT of its portal or health page
+    Column("boot", String(32), nullable=False),  # one per start: tells a restart from a twin
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+    Column("draining", Boolean, nullable=False, server_default=false()),
+    Column("dialogues", Integer, nullable=False, server_default="0"),  # running at the last beat
+)
+
+# A dialogue running inside a node, written when it starts and deleted with its call record: a
+# node that dies leaves its rows here, and turns them into call records when it starts again.
+open_dialogues = Table(
+    "open_dialogues",
+    metadata,
+    Column("call_id", String(255), primary_key=True),
+    Column("node", String(64), primary_key=True),
+    Column("body", Text, nullable=False),  # JSON: what is known at the start of the dialogue
+)
+
+# What every portal process must agree on: the key that signs session cookies.
+portal_secrets = Table(
+    "portal_secrets",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", String(128), nullable=False),
+)
+
+# Failed sign-ins per key ("pair:name@address", "addr:address"), for the login limiter of all
+# portal processes together (portal.security); rows older than the window are deleted.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(200), nullable=False),
+    Column("at", Float, nullable=False),  # seconds since the epoch
+    Index("ix_login_failures_key", "key", "at"),
 )

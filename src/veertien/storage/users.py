@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete, insert, select, update
 
 from veertien.errors import InputError
+from veertien.storage.cluster import exclusive
 from veertien.storage.config import audit
 from veertien.storage.schema import api_tokens, portal_sessions, users
 
@@ -284,9 +285,11 @@ _DUMMY = _HASHER.hash(secrets.token_hex(16))  # verify against something when th
 
 def first_operator(store: UserStore) -> str | None:
     """On a database without users: an operator account `operator` with a one-time password
-    (returned, to be printed once); None when there are users already."""
-    if store.count():
-        return None
-    password = secrets.token_urlsafe(15)
-    store.create("operator", password, Role.OPERATOR, None, actor="system", one_time=True)
+    (returned, to be printed once); None when there are users already. Under the cluster lock:
+    of portals starting together, one makes it."""
+    with exclusive(store.engine, "first-operator"):
+        if store.count():
+            return None
+        password = secrets.token_urlsafe(15)
+        store.create("operator", password, Role.OPERATOR, None, actor="system", one_time=True)
     return password
