@@ -11,6 +11,7 @@ import pytest
 
 from veertien.cli import main
 from veertien.storage import DataDir
+from veertien.storage.cluster import NodeStore, Role
 from veertien.storage.store import Storage
 
 
@@ -274,3 +275,28 @@ def test_accounts_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFi
     assert code == 1 and "no account named 'niemand'" in err
     code, _, err = run(capsys, *data, "user", "create", "x2", "--role", "admin")
     assert code == 2 and "hoort bij één gemeente" in err
+
+
+def test_nodes_are_listed_drained_and_resumed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = ("--data", str(tmp_path))
+    assert run(capsys, *data, "nodes")[1].strip() == "no nodes running"
+    code, _, err = run(capsys, *data, "node", "drain", "n9")
+    assert code == 1 and "no node 'n9'" in err
+    storage = Storage.open(DataDir(tmp_path))
+    NodeStore(storage.engine).register("n1", Role.SIP, "127.0.0.1:5071", "127.0.0.1:8081")
+    storage.close()
+    code, out, _ = run(capsys, *data, "node", "drain", "n1")
+    assert code == 0 and "n1 drains" in out
+    assert "draining" in run(capsys, *data, "nodes")[1]
+    assert run(capsys, *data, "node", "resume", "n1")[0] == 0
+    listed = run(capsys, *data, "nodes")[1]
+    assert "n1" in listed and "taking calls" in listed and "127.0.0.1:5071" in listed
+
+
+def test_serve_refuses_a_node_id_that_cannot_be_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "--data", str(tmp_path), "serve", "--node", "a b")
+    assert code == 2 and "--node" in err

@@ -119,18 +119,24 @@ async def test_health_is_ok_when_speech_is_off(tmp_path: Path) -> None:
 
 
 async def test_health_and_new_calls_when_call_records_cannot_be_written(tmp_path: Path) -> None:
-    """A database that fails (a full disk): /health says degraded with the failing writer, new
-    calls are shed (records before calls), and nothing waiting is dropped."""
+    """A database that fails (restarting, a full disk): /health says degraded with the failing
+    writer; calls go on while calls.jsonl has a crash-safe copy and the spool has room, and are
+    shed (records before calls) when the journal fails too, or the spool is full."""
     (tmp_path / "settings.json").write_text('{"speech": false}')
     running = await service.start_service(DataDir(tmp_path), "127.0.0.1", 0)
+    guard, loop = running.endpoint.core.guard, running.endpoint.loop
     try:
-        (database, _) = running.writers
+        (database, journal) = running.writers
         database.failing = True  # as after a write that failed
         health = running.health()
         assert health["status"] == "degraded"
         assert health["records"] == {"waiting": 0, "failing": ["call-records-db"], "lost": 0}
-        assert running.endpoint.core.guard.shedding(running.endpoint.loop.time())
-        database.failing = False
+        assert not guard.shedding(loop.time())  # spooled: the database is only away
+        database.spool = 0  # as with no journal: records before calls
+        assert guard.shedding(loop.time() + 1)
+        database.spool, database.failing, journal.failing = service.SPOOL, False, True
+        assert guard.shedding(loop.time() + 2)
+        journal.failing = False
         assert running.health()["status"] == "ok"
     finally:
         await running.close()

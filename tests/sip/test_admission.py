@@ -100,3 +100,17 @@ def test_the_settings_take_addresses_and_ranges_only() -> None:
         PlatformSettings.from_json({"sip_trusted": ["carrier.example"]})
     with pytest.raises(SettingsError, match="0 \\(off\\)"):
         PlatformSettings.from_json({"sip_source_limit": -1})
+
+
+def test_a_draining_node_answers_new_calls_and_probes_503_and_keeps_its_dialogues() -> None:
+    core = _core()
+    core.draining = True
+    (refused,) = sent(core.receive(invite(), LOCAL, 0.0))
+    assert (refused.status, refused.reason) == (503, "Draining") and not core.servers
+    assert refused.header("Retry-After") is not None
+    (probe,) = sent(core.receive(request("OPTIONS", branch="z9hG4bK-o"), LOCAL, 0.0))
+    assert probe.status == 503  # Kamailio's probe: takes the node out of its set
+    inside = request("BYE", branch="z9hG4bK-b", to_tag="t1")  # in a running dialogue
+    assert not any(r.status == 503 for r in sent(core.receive(inside, LOCAL, 0.0)))
+    core.draining = False
+    assert _calls(core.receive(invite(branch="z9hG4bK-again"), LOCAL, 0.0)) == 1

@@ -18,6 +18,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from veertien.errors import InputError, UnavailableError, VeertienError
@@ -28,8 +29,10 @@ from veertien.portal.base import Portal, portal_of
 from veertien.portal.organisations import organisation_routes
 from veertien.portal.overview import overview_routes
 from veertien.portal.pages import page_routes
+from veertien.portal.reports import metrics as metrics_page
 from veertien.portal.reports import report_routes
 from veertien.portal.security import PASSWORD_FIRST, SESSION_S
+from veertien.portal.status import health as health_page
 from veertien.portal.status import status_routes
 from veertien.reports import ReportError, ReportTimeout
 from veertien.routing import RoutingContext, SettingsError
@@ -131,6 +134,11 @@ def _veertien_error(request: Request, exc: Exception) -> Response:
     raise exc
 
 
+def probe_routes() -> list[Route]:
+    """What a SIP node of a cluster serves: its health and its metrics, nothing to sign in to."""
+    return [Route("/health", health_page, methods=["GET"]), Route("/metrics", metrics_page)]
+
+
 def create_app(
     storage: Storage,
     context: Callable[[], RoutingContext],
@@ -141,7 +149,9 @@ def create_app(
     changed: Callable[[], None] | None = None,
     metrics: Callable[[], bytes] | None = None,
     health: Callable[[], dict[str, Any]] | None = None,
+    pages: bool = True,
 ) -> Starlette:
+    """The portal; with `pages` off only /health and /metrics (a SIP node of a cluster)."""
     app = Starlette(
         routes=[
             *page_routes(),
@@ -152,7 +162,9 @@ def create_app(
             *status_routes(),
             *docs_routes(),
             *api_routes(),
-        ],
+        ]
+        if pages
+        else probe_routes(),
         middleware=[
             Middleware(BodyLimit),
             Middleware(SecurityHeaders),

@@ -73,6 +73,7 @@ class PortalServer:
         *,
         metrics: Callable[[], bytes] | None = None,
         health: Callable[[], dict[str, Any]] | None = None,
+        pages: bool = True,
     ) -> None:
         import uvicorn  # noqa: PLC0415
 
@@ -91,7 +92,9 @@ class PortalServer:
             https_only=os.environ.get(HTTPS_ENV, "") == "1",
             metrics=metrics,
             health=health,
+            pages=pages,
         )
+        self.pages = pages
         config = uvicorn.Config(
             app, host=host, port=port, log_level="warning", lifespan="off", access_log=False,
             **proxy_options(os.environ.get(PROXIES_ENV)),
@@ -107,7 +110,9 @@ class PortalServer:
         before any account is made, so a one-time password is never made and lost."""
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         listening = socket.create_server((self.host, self.port), family=family)
-        password = await asyncio.to_thread(first_operator, self.storage.users)
+        password = (
+            await asyncio.to_thread(first_operator, self.storage.users) if self.pages else None
+        )
         self.task = asyncio.get_running_loop().create_task(self.server.serve(sockets=[listening]))
         while not self.server.started:
             if self.task.done():

@@ -6,16 +6,14 @@ import asyncio
 import gc
 import logging
 import shutil
-import signal
 import time
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, Info
 
 from veertien.call.dialogue import DialogueManager
 from veertien.call.port import PromptCache
@@ -24,6 +22,7 @@ from veertien.platform import PlatformSettings
 from veertien.records import CallRecordSink, HashingSink, JsonLinesSink, TeeSink
 from veertien.records.writer import BatchWriter
 from veertien.server.metrics import CallMetrics, LiveFigures
+from veertien.server.node import Membership
 from veertien.sip import SourceGuard, SourcePolicy, networks
 from veertien.sip.core import SipCore
 from veertien.sip.transport import SipEndpoint
@@ -32,17 +31,16 @@ from veertien.speech.recogniser import Engine
 from veertien.speech.synthesis import EspeakSynthesiser
 from veertien.storage import DataDir
 from veertien.storage.calls import DatabaseSink
+from veertien.storage.cluster import Role, node_id
 from veertien.storage.live import LiveContext
 from veertien.storage.privacy import CallerHasher
 from veertien.storage.retention import INTERVAL_S, Retention
 from veertien.storage.samples import AudioSamples
 from veertien.storage.store import Storage
 
-if TYPE_CHECKING:
-    from veertien.portal.server import PortalServer
-
 log = logging.getLogger("veertien")
 RECORDS = "calls.jsonl"
+SPOOL = 50_000  # records that wait in memory for a database that is away (calls.jsonl has them)
 PROMPTS = "prompts"
 MODELS = "models"
 SAMPLES = "samples"
@@ -59,6 +57,7 @@ class Service:
     metrics: CallMetrics | None = None
     speech: SpeechFollower | None = None
     writers: list[BatchWriter] = field(default_factory=list)  # the call-record writers
+    member: Membership | None = None  # this node in the cluster's `nodes` table
 
     def health(self) -> dict[str, Any]:
         """What /health says: SIP is up (this runs), and whether callers can say names."""
@@ -74,8 +73,12 @@ class Service:
             "lost": sum(w.lost for w in self.writers),
         }
         degraded = (wanted and not listening) or bool(failing)
+        member = self.member
         return {
             "status": "degraded" if degraded else "ok",
+            "node": member.node if member is not None else None,
+            "draining": self.endpoint.core.draining,
+            "database": member.reachable if member is not None else True,
             "sip": f"{self.address[0]}:{self.address[1]}",
             "speech": speech if wanted else {**speech, "reason": "off in the settings"},
             "records": records,
@@ -91,6 +94,8 @@ class Service:
             await self.dialogues.stop()
         await self.endpoint.close()
         await asyncio.to_thread(self.records.close)
+        if self.member is not None:
+            await self.member.leave()
         self.context.storage.close()
 
 
@@ -188,13 +193,27 @@ async def start_service(
     records: CallRecordSink | None = None,
     *,
     dialogues: bool = True,
+    node: str | None = None,
+    role: Role = Role.ALL,
+    http: str | None = None,
 ) -> Service:
+    """The SIP side of a node; `node` its id (storage.cluster.node_id), `role` ALL or SIP,
+    `http` where its portal or health page will be (shown in `veertien nodes`)."""
     storage = await asyncio.to_thread(Storage.open, data)
     context = LiveContext(storage)
     settings = context.current.settings
+    member = Membership(storage.engine, node_id(node), role)
+    try:
+        await member.join(f"{host}:{port}", http)  # before any call: recovery is of the last run
+    except BaseException:
+        storage.close()
+        raise
     hasher = CallerHasher(storage.engine, settings.platform.caller_salt_days)
     metrics = CallMetrics(CollectorRegistry())
-    sink, database, journal = _sinks(storage, data, records, hasher, metrics)
+    Info("veertien_node", "This node", registry=metrics.registry).info(
+        {"node": member.node, "role": role.value}
+    )
+    sink, database, journal = _sinks(storage, data, records, hasher, metrics, node=member.node)
     retention = Retention(
         storage.engine, lambda: context.current.settings.retention_terms(),  # noqa: PLW0108 (live)
         hasher,
@@ -206,6 +225,8 @@ async def start_service(
     manager = _dialogues(core, sink, data, host) if dialogues else None
     if manager is not None:
         manager.samples = retention.samples
+        if database is not None:  # a record of each dialogue from its start (storage.calls)
+            manager.recorder.opened = lambda r: database.open(replace(r, caller=hasher(r.caller)))
     follower = SpeechFollower(manager, data, context) if manager is not None else None
     if follower is not None:
         await follower.follow()  # speech as the settings say, before the first call
@@ -217,8 +238,11 @@ async def start_service(
     if manager is not None:
         manager.attach(lambda outputs: endpoint.dispatch(outputs, endpoint.loop.time()), address)
     service = Service(endpoint, sink, address, context, manager, metrics=metrics, speech=follower)
+    service.member = member
     queues = [q for q in (database, journal) if q is not None]
     writers = [q.writer for q in queues]
+    if database is not None and journal is not None:
+        database.writer.spool = SPOOL  # the database may be away a while: calls.jsonl has them
     core.guard.pressure = lambda: any(w.behind() for w in writers)  # records before new calls
     service.writers = writers
     metrics.registry.register(_live_figures(service, queues))
@@ -226,7 +250,9 @@ async def start_service(
     service.tasks.append(loop.create_task(context.watch()))
     if follower is not None:
         service.tasks.append(loop.create_task(follower.run()))
-    service.tasks.append(loop.create_task(_purge_every(retention, INTERVAL_S)))
+    service.tasks.append(loop.create_task(purge_every(retention, INTERVAL_S)))
+    dialogue_count = (lambda: len(manager.tasks)) if manager is not None else (lambda: 0)
+    service.tasks.append(loop.create_task(member.run(core, dialogue_count)))
     return service
 
 
@@ -239,12 +265,15 @@ def _sinks(
     records: CallRecordSink | None,
     hasher: CallerHasher,
     metrics: CallMetrics,
+    *,
+    node: str,
 ) -> tuple[CallRecordSink, DatabaseSink | None, JsonLinesSink | None]:
     """Where call records go: the database and calls.jsonl, callers hashed first (or the sink
     a test gives), and the metrics; with the two writers (none for a test's sink)."""
     if records is not None:
         return TeeSink(records, metrics), None, None
-    database, journal = DatabaseSink(storage.engine), JsonLinesSink(data.path / RECORDS)
+    database = DatabaseSink(storage.engine, node=node)
+    journal = JsonLinesSink(data.path / RECORDS, node=node)
     return TeeSink(HashingSink(TeeSink(database, journal), hasher), metrics), database, journal
 
 
@@ -325,7 +354,7 @@ def _reader(counters: dict[str, int], name: str) -> Callable[[], float]:
     return lambda: float(counters[name])
 
 
-async def _purge_every(retention: Retention, interval: float) -> None:
+async def purge_every(retention: Retention, interval: float) -> None:
     """The retention purge, every `interval` seconds (it ran once at start)."""
     while True:
         await asyncio.sleep(interval)
@@ -341,77 +370,6 @@ def tune_gc() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
-
-
-async def serve(
-    data: DataDir,
-    host: str,
-    port: int,
-    ready: Callable[[str], None],
-    http: tuple[str, int] | None = ("127.0.0.1", 8080),
-) -> None:
-    """Run until SIGINT or SIGTERM."""
-    service = await start_service(data, host, port)
-    portal = await _portal(service, http, ready)
-    tune_gc()
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    ctx = service.context.current
-    directory = ctx.directory
-    ready(
-        f"directory {directory.source or '?'} (version {directory.version}): "
-        f"{len(directory.municipalities)} municipalities on "
-        f"{len(directory.area_codes())} area codes; data version {ctx.data_version}"
-    )
-    speech = service.health()["speech"]
-    if speech["listening"]:
-        ready("speech on: the shared-area menus listen for names (keys work too)")
-    else:
-        ready(f"speech not listening ({speech['reason']}): keys only")
-    bound_host, bound_port = service.address
-    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-    ready(
-        f"listening for SIP on udp+tcp {shown}:{bound_port}; call records in "
-        f"{Path(data.path / RECORDS).resolve()}; Ctrl-C stops"
-    )
-    await stop.wait()
-    log.info("stopping")
-    if portal is not None:
-        await portal.stop()
-    await service.close()
-    counters = service.endpoint.counters
-    ready(
-        f"stopped: {counters['received']} messages in, {counters['sent']} out, "
-        f"{counters['dropped']} dropped"
-    )
-
-
-async def _portal(
-    service: Service, http: tuple[str, int] | None, ready: Callable[[str], None]
-) -> PortalServer | None:
-    if http is None:
-        return None
-    from veertien.portal.server import PortalServer  # noqa: PLC0415
-
-    metrics = service.metrics.exposition if service.metrics is not None else None
-    portal = PortalServer(
-        service.context.storage, service.context, *http, metrics=metrics, health=service.health
-    )
-    try:
-        password = await portal.start()
-    except (OSError, SystemExit) as exc:
-        await service.close()
-        raise OSError(f"portal cannot listen on {http[0]}:{http[1]}: {exc}") from None
-    bound = portal.address
-    ready(f"portal on http://{bound[0]}:{bound[1]}/ (status page /status)")
-    if password is not None:
-        ready(
-            f"first start: operator account 'operator', one-time password: {password} "
-            "(you choose your own at the first sign-in)"
-        )
-    return portal
 
 
 class LivePolicy:

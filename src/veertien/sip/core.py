@@ -191,6 +191,9 @@ class SipCore:
         self.config = config or CoreConfig()
         self.guard = guard or OverloadGuard()  # sheds new calls while the node is behind
         self.sources = sources or SourceGuard()  # rate limits, blocks, carriers (admission.py)
+        # told to take no new calls (`veertien node drain`): new INVITEs and OPTIONS get 503,
+        # so a dispatcher in front (Kamailio) sends calls elsewhere; running dialogues go on
+        self.draining = False
         self.servers: dict[TxnKey, ServerTransaction] = {}
         self.clients: dict[TxnKey, ClientTransaction] = {}
         self.to_tags: dict[TxnKey, str] = {}
@@ -296,17 +299,20 @@ class SipCore:
         initial = not _has_to_tag(request)
         if verdict is Verdict.FORBIDDEN and initial:
             return self._stateless(request, peer, 403, "Forbidden")  # not one of our carriers
+        if self.draining and initial and request.method in ("INVITE", "OPTIONS"):
+            return self._shed(request, peer, "Draining")
         if request.method == "INVITE" and initial and self.guard.shedding(now):
             return self._shed(request, peer)
         return None
 
-    def _shed(self, request: Request, peer: Peer) -> list[Output]:
-        """A new call while the node is behind: 503 with Retry-After, statelessly, at once."""
+    def _shed(self, request: Request, peer: Peer, reason: str = "Overloaded") -> list[Output]:
+        """A new call while the node is behind (or draining): 503 with Retry-After,
+        statelessly, at once."""
         headers = [
             ("Server", self.config.server),
             ("Retry-After", str(self.guard.retry_after_s)),
         ]
-        response = make_response(request, 503, "Overloaded", to_tag=self.new_id(), headers=headers)
+        response = make_response(request, 503, reason, to_tag=self.new_id(), headers=headers)
         return [Transmit(response.to_bytes(), peer)]
 
     def _known(
