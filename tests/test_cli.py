@@ -111,10 +111,11 @@ def test_serve_listens_and_stops_cleanly(tmp_path: Path, stop: signal.Signals) -
     assert said[0].startswith("veertien 0.1.0: data folder ")
     said = said[1:]
     assert said[1].startswith("first start: operator account 'operator', one-time password: ")
-    assert "12 municipalities on 6 area codes" in said[2]
+    assert said[2].startswith("node ") and said[2].endswith(" (all)\n")  # the host's name
+    assert "12 municipalities on 6 area codes" in said[3]
     # the embedded default listens for names (or says why not, and runs on keys)
-    assert said[3].startswith(("speech on: ", "speech not listening ("))
-    assert said[4].startswith("listening for SIP on udp+tcp 127.0.0.1:")
+    assert said[4].startswith(("speech on: ", "speech not listening ("))
+    assert said[5].startswith("listening for SIP on udp+tcp 127.0.0.1:")
     proc.send_signal(stop)
     rest, _ = proc.communicate(timeout=10)
     assert proc.returncode == 0

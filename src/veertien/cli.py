@@ -10,7 +10,7 @@ import os
 import secrets
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +20,11 @@ from veertien.directory.model import normalise_name
 from veertien.directory.show import describe
 from veertien.ivr.prompts import spoken_text
 from veertien.routing import CallFacts, RoutingContext, RoutingDecision, SettingsError, decide
+from veertien.server.commands import CLUSTER_COMMANDS, cluster_commands
 from veertien.server.roles import serve
 from veertien.server.service import run
 from veertien.storage import DataDir, default_data_dir
-from veertien.storage.cluster import NodeError, NodeStore, node_id
+from veertien.storage.cluster import NodeError, node_id
 from veertien.storage.cluster import Role as ClusterRole
 from veertien.storage.db import DatabaseError
 from veertien.storage.store import Storage
@@ -84,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--node", default=None, help="this node's id (default: $VEERTIEN_NODE or the host name)"
     )
-    _node_commands(sub, common)
+    cluster_commands(sub, common)
 
     directory = sub.add_parser(
         "directory", parents=[common], help="import or inspect the directory"
@@ -181,15 +182,6 @@ def _user_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     token.add_argument("--label", default="cli", help="what the token is for")
 
 
-def _node_commands(sub: Any, common: argparse.ArgumentParser) -> None:
-    sub.add_parser("nodes", parents=[common], help="the nodes of the cluster and their state")
-    node = sub.add_parser("node", parents=[common], help="drain a node, or let it take calls")
-    nsub = node.add_subparsers(dest="action", required=True)
-    for action, text in (("drain", "take no new calls; running dialogues go on"),
-                         ("resume", "take new calls again")):  # fmt: skip
-        nsub.add_parser(action, parents=[common], help=text).add_argument("id")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     data = DataDir(args.data if args.data is not None else default_data_dir())
@@ -201,8 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "recognise": _recognise,
         "serve": _serve,
         "user": _user,
-        "nodes": _nodes,
-        "node": _node,
+        **CLUSTER_COMMANDS,
     }
     try:
         return commands[args.command](args, data)
@@ -499,38 +490,6 @@ def _serve(args: argparse.Namespace, data: DataDir) -> int:
         said = str(exc) if "portal" in str(exc) else f"cannot listen on {args.sip}: {exc}"
         print(f"veertien: {said}", file=sys.stderr)
         return 1
-    return 0
-
-
-def _nodes(args: argparse.Namespace, data: DataDir) -> int:
-    storage = Storage.open(data)
-    try:
-        known = NodeStore(storage.engine).all()
-    finally:
-        storage.close()
-    now = datetime.now(UTC)
-    if not known:
-        print("no nodes running")
-    for n in known:
-        working = "draining" if n.draining else "taking calls" if n.role != "portal" else "running"
-        state = working if n.alive(now) else "gone"
-        seen = (now - n.seen_at).total_seconds()
-        print(f"{n.id:20} {n.role:7} {state:13} dialogues {n.dialogues:4}  "
-              f"sip {n.sip or '-'}  http {n.http or '-'}  seen {seen:.0f} s ago")  # fmt: skip
-    return 0
-
-
-def _node(args: argparse.Namespace, data: DataDir) -> int:
-    storage = Storage.open(data)
-    try:
-        found = NodeStore(storage.engine).drain(args.id, on=args.action == "drain")
-    finally:
-        storage.close()
-    if not found:
-        print(f"veertien: no node {args.id!r} (see veertien nodes)", file=sys.stderr)
-        return 1
-    said = "drains: no new calls, its dialogues go on" if args.action == "drain" else "takes calls"
-    print(f"node {args.id} {said} (within a second)")
     return 0
 
 
