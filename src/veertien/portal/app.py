@@ -31,11 +31,12 @@ from veertien.portal.overview import overview_routes
 from veertien.portal.pages import page_routes
 from veertien.portal.reports import metrics as metrics_page
 from veertien.portal.reports import report_routes
-from veertien.portal.security import PASSWORD_FIRST, SESSION_S
+from veertien.portal.security import LOGIN_WINDOW_S, PASSWORD_FIRST, SESSION_S, LoginLimiter
 from veertien.portal.status import health as health_page
 from veertien.portal.status import status_routes
 from veertien.reports import ReportError, ReportTimeout
 from veertien.routing import RoutingContext, SettingsError
+from veertien.storage.logins import DatabaseFailures
 from veertien.storage.store import Storage
 
 log = logging.getLogger("veertien.portal")
@@ -179,7 +180,10 @@ def create_app(
         ],
         exception_handlers={HTTPException: _error, VeertienError: _veertien_error},
     )
-    app.state.portal = Portal(storage, context, webhook, metrics=metrics, health=health)
+    limiter = LoginLimiter(log=DatabaseFailures(storage.engine, LOGIN_WINDOW_S))  # all portals
+    app.state.portal = Portal(
+        storage, context, webhook, metrics=metrics, health=health, limiter=limiter
+    )
     if changed is not None:
         app.state.portal.changed = changed
     return app

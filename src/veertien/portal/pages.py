@@ -73,15 +73,15 @@ async def login(request: Request) -> Response:
     target = str(form.get("next", "/overzicht"))
     if not target.startswith("/") or target.startswith("//"):
         target = "/overzicht"
-    if portal.limiter.blocked(name, address):
+    if await run_in_threadpool(portal.limiter.blocked, name, address):
         wait = "Te veel mislukte pogingen. Probeer het over vijf minuten."
         return portal.render(request, "login.html", 429, next=target, error=wait)
     user = await run_in_threadpool(portal.storage.users.verify, name, password)
     if user is None:
-        portal.limiter.failed(name, address)
+        await run_in_threadpool(portal.limiter.failed, name, address)
         return portal.render(request, "login.html", 401, next=target,
                              error="Onjuiste gebruikersnaam of wachtwoord.")  # fmt: skip
-    portal.limiter.succeeded(name, address)
+    await run_in_threadpool(portal.limiter.succeeded, name, address)
     request.session.clear()  # a fresh session at sign-in (no fixation)
     request.session["sid"] = await run_in_threadpool(
         portal.storage.users.open_session, user, SESSION_S

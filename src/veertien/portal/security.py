@@ -6,7 +6,8 @@ import hmac
 import secrets
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -19,34 +20,65 @@ ADDRESS_FAILURES = 20  # per address, whatever the names, within the window
 SESSION_S = 8 * 3600  # a portal session lasts a working day at most
 
 
+class FailureLog(Protocol):
+    """Where failed sign-ins are remembered: memory (one process) or the database (every
+    portal process of a cluster together, storage.logins)."""
+
+    def count(self, key: str, since: float) -> int: ...
+    def add(self, keys: Sequence[str], at: float) -> None: ...
+    def clear(self, key: str) -> None: ...
+
+
+class MemoryFailures:
+    """Failed sign-ins in this process's memory, bounded under a spray of names."""
+
+    def __init__(self) -> None:
+        self._failures: dict[str, deque[float]] = {}
+
+    def count(self, key: str, since: float) -> int:
+        found = self._failures.get(key)
+        while found and found[0] < since:
+            found.popleft()
+        return len(found) if found else 0
+
+    def add(self, keys: Sequence[str], at: float) -> None:
+        for key in keys:
+            self._failures.setdefault(key, deque()).append(at)
+        if len(self._failures) > 10_000:
+            since = at - LOGIN_WINDOW_S
+            self._failures = {k: v for k, v in self._failures.items() if self.count(k, since)}
+
+    def clear(self, key: str) -> None:
+        self._failures.pop(key, None)
+
+
 class LoginLimiter:
     """At most LOGIN_FAILURES failed logins for one name from one address, and
     ADDRESS_FAILURES from one address, in LOGIN_WINDOW_S. A name is never locked for every
     address: somebody guessing the operator's password elsewhere cannot lock the operator out
-    (argon2's cost is what slows guessing spread over many addresses)."""
+    (argon2's cost is what slows guessing spread over many addresses). Blocking when `log` is
+    the database's: call it from a thread."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, clock: Callable[[], float] = time.time, log: FailureLog | None = None
+    ) -> None:
         self.clock = clock
-        self._failures: dict[str, deque[float]] = {}
-
-    def _recent(self, key: str) -> deque[float]:
-        found = self._failures.setdefault(key, deque())
-        while found and self.clock() - found[0] > LOGIN_WINDOW_S:
-            found.popleft()
-        return found
+        self.log = log if log is not None else MemoryFailures()
 
     def blocked(self, name: str, address: str) -> bool:
-        pair = len(self._recent(f"pair:{name.lower()}@{address}")) >= LOGIN_FAILURES
-        return pair or len(self._recent(f"addr:{address}")) >= ADDRESS_FAILURES
+        since = self.clock() - LOGIN_WINDOW_S
+        pair = self.log.count(_pair(name, address), since) >= LOGIN_FAILURES
+        return pair or self.log.count(f"addr:{address}", since) >= ADDRESS_FAILURES
 
     def failed(self, name: str, address: str) -> None:
-        for key in (f"pair:{name.lower()}@{address}", f"addr:{address}"):
-            self._recent(key).append(self.clock())
-        if len(self._failures) > 10_000:  # bounded memory under a spray of names
-            self._failures = {k: v for k, v in self._failures.items() if self._recent(k)}
+        self.log.add([_pair(name, address), f"addr:{address}"], self.clock())
 
     def succeeded(self, name: str, address: str) -> None:
-        self._failures.pop(f"pair:{name.lower()}@{address}", None)
+        self.log.clear(_pair(name, address))
+
+
+def _pair(name: str, address: str) -> str:
+    return f"pair:{name.lower()}@{address}"
 
 
 def csrf_token(request: Request) -> str:

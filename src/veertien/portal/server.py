@@ -6,21 +6,20 @@ import asyncio
 import contextlib
 import logging
 import os
-import secrets
 import socket
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 from veertien.portal.app import create_app
 from veertien.portal.status import post_webhook
 from veertien.routing import RoutingContext
 from veertien.storage.live import LiveContext
+from veertien.storage.logins import session_secret
 from veertien.storage.store import Storage
 from veertien.storage.users import first_operator
 
 log = logging.getLogger("veertien.portal")
-SECRET_FILE = "portal.secret"
+SECRET_FILE = "portal.secret"  # where versions before 0008 kept the session key
 HTTPS_ENV = "VEERTIEN_PORTAL_HTTPS"  # "1" behind a TLS proxy: session cookies marked Secure
 PROXIES_ENV = "VEERTIEN_TRUSTED_PROXIES"  # addresses whose X-Forwarded-For is believed
 
@@ -33,20 +32,6 @@ def proxy_options(value: str | None) -> dict[str, Any]:
     if not proxies:
         return {"proxy_headers": False}
     return {"proxy_headers": True, "forwarded_allow_ips": ",".join(proxies)}
-
-
-def session_secret(folder: Path) -> str:
-    """The key that signs session cookies: made once, kept in the data folder (mode 0600), so
-    signed-in users stay signed in across restarts."""
-    path = folder / SECRET_FILE
-    if path.is_file():
-        return path.read_text().strip()
-    folder.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secret)
-    return secret
 
 
 def _server_class() -> Any:
@@ -86,7 +71,7 @@ class PortalServer:
         app = create_app(
             storage,
             context,
-            secret=session_secret(storage.data.path),
+            secret=session_secret(storage.engine, storage.data.path / SECRET_FILE),
             webhook=webhook,
             changed=context.refresh,  # live for the very next call
             https_only=os.environ.get(HTTPS_ENV, "") == "1",
