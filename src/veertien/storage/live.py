@@ -56,9 +56,21 @@ class LiveContext:
         self.revision, self.current = snapshot.revision, snapshot.context
 
     async def watch(self, interval: float = 1.0) -> None:
+        """Reload when the data changed. While the database is away (a restart) calls are
+        routed on the snapshot in hand: said once when it goes, once when it is back."""
+        away = False
         while True:
             await asyncio.sleep(interval)
             try:
                 await asyncio.to_thread(self.refresh)
-            except Exception:  # a database hiccup must not stop reloading for good
-                log.exception("checking for changed data failed")
+            except Exception as exc:  # a database hiccup must not stop reloading for good
+                if not away:
+                    log.error(
+                        "cannot check for changed data (%s): routing goes on with %s",
+                        exc, self.current.data_version,
+                    )  # fmt: skip
+                away = True
+                continue
+            if away:
+                log.warning("data can be checked again")
+            away = False
