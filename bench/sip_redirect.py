@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/sip_redirect.py [--seconds 5] [--rates 100,500,1000] [--max-calls N]
 
-Needs `sipp` and `kamailio` (scripts/install --bench). Both servers answer the same scenario
+Needs `sipp` and `kamailio` (scripts/install --dev; --bench adds taskset). Both servers answer
+the same scenario
 (tests/e2e/scenarios/uac_302.xml: INVITE → 100 → 302 with the exact Contact and Diversion →
 ACK in the INVITE's transaction). Each server is pinned to CPU 0 and SIPp to CPU 1 when there are
 two. At fixed rates the latency is INVITE sent → 302 received, taken from SIPp's message trace
@@ -91,7 +92,7 @@ def kamailio(folder: Path) -> Iterator[int]:
 def _need(program: str) -> str:
     path = shutil.which(program)
     if path is None:
-        raise SystemExit(f"{program} is not installed: run scripts/install --bench")
+        raise SystemExit(f"{program} is not installed: run scripts/install --dev")
     return path
 
 
