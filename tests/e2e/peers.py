@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -21,6 +23,8 @@ import httpx
 import pytest
 
 from tests.conftest import keys_only
+from tests.media.pcap import sipp_pcap
+from veertien.media.g711 import Law, encode
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 Record = dict[str, object]
@@ -363,3 +367,21 @@ def signed_in(server: Server, username: str = "operator", password: str = "") ->
         if not password:
             server.password = own
     return client
+
+
+def keypress(key: str | None) -> str:
+    """SIPp XML that plays the RFC 4733 recording of `key` (Debian's sip-tester pcaps)."""
+    if key is None:
+        return ""
+    return f'<exec play_pcap_audio="{sipp_pcap(f"dtmf_2833_{key}.pcap")}"/>'
+
+
+def line_noise(folder: Path, codec: str) -> Path:
+    """Half a second of quiet line noise as raw G.711 for SIPp's rtp_stream (quiet enough not
+    to count as speech, so the menu is not interrupted by it)."""
+    rng = random.Random(5)
+    pcm = struct.pack("<4000h", *(rng.randint(-60, 60) for _ in range(4000)))
+    law = Law.PCMU if codec == "PCMU" else Law.PCMA
+    path = folder / f"noise.{'ulaw' if law is Law.PCMU else 'alaw'}"
+    path.write_bytes(encode(pcm, law))
+    return path

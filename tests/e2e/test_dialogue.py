@@ -4,9 +4,7 @@ Debian's recordings, and the 302 (or the announcement) that ends it."""
 from __future__ import annotations
 
 import json
-import random
 import re
-import struct
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,14 +16,14 @@ from tests.e2e.peers import (
     FakeMunicipality,
     Server,
     free_port,
+    keypress,
+    line_noise,
     scenario,
     sipp,
     sipp_errors,
     veertien_server,
     xml_attr,
 )
-from tests.media.pcap import sipp_pcap
-from veertien.media.g711 import Law, encode
 
 pytestmark = pytest.mark.e2e
 
@@ -36,12 +34,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     (data / "settings.json").write_text(json.dumps({"key_timeout_s": 1}))
     with veertien_server(data) as running:
         yield running
-
-
-def _keypress(key: str | None) -> str:
-    if key is None:
-        return ""
-    return f'<exec play_pcap_audio="{sipp_pcap(f"dtmf_2833_{key}.pcap")}"/>'
 
 
 @pytest.mark.parametrize(
@@ -62,14 +54,14 @@ def test_menu_key_and_outcome(
     status: str,
     expected: str,
 ) -> None:
-    audio = _line_noise(tmp_path, codec)
+    audio = line_noise(tmp_path, codec)
     path = scenario(
         "uac_early_media.xml",
         tmp_path,
         AUDIO=str(audio),
         CODEC=codec,
         PT="0" if codec == "PCMU" else "8",
-        KEYPRESS=_keypress(key),
+        KEYPRESS=keypress(key),
         STATUS=status,
         REGEXP=xml_attr(re.escape(expected)),
         CALLER="0612345678",
@@ -83,17 +75,6 @@ def test_menu_key_and_outcome(
         lambda r: r["dialled"] == dialled and _keys(r) == pressed and r["route"] == "keys"
     )
     assert record["response"] == int(status)
-
-
-def _line_noise(folder: Path, codec: str) -> Path:
-    """Half a second of quiet line noise as raw G.711 for SIPp's rtp_stream (quiet enough not
-    to count as speech, so the menu is not interrupted by it)."""
-    rng = random.Random(5)
-    pcm = struct.pack("<4000h", *(rng.randint(-60, 60) for _ in range(4000)))
-    law = Law.PCMU if codec == "PCMU" else Law.PCMA
-    path = folder / f"noise.{'ulaw' if law is Law.PCMU else 'alaw'}"
-    path.write_bytes(encode(pcm, law))
-    return path
 
 
 def _keys(record: dict[str, object]) -> list[str]:

@@ -206,6 +206,9 @@ def test_metrics_and_records_keep_no_number(early: Server, traffic: dict[str, An
     assert 'veertien_hangups_total{phase="after_name"} 2.0' in text
     assert 'veertien_calls_total{outcome="cancelled",route="keys"} 4.0' in text
     assert "veertien_dialogues_active 0.0" in text
+    lateness = re.search(r"^veertien_rtp_lateness_p99_seconds ([0-9.e-]+)$", text, re.MULTILINE)
+    assert lateness and 0 <= float(lateness.group(1)) < 1  # seconds: the pacing is measured
+    assert re.search(r'veertien_node_info\{node="[^"]+",role="all"\} 1.0', text)
     assert re.search(r'veertien_dialogue_phase_seconds_count\{phase="greeting"\} [1-9]', text)
     # a number of its own, not the digits inside a measured value such as 0.0606099999
     assert not re.search(r"(?<![\d.])06\d{8}(?![\d.])", text), "no caller's number in metrics"

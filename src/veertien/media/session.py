@@ -19,6 +19,7 @@ import os
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from veertien.media.endpoint import Endpointer, SpeechEnded, SpeechStarted
@@ -37,10 +38,12 @@ class PacingStats:
 
     lateness: deque[float] = field(default_factory=lambda: deque(maxlen=1_000_000))
 
-    def percentile(self, q: float) -> float:
+    def percentile(self, q: float, last: int | None = None) -> float:
+        """The `q` quantile of all kept, or of the `last` packets only (what /metrics shows)."""
         if not self.lateness:
             return 0.0
-        ordered = sorted(self.lateness)
+        kept = self.lateness if last is None else list(islice(reversed(self.lateness), last))
+        ordered = sorted(kept)
         return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 

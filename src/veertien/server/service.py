@@ -296,6 +296,10 @@ def _live_figures(service: Service, queues: list[Queue]) -> LiveFigures:
                 lambda: float(sum(q.depth for q in queues)),
             ),
             "veertien_speech_queue_depth": ("Utterances waiting for a recogniser", speech_queue),
+            "veertien_rtp_lateness_p99_seconds": (
+                "How late the dialogues' RTP packets left, p99 of the last 10,000",
+                lambda: manager.pacing.percentile(0.99, 10_000) if manager else 0.0,
+            ),
         },
         {
             **{
