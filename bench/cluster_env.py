@@ -154,7 +154,7 @@ class Cluster:
         )
         config = front.write()
         self.kamailio = subprocess.Popen(
-            [program("kamailio"), "-f", str(config), "-D", "-E", "-Y", str(front.folder),
+            [program("kamailio"), "-f", str(config), "-DD", "-E", "-Y", str(front.folder),
              "-m", "64", "-M", "8"],
             stdout=(self.folder / "kamailio.log").open("ab"), stderr=subprocess.STDOUT,
         )  # fmt: skip

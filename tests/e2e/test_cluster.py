@@ -149,3 +149,15 @@ def test_a_drained_node_gets_no_new_calls(made: Cluster, db: Engine, tmp_path: P
         assert {r[1] for r in _records(db, "drain")} == {"n1"}
     finally:
         made.veertien("node", "resume", "n2")
+
+
+def test_callers_may_reach_the_front_over_tcp(made: Cluster, tmp_path: Path) -> None:
+    """Kamailio takes TCP from the caller and relays to the nodes over UDP."""
+    path = expect_302(tmp_path, "sip:+31320000001@127.0.0.1:5080")
+    done = subprocess.run(
+        [need("sipp"), "-sf", str(path), "-s", "140320", f"127.0.0.1:{made.front}", "-t", "t1",
+         "-p", str(free_port()), "-m", "5", "-r", "5", "-nostdin", "-timeout", "20s",
+         "-timeout_error"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=40, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -25,7 +25,8 @@ def test_the_dispatcher_list_names_every_node(tmp_path: Path) -> None:
         "1 sip:node3.example:5060;transport=udp 0 0",
     ]
     config = front.config()
-    assert "listen=udp:127.0.0.1:5060" in config and "@" + "LISTEN@" not in config
+    assert "listen=udp:127.0.0.1:5060" in config and "listen=tcp:127.0.0.1:5060" in config
+    assert "@" + "LISTEN@" not in config
     assert 'modparam("dispatcher", "ds_ping_interval", 1)' in config
 
 
