@@ -41,6 +41,7 @@ from bench.cluster_env import Cluster, cluster, program  # noqa: E402
 from bench.reports import load  # noqa: E402
 from bench.sip_redirect import _counts, _scenario, kamailio, maximum  # noqa: E402
 from tests.e2e.peers import free_port, keypress, line_noise, scenario, xml_attr  # noqa: E402
+from veertien.reports import REPORTS  # noqa: E402
 
 DIALOGUE_TARGET = "Contact: <sip:+31113000001@127.0.0.1:5080>"
 
@@ -83,11 +84,8 @@ def _lateness_p99_ms(port: int) -> float:
 def _report_load(made: Cluster, stop: threading.Event, done: list[float]) -> None:
     """Every report over November, one after another, from the portal process, until `stop`."""
     token = made.veertien("user", "create-token", "operator", "--label", "bench").strip()
-    names = ["volume-per-dag", "volume-per-uur", "netnummers", "gemeenten", "routes",
-             "trechter", "ophangen", "misroutes", "herkenning", "kiesvertraging", "mislukt",
-             "calamiteit-gesloten"]  # fmt: skip
     while not stop.is_set():
-        for name in names:
+        for name in REPORTS:
             url = (f"http://127.0.0.1:{made.portal.http}/api/reports/{name}"
                    "?van=2026-11-01&tot=2026-11-30")  # fmt: skip
             request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})

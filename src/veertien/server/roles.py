@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -113,13 +113,19 @@ async def _portal(
         service.context.storage, service.context, *http, metrics=metrics,
         health=service.health, pages=pages,
     )  # fmt: skip
-    try:
-        password = await portal.start()
-    except (OSError, SystemExit) as exc:
-        await service.close()
-        raise OSError(f"portal cannot listen on {http[0]}:{http[1]}: {exc}") from None
+    password = await _start(portal, service.close)
     _portal_ready(portal, password, ready, pages=pages)
     return portal
+
+
+async def _start(portal: PortalServer, give_up: Callable[[], Awaitable[None]]) -> str | None:
+    """Start the portal (its one-time operator password, if made); when it cannot listen,
+    `give_up` (stop what was started) and say where it could not."""
+    try:
+        return await portal.start()
+    except (OSError, SystemExit) as exc:
+        await give_up()
+        raise OSError(f"portal cannot listen on {portal.host}:{portal.port}: {exc}") from None
 
 
 def _portal_ready(portal: PortalServer, password: str | None, ready: Ready, *, pages: bool) -> None:
@@ -155,12 +161,12 @@ async def serve_portal(
         samples=AudioSamples(data.path / SAMPLES),
     )  # fmt: skip
     await asyncio.to_thread(retention.run)
-    try:
-        password = await portal.start()
-    except (OSError, SystemExit) as exc:
+
+    async def give_up() -> None:
         await member.leave()
         storage.close()
-        raise OSError(f"portal cannot listen on {http[0]}:{http[1]}: {exc}") from None
+
+    password = await _start(portal, give_up)
     loop = asyncio.get_running_loop()
     tasks = [
         loop.create_task(context.watch()),

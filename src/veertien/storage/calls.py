@@ -33,20 +33,12 @@ LOST = "node_lost"  # the outcome of a dialogue whose node stopped before it end
 
 
 @dataclass(frozen=True, slots=True)
-class Opening:
-    """A dialogue has started (its record as far as it is known at the start)."""
+class Dialogue:
+    """A dialogue's record in the queue: at its start (`opening`: a row in open_dialogues), or
+    at its end (inserted, and its opening deleted)."""
 
     record: CallRecord
-
-    def to_json(self) -> dict[str, Any]:
-        return self.record.to_json()
-
-
-@dataclass(frozen=True, slots=True)
-class Closing:
-    """The record of a dialogue that was opened: inserted, and its opening deleted."""
-
-    record: CallRecord
+    opening: bool
 
     def to_json(self) -> dict[str, Any]:
         return self.record.to_json()
@@ -66,14 +58,12 @@ class DatabaseSink:
     def open(self, record: CallRecord) -> None:
         """A dialogue started: written so that its node's death does not lose its call."""
         self._open.add(record.call_id)
-        self._writer.write(Opening(record))
+        self._writer.write(Dialogue(record, opening=True))
 
     def write(self, record: JsonRecord) -> None:
-        call_id = getattr(record, "call_id", None)
-        if call_id in self._open and isinstance(record, CallRecord):
-            self._open.discard(call_id)
-            self._writer.write(Closing(record))
-            return
+        if isinstance(record, CallRecord) and record.call_id in self._open:
+            self._open.discard(record.call_id)
+            record = Dialogue(record, opening=False)
         self._writer.write(record)
 
     def close(self) -> None:
@@ -94,9 +84,10 @@ class DatabaseSink:
         return row(body)
 
     def _insert(self, batch: Sequence[JsonRecord]) -> None:
-        openings = [r for r in batch if isinstance(r, Opening)]
-        closings = [r.record.call_id for r in batch if isinstance(r, Closing)]
-        records = [self._row(r) for r in batch if not isinstance(r, Opening)]
+        marked = [r for r in batch if isinstance(r, Dialogue)]
+        openings = [r for r in marked if r.opening]
+        closings = [r.record.call_id for r in marked if not r.opening]
+        records = [self._row(r) for r in batch if not (isinstance(r, Dialogue) and r.opening)]
         node = self.node or ""
         with self.engine.begin() as conn:
             if openings:
