@@ -70,11 +70,12 @@ def veertien(folder: Path) -> Iterator[int]:
 
 
 @contextmanager
-def kamailio(folder: Path) -> Iterator[int]:
+def kamailio(folder: Path, template: str = "kamailio-302.cfg") -> Iterator[int]:
+    """Kamailio on a free port with the configuration `template` (@PORT@ and @DIR@ filled)."""
     port = free_port()
     cfg = folder / "kamailio.cfg"
-    template = (Path(__file__).parent / "kamailio-302.cfg").read_text(encoding="utf-8")
-    cfg.write_text(template.replace("@PORT@", str(port)), encoding="utf-8")
+    text = (Path(__file__).parent / template).read_text(encoding="utf-8")
+    cfg.write_text(text.replace("@PORT@", str(port)).replace("@DIR@", str(folder)), "utf-8")
     proc = subprocess.Popen(
         [_need("kamailio"), "-f", str(cfg), "-D", "-E", "-Y", str(folder), "-m", "64", "-M", "8"],
         stdout=subprocess.DEVNULL,
