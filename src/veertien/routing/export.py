@@ -1,0 +1,64 @@
+"""The routing table a SIP front (Kamailio) may answer from without asking a node.
+
+A pure function of the routing snapshot: for every dialled form a node accepts for an area
+number or an access number, the decision `decide` makes, kept only when it is a plain 302 that
+depends on neither the time nor the caller: one municipality (or its calamity destination),
+no department menu, no opening hours. Anything not in the table goes to a node as before, so
+leaving a number out is always safe. docs/cluster.md ("Not done yet") describes the front
+that would load it; today this is used by tests and the prototype benchmark only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from veertien.numbering import NATIONAL_ACCESS
+from veertien.routing.decision import DecisionKind, RoutingDecision, Rule
+from veertien.routing.engine import CallFacts, RoutingContext, decide
+
+# Any instant: no exported decision depends on it (municipalities with hours are left out).
+_AT = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+_STATIC_RULES = (Rule.SINGLE_MUNICIPALITY, Rule.CALAMITY)
+
+
+@dataclass(frozen=True, slots=True)
+class DirectRoute:
+    dialled: str  # exactly as the Request-URI's user part
+    target: str  # the 302's Contact URI
+    municipality: str
+    area_code: str | None
+    rule: Rule
+
+
+def dialled_forms(national: str) -> tuple[str, ...]:
+    """The forms a carrier sends a national number in: 140113, +31140113, 0031140113
+    (a 14 number has no trunk 0; an access number 0113000140 is +31113000140)."""
+    e164 = national.removeprefix("0")
+    return (national, f"+31{e164}", f"0031{e164}")
+
+
+def direct_routes(ctx: RoutingContext) -> tuple[DirectRoute, ...]:
+    """Every dialled form whose answer is a fixed 302, in a stable order."""
+    numbers = [f"14{code}" for code in sorted(ctx.directory.area_codes())]
+    access = ctx.settings.numbering.access_numbers
+    numbers += sorted(n for n, area in access.items() if area != NATIONAL_ACCESS)
+    routes: list[DirectRoute] = []
+    for number in numbers:
+        for form in dialled_forms(number):
+            decision = decide(CallFacts(form, _AT), ctx)
+            if _static(decision, ctx):
+                assert decision.target is not None and decision.municipality is not None
+                routes.append(
+                    DirectRoute(form, decision.target, decision.municipality,
+                                decision.area_code, decision.rule)
+                )  # fmt: skip
+    return tuple(routes)
+
+
+def _static(decision: RoutingDecision, ctx: RoutingContext) -> bool:
+    if decision.kind is not DecisionKind.REDIRECT or decision.rule not in _STATIC_RULES:
+        return False
+    if decision.target is None or decision.municipality is None or decision.departments:
+        return False
+    return ctx.settings.for_municipality(decision.municipality).hours is None
