@@ -21,27 +21,19 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.sip_redirect import _scenario, kamailio, maximum  # noqa: E402
-
-# The table veertien would export for 14 0320 (db_text escapes ':'); the same 302 as the
-# reference and tests/e2e/scenarios/uac_302.xml expect.
-TABLE = "\n".join(
-    [
-        "key_name(str) key_type(int) value_type(int) key_value(str) expires(int)",
-        r"c\:140320:0:0:sip\:+31320000001@127.0.0.1\:5080:0",
-        r"d\:140320:0:0:<tel\:+31140320>;reason=unconditional;counter=1:0",
-        r"m\:140320:0:0:GM0995:0",
-        "v:0:0:bench.1:0",
-        "",
-    ]
-)
+from veertien.directory import demo_directory  # noqa: E402
+from veertien.routing import RoutingContext  # noqa: E402
+from veertien.routing.export import direct_routes  # noqa: E402
+from veertien.server.front_table import write_table  # noqa: E402
 
 
 def direct(calls: int, concurrent: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-front-") as tmp:
         folder = Path(tmp)
-        (folder / "db").mkdir()
         (folder / "acc").mkdir()
-        (folder / "db" / "front").write_text(TABLE, encoding="utf-8")
+        # the demo directory's exported table: 14 0320 → Lelystad, the 302 the reference gives
+        ctx = RoutingContext(demo_directory())
+        write_table(folder / "db", direct_routes(ctx), ctx.data_version)
         with kamailio(folder, "kamailio-direct.cfg") as port:
             found = maximum(_scenario(folder), port, calls, concurrent)
         lines = sum(len(p.read_bytes().splitlines()) for p in (folder / "acc").glob("*.log"))

@@ -43,22 +43,21 @@ def direct_routes(ctx: RoutingContext) -> tuple[DirectRoute, ...]:
     numbers = [f"14{code}" for code in sorted(ctx.directory.area_codes())]
     access = ctx.settings.numbering.access_numbers
     numbers += sorted(n for n, area in access.items() if area != NATIONAL_ACCESS)
-    routes: list[DirectRoute] = []
-    for number in numbers:
-        for form in dialled_forms(number):
-            decision = decide(CallFacts(form, _AT), ctx)
-            if _static(decision, ctx):
-                assert decision.target is not None and decision.municipality is not None
-                routes.append(
-                    DirectRoute(form, decision.target, decision.municipality,
-                                decision.area_code, decision.rule)
-                )  # fmt: skip
-    return tuple(routes)
+    found = (
+        _route(form, decide(CallFacts(form, _AT), ctx), ctx)
+        for number in numbers
+        for form in dialled_forms(number)
+    )
+    return tuple(route for route in found if route is not None)
 
 
-def _static(decision: RoutingDecision, ctx: RoutingContext) -> bool:
+def _route(form: str, decision: RoutingDecision, ctx: RoutingContext) -> DirectRoute | None:
+    """The route for `form` if its decision is a 302 fixed in time, else None."""
+    target, code = decision.target, decision.municipality
     if decision.kind is not DecisionKind.REDIRECT or decision.rule not in _STATIC_RULES:
-        return False
-    if decision.target is None or decision.municipality is None or decision.departments:
-        return False
-    return ctx.settings.for_municipality(decision.municipality).hours is None
+        return None
+    if target is None or code is None or decision.departments:
+        return None
+    if ctx.settings.for_municipality(code).hours is not None:
+        return None
+    return DirectRoute(form, target, code, decision.area_code, decision.rule)
