@@ -21,6 +21,7 @@ from veertien.directory.show import describe
 from veertien.ivr.prompts import spoken_text
 from veertien.routing import CallFacts, RoutingContext, RoutingDecision, SettingsError, decide
 from veertien.server.commands import CLUSTER_COMMANDS, cluster_commands
+from veertien.server.kamailio import FrontError
 from veertien.server.roles import serve
 from veertien.server.service import run
 from veertien.storage import DataDir, default_data_dir
@@ -49,15 +50,7 @@ def _number(text: str) -> str:
     return text
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="veertien", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"veertien {__version__}")
-    parser.add_argument("--data", type=Path, default=None, help=DATA_HELP)
-    # --data also after the command (`veertien route 140113 --data DIR`)
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data", type=Path, default=argparse.SUPPRESS, help=DATA_HELP)
-    sub = parser.add_subparsers(dest="command", required=True)
-
+def _serve_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     serve = sub.add_parser("serve", parents=[common], help="run the platform")
     serve.add_argument(
         "--sip",
@@ -80,11 +73,27 @@ def _parser() -> argparse.ArgumentParser:
         choices=[r.value for r in ClusterRole],
         default=ClusterRole.ALL.value,
         help="all: SIP and portal in one process (default); sip: a SIP node of a cluster "
-        "(/health and /metrics on --http); portal: the portal only, no SIP (docs/cluster.md)",
+        "(/health and /metrics on --http); portal: the portal only, no SIP; front: next to "
+        "Kamailio, its direct-302 table and their records (--front DIR; docs/cluster.md)",
+    )
+    serve.add_argument(
+        "--front", type=Path, default=None, help="the front role: the folder of veertien kamailio"
     )
     serve.add_argument(
         "--node", default=None, help="this node's id (default: $VEERTIEN_NODE or the host name)"
     )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="veertien", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"veertien {__version__}")
+    parser.add_argument("--data", type=Path, default=None, help=DATA_HELP)
+    # --data also after the command (`veertien route 140113 --data DIR`)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data", type=Path, default=argparse.SUPPRESS, help=DATA_HELP)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    _serve_parser(sub, common)
     cluster_commands(sub, common)
 
     directory = sub.add_parser(
@@ -482,8 +491,8 @@ def _serve(args: argparse.Namespace, data: DataDir) -> int:
     role = ClusterRole(args.role)
     try:
         run(serve(data, host, port, lambda line: print(line, flush=True), http,
-                  role=role, node=node))  # fmt: skip
-    except NodeError as exc:
+                  role=role, node=node, front=args.front))  # fmt: skip
+    except (NodeError, FrontError) as exc:
         print(f"veertien: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # the portal's message names its own address

@@ -4,8 +4,8 @@ A pure function of the routing snapshot: for every dialled form a node accepts f
 number or an access number, the decision `decide` makes, kept only when it is a plain 302 that
 depends on neither the time nor the caller: one municipality (or its calamity destination),
 no department menu, no opening hours. Anything not in the table goes to a node as before, so
-leaving a number out is always safe. docs/cluster.md ("Not done yet") describes the front
-that would load it; today this is used by tests and the prototype benchmark only.
+leaving a number out is always safe. The front companion (server/front.py) writes it for
+Kamailio's `htable` on every data version (docs/cluster.md).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ class DirectRoute:
     municipality: str
     area_code: str | None
     rule: Rule
+    reason: str = ""  # the decision's reason, as a node's call record has it
 
 
 def dialled_forms(national: str) -> tuple[str, ...]:
@@ -60,4 +61,4 @@ def _route(form: str, decision: RoutingDecision, ctx: RoutingContext) -> DirectR
         return None
     if ctx.settings.for_municipality(code).hours is not None:
         return None
-    return DirectRoute(form, target, code, decision.area_code, decision.rule)
+    return DirectRoute(form, target, code, decision.area_code, decision.rule, decision.reason)

@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from veertien.server.kamailio import DISPATCHER, Address, Front, FrontError
+from veertien.server.front import admission
+from veertien.server.front_table import TABLE, write_table
+from veertien.server.kamailio import DISPATCHER, TABLES, Address, Front, FrontError
 from veertien.storage import DataDir
 from veertien.storage.cluster import NodeStore
 from veertien.storage.store import Storage
@@ -36,6 +38,14 @@ def cluster_commands(sub: Any, common: argparse.ArgumentParser) -> None:
         "--failover-ms", type=int, default=1000, help="no answer this long: next node (1000)"
     )
     front.add_argument("--children", type=int, default=2, help="Kamailio UDP workers (2)")
+    front.add_argument(
+        "--source-limit", type=int, default=None,
+        help="requests per source in 2 s before Kamailio blocks it (default: sip_source_limit)",
+    )  # fmt: skip
+    front.add_argument(
+        "--block-s", type=int, default=None,
+        help="how long Kamailio drops a blocked source (default: sip_block_s)",
+    )  # fmt: skip
 
 
 def _nodes(args: argparse.Namespace, data: DataDir) -> int:
@@ -71,16 +81,29 @@ def _node(args: argparse.Namespace, data: DataDir) -> int:
 
 
 def _kamailio(args: argparse.Namespace, data: DataDir) -> int:
+    """The front's files, its admission from the stored settings, and a first table (not
+    fresh: Kamailio relays every call to the nodes until the front companion writes one)."""
+    storage = Storage.open(data)
+    try:
+        ctx = storage.snapshot().context
+    finally:
+        storage.close()
+    platform = ctx.settings.platform
+    limit = platform.sip_source_limit if args.source_limit is None else args.source_limit
     try:
         front = Front(
             Address.parse(args.listen), tuple(Address.parse(n) for n in args.node), args.out,
             probe_s=args.probe_s, failover_ms=args.failover_ms, children=args.children,
+            source_limit=limit, block_s=args.block_s or platform.sip_block_s,
         )  # fmt: skip
         path = front.write()
+        write_table(args.out / TABLES, (), ctx.data_version, 0, admission(ctx))
     except (FrontError, OSError) as exc:
         print(f"veertien: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote {path} and {args.out / DISPATCHER}: run kamailio -DD -E -f {path}")
+    print(f"wrote {path}, {args.out / DISPATCHER} and the table {args.out / TABLES / TABLE}")
+    print(f"run: kamailio -DD -E -f {path}  and beside it: "
+          f"veertien serve --role front --front {args.out}")  # fmt: skip
     return 0
 
 

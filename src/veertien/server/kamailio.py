@@ -18,6 +18,9 @@ HOSTNAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-
 SAFE_PATH = re.compile(r"[A-Za-z0-9_./-]{1,200}")
 CONFIG = "kamailio.cfg"
 DISPATCHER = "dispatcher.list"
+TABLES = "db"  # the htable's db_text folder (its file: front)
+ACCOUNTING = "acc"  # acc's flat files, direct_<process>.log
+CONTROL = "kamailio_ctl"  # the binrpc socket kamcmd talks to
 
 
 class FrontError(SetupError):
@@ -57,6 +60,8 @@ class Front:
     failover_ms: int = 1000  # no answer from a node in this long: the next node
     children: int = 2  # Kamailio's UDP worker processes
     debug: int = 1
+    source_limit: int = 32  # requests per source in 2 s before it is blocked (0: no limit)
+    block_s: int = 300  # how long a source over the limit is dropped
 
     def check(self) -> None:
         if not self.nodes:
@@ -70,6 +75,8 @@ class Front:
         for name, value, low, high in (("probe_s", self.probe_s, 1, 60),
                                        ("failover_ms", self.failover_ms, 200, 30_000),
                                        ("children", self.children, 1, 64),
+                                       ("source_limit", self.source_limit, 0, 100_000),
+                                       ("block_s", self.block_s, 1, 86_400),
                                        ("debug", self.debug, -1, 3)):  # fmt: skip
             if not low <= value <= high:
                 raise FrontError(f"{name} {value}: from {low} to {high}")
@@ -82,6 +89,8 @@ class Front:
             "LISTEN": self.listen, "RUNDIR": folder, "DISPATCHER": folder / DISPATCHER,
             "PROBE_S": self.probe_s, "FAILOVER_MS": self.failover_ms,
             "CHILDREN": self.children, "DEBUG": self.debug,
+            "SOURCE_LIMIT": self.source_limit, "BLOCK_S": self.block_s,
+            "PIKE": "#!define WITH_PIKE" if self.source_limit else "# no source limit",
         }  # fmt: skip
         for name, value in values.items():
             text = text.replace(f"@{name}@", str(value))
@@ -95,9 +104,12 @@ class Front:
         return "\n".join(lines) + "\n"
 
     def write(self) -> Path:
-        """Write both files into `folder`; the configuration's path."""
+        """Write both files into `folder` and make its db/ and acc/ folders (the table and the
+        accounting files, server/front_table.py and server/front.py); the configuration's path."""
         config, dispatcher = self.config(), self.dispatcher()
         self.folder.mkdir(parents=True, exist_ok=True)
+        for sub in (TABLES, ACCOUNTING):
+            (self.folder / sub).mkdir(exist_ok=True)
         (self.folder / DISPATCHER).write_text(dispatcher, encoding="utf-8")
         path = self.folder / CONFIG
         path.write_text(config, encoding="utf-8")

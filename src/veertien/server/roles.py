@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from veertien.server.front import FrontCompanion, Kamcmd
+from veertien.server.kamailio import ACCOUNTING, TABLES
 from veertien.server.node import Membership
 from veertien.server.service import (
     RECORDS,
@@ -22,8 +24,9 @@ from veertien.server.service import (
     tune_gc,
 )
 from veertien.storage import DataDir
-from veertien.storage.cluster import Node, NodeStore, Role, node_id
+from veertien.storage.cluster import Node, NodeError, NodeStore, Role, node_id
 from veertien.storage.live import LiveContext
+from veertien.storage.privacy import CallerHasher
 from veertien.storage.retention import INTERVAL_S, Retention
 from veertien.storage.samples import AudioSamples
 from veertien.storage.store import Storage
@@ -44,10 +47,16 @@ async def serve(
     *,
     role: Role = Role.ALL,
     node: str | None = None,
+    front: Path | None = None,
 ) -> None:
     """Run until SIGINT or SIGTERM."""
     if role is Role.PORTAL:
         await serve_portal(data, ready, http, node=node)
+        return
+    if role is Role.FRONT:
+        if front is None:
+            raise NodeError("the front role needs --front DIR (the folder of veertien kamailio)")
+        await serve_front(data, front, ready, node=node)
         return
     shown = f"{http[0]}:{http[1]}" if http is not None else None
     service = await start_service(data, host, port, node=node, role=role, http=shown)
@@ -186,6 +195,39 @@ async def serve_portal(
     ready("stopped")
 
 
+async def serve_front(
+    data: DataDir, folder: Path, ready: Ready, *, node: str | None = None
+) -> None:
+    """The front companion next to Kamailio (server/front.py): its table and its records."""
+    kamcmd = Kamcmd(folder)  # FrontError before anything starts when kamcmd is missing
+    storage = await asyncio.to_thread(Storage.open, data)
+    context = LiveContext(storage)
+    member = Membership(storage.engine, node_id(node), Role.FRONT)
+    await member.join(None, None)
+    hasher = CallerHasher(storage.engine, context.current.settings.platform.caller_salt_days)
+    companion = FrontCompanion(folder, context, storage.engine, member.node, hasher, kamcmd)
+    await companion.refresh(force=True)
+    loop = asyncio.get_running_loop()
+    tasks = [
+        loop.create_task(context.watch()),
+        loop.create_task(member.run(None, lambda: 0)),
+        loop.create_task(companion.run()),
+    ]
+    stop = _stop_event()
+    ready(f"node {member.node} (front): Kamailio's table in {folder / TABLES}, its records "
+          f"from {folder / ACCOUNTING}; data version {context.version}; Ctrl-C stops")  # fmt: skip
+    await stop.wait()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await companion.finish()
+    await member.leave()
+    storage.close()
+    counts = companion.counts
+    ready(f"stopped: {counts.records} records of the front's 302s written, "
+          f"{counts.refused} accounting lines refused")  # fmt: skip
+
+
 def cluster_health(member: Membership, nodes: NodeStore) -> dict[str, Any]:
     """The portal's /health: itself, the database, and every node it knows (a blocking read;
     Starlette runs the handler in a thread)."""
@@ -195,7 +237,7 @@ def cluster_health(member: Membership, nodes: NodeStore) -> dict[str, Any]:
     except Exception as exc:  # the database is away
         return {"status": "degraded", "node": member.node, "role": "portal",
                 "database": False, "reason": str(exc)}  # fmt: skip
-    sip = [n for n in known if n.role != Role.PORTAL.value]
+    sip = [n for n in known if n.role in {Role.SIP.value, Role.ALL.value}]
     live = [n for n in sip if n.alive(now) and not n.draining]
     return {
         "status": "ok" if live else "degraded",

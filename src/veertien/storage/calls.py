@@ -78,10 +78,7 @@ class DatabaseSink:
         return self._writer
 
     def _row(self, record: JsonRecord) -> dict[str, Any]:
-        body = record.to_json()
-        if self.node is not None:
-            body["node"] = self.node
-        return row(body)
+        return _marked(record, self.node)
 
     def _insert(self, batch: Sequence[JsonRecord]) -> None:
         marked = [r for r in batch if isinstance(r, Dialogue)]
@@ -105,6 +102,22 @@ class DatabaseSink:
                              open_dialogues.c.call_id.in_([c[:255] for c in closings]))
                     )
                 )  # fmt: skip
+
+
+def _marked(record: JsonRecord, node: str | None) -> dict[str, Any]:
+    body = record.to_json()
+    if node is not None:
+        body["node"] = node
+    return row(body)
+
+
+def insert_records(engine: Engine, records: Sequence[CallRecord], node: str) -> None:
+    """Insert `records` in one transaction, each marked with `node` (the front companion's
+    records of the 302s Kamailio answered, server/front.py). Blocking; raises when the
+    database is away, and then nothing of them is written."""
+    if records:
+        with engine.begin() as conn:
+            conn.execute(insert(call_records), [_marked(r, node) for r in records])
 
 
 def recover(engine: Engine, node: str) -> int:

@@ -46,6 +46,7 @@ class Role(Enum):
     ALL = "all"  # SIP, dialogues and the portal in one process (the embedded default)
     SIP = "sip"  # SIP and dialogues; a health and metrics page only
     PORTAL = "portal"  # the portal and reports only, no SIP
+    FRONT = "front"  # next to Kamailio: its direct-302 table and their records (server/front)
 
 
 class NodeError(SetupError):
