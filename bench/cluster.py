@@ -9,13 +9,16 @@ cluster is started (bench/cluster_env.py: PostgreSQL, the nodes, a portal, Kamai
   callers at a time (closed loop, level × --dialogue-rounds calls) dialling 14 0113 through
   Kamailio: the menu in early media, line noise streamed, key 2 (RFC 4733) after 1 s, and the
   302 to Goes checked (a node takes `max_dialogues`, 200 by default, at once);
-- then direct 302s (14 0320) through Kamailio, closed loop (at most --concurrent in flight).
+- then direct 302s (14 0320) through Kamailio, closed loop (at most --concurrent in flight),
+  relayed to the nodes: these clusters run without the front companion, so every call is a
+  node's (Kamailio answering those 302s itself from its table: bench/front_direct.py).
 Then, on one node, the RTP lateness p99 its /metrics reports after a dialogue load, without and
 with every report running meanwhile on the portal process over --report-records synthetic
 records (bench/reports.py's month of traffic): the portal has its own process now.
 The reference is Kamailio alone answering the same 302 statelessly (bench/sip_redirect.py).
 Prints one JSON object; every load is bounded in calls and time and stays on 127.0.0.1.
-Goals (issue 18): front ≥ 0.9 × Kamailio alone; dialogues 2 nodes ≥ 1.7 × 1 node.
+Goals (issue 18): dialogues 2 nodes ≥ 1.7 × 1 node (the front's own 302s ≥ 0.9 × Kamailio
+alone: bench/front_direct.py).
 """
 
 from __future__ import annotations
@@ -100,7 +103,10 @@ def _report_load(made: Cluster, stop: threading.Event, done: list[float]) -> Non
 def reports_beside_rtp(args: argparse.Namespace) -> dict[str, Any]:
     """One node under dialogue load, with and without every report running on the portal
     process meanwhile over --report-records synthetic records: its RTP lateness p99."""
-    with cluster(1) as made, tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
+    with (
+        cluster(1, front=False) as made,
+        tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp,
+    ):
         engine = create_engine(made.postgres.url)
         load(engine, args.report_records)
         engine.dispose()
@@ -120,7 +126,10 @@ def reports_beside_rtp(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def with_nodes(count: int, args: argparse.Namespace) -> dict[str, Any]:
-    with cluster(count) as made, tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp:
+    with (
+        cluster(count, front=False) as made,
+        tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp,
+    ):
         held = [
             dialogues(made, Path(tmp) / f"dialogues-{level}", level, level * args.dialogue_rounds)
             for level in args.concurrent_dialogues

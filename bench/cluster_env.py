@@ -1,5 +1,8 @@
 """A whole cluster on one machine, for tests, benchmarks and demos (`scripts/cluster`):
-a throwaway PostgreSQL, N veertien SIP nodes, a portal process, and Kamailio in front.
+a throwaway PostgreSQL, N veertien SIP nodes, a portal process, and Kamailio in front with
+its companion (`serve --role front`: Kamailio answers the direct 302s itself from the table
+the companion keeps, and the companion records them); without the companion (front=False)
+Kamailio relays every call to the nodes.
 
 Everything listens on 127.0.0.1 and lives in one folder, removed at the end. Nodes can be
 killed (-9), started again, drained; PostgreSQL can be restarted; every wait is bounded.
@@ -23,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.e2e.peers import free_port
-from veertien.server.kamailio import Address, Front
 
 READY = re.compile(r"listening for SIP on udp\+tcp \S+:(\d+)|portal on http://")
 WAIT_S = 60.0
@@ -93,6 +95,12 @@ class Cluster:
     front: int = 0  # Kamailio's port
     kamailio: subprocess.Popen[bytes] | None = None
     env: dict[str, str] = field(default_factory=dict)
+    companion: Node | None = None  # serve --role front beside Kamailio
+    children: int = 2  # Kamailio's UDP workers
+
+    @property
+    def front_folder(self) -> Path:
+        return self.folder / "kamailio"
 
     def start_node(self, node: Node, role: str = "sip") -> None:
         """Start a node and wait until it says it listens (a restart after a kill waits out
@@ -100,10 +108,12 @@ class Cluster:
         path = self.folder / f"{node.id}.log"
         offset = path.stat().st_size if path.exists() else 0
         log = path.open("ab")
+        where = ["--sip", f"127.0.0.1:{node.sip}", "--http", f"127.0.0.1:{node.http}"]
+        if role == "front":
+            where = ["--front", str(self.front_folder)]
         node.process = subprocess.Popen(
             [sys.executable, "-m", "veertien.cli", "--data", str(node.data), "serve",
-             "--role", role, "--node", node.id, "--sip", f"127.0.0.1:{node.sip}",
-             "--http", f"127.0.0.1:{node.http}", "--log-level", "WARNING"],
+             "--role", role, "--node", node.id, *where, "--log-level", "WARNING"],
             stdout=log, stderr=subprocess.STDOUT, env=self.env,
         )  # fmt: skip
         self._wait_ready(node, path, offset, "portal on http://" if role == "portal" else "Ctrl-C")
@@ -147,14 +157,16 @@ class Cluster:
         return done.stdout
 
     def start_kamailio(self) -> None:
-        front = Front(
-            Address("127.0.0.1", self.front),
-            tuple(Address("127.0.0.1", n.sip) for n in self.nodes),
-            self.folder / "kamailio",
-        )
-        config = front.write()
+        """Its files (veertien kamailio: the configuration, the nodes, a first table), the
+        companion if there is one (it makes the table fresh), then Kamailio."""
+        nodes = [f"--node=127.0.0.1:{n.sip}" for n in self.nodes]
+        self.veertien("kamailio", f"--listen=127.0.0.1:{self.front}", *nodes,
+                      f"--out={self.front_folder}", f"--children={self.children}")  # fmt: skip
+        if self.companion is not None:
+            self.start_node(self.companion, "front")
+        config, folder = self.front_folder / "kamailio.cfg", self.front_folder
         self.kamailio = subprocess.Popen(
-            [program("kamailio"), "-f", str(config), "-DD", "-E", "-Y", str(front.folder),
+            [program("kamailio"), "-f", str(config), "-DD", "-E", "-Y", str(folder),
              "-m", "64", "-M", "8"],
             stdout=(self.folder / "kamailio.log").open("ab"), stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -163,7 +175,7 @@ class Cluster:
             raise RuntimeError((self.folder / "kamailio.log").read_text()[-2000:])
 
     def close(self) -> None:
-        for node in [*self.nodes, self.portal]:
+        for node in [*self.nodes, self.portal, *([self.companion] if self.companion else [])]:
             self.stop(node)
         if self.kamailio is not None:
             self.kamailio.terminate()
@@ -174,10 +186,15 @@ class Cluster:
 
 @contextmanager
 def cluster(
-    count: int = 2, folder: Path | None = None, *, speech: bool = False
+    count: int = 2,
+    folder: Path | None = None,
+    *,
+    speech: bool = False,
+    front: bool = True,
+    children: int = 2,
 ) -> Iterator[Cluster]:
-    """PostgreSQL, `count` SIP nodes (n1, n2, ...), a portal, Kamailio in front; all stopped
-    and removed at the end."""
+    """PostgreSQL, `count` SIP nodes (n1, n2, ...), a portal, Kamailio in front (with its
+    companion `front` unless front=False); all stopped and removed at the end."""
     base = Path(folder or tempfile.mkdtemp(prefix="veertien-cluster."))
     base.chmod(0o755)  # PostgreSQL runs as its own user when we are root
     postgres = Postgres(base / "pg")
@@ -189,7 +206,10 @@ def cluster(
     for node in [*nodes, portal]:
         node.data.mkdir(parents=True)
     (portal.data / "settings.json").write_text(settings, encoding="utf-8")
-    made = Cluster(base, postgres, nodes, portal, free_port(), env=env)
+    made = Cluster(base, postgres, nodes, portal, free_port(), env=env, children=children)
+    if front:
+        made.companion = Node("front", 0, 0, base / "front")
+        made.companion.data.mkdir(parents=True)
     try:
         postgres.create()
         made.start_node(portal, "portal")  # migrates, takes the settings into the database
@@ -207,16 +227,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="Kamailio + N veertien nodes + portal + PG")
     parser.add_argument("--nodes", type=int, default=2)
     parser.add_argument("--speech", action="store_true", help="let the nodes listen for names")
+    parser.add_argument(
+        "--no-front-table", action="store_true",
+        help="no front companion: Kamailio relays every call to the nodes",
+    )  # fmt: skip
     args = parser.parse_args()
     if not 1 <= args.nodes <= 8:
         parser.error("--nodes: 1 to 8")
-    with cluster(args.nodes, speech=args.speech) as made:
+    with cluster(args.nodes, speech=args.speech, front=not args.no_front_table) as made:
         print(f"PostgreSQL  {made.postgres.url}")
         for node in made.nodes:
             health = f"http://127.0.0.1:{node.http}/health"
             print(f"node {node.id:6} sip 127.0.0.1:{node.sip}  health {health}")
         print(f"portal      http://127.0.0.1:{made.portal.http}/  (its password: portal.log)")
         print(f"folder      {made.folder}")
+        if made.companion is not None:
+            print(f"front       Kamailio answers the direct 302s ({made.front_folder}/db/front)")
         print(f"Kamailio    sip 127.0.0.1:{made.front}  ← send calls here, e.g.")
         print(f"            veertien call 140320 --server 127.0.0.1:{made.front}")
         print(f"drain       VEERTIEN_DATABASE={made.postgres.url} veertien node drain n1")

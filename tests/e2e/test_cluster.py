@@ -31,7 +31,7 @@ def made() -> Iterator[Cluster]:
         need(program)
     if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
         need("initdb")  # fails in CI (scripts/test installs PostgreSQL), skips elsewhere
-    with cluster(2) as running:
+    with cluster(2, front=False) as running:  # every call through the nodes
         yield running
 
 

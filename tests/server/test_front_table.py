@@ -60,3 +60,10 @@ def test_the_demo_directory_exports_its_fixed_302s(tmp_path: Path, demo: Directo
     assert rows[0] == HEADER and rows[-2:] == [f"v:0:0:{ctx.data_version}:0", "u:0:1:0:0"]
     assert r"c\:+31140320:0:0:sip\:+31320000001@127.0.0.1\:5080:0" in rows
     assert not any(row.startswith(r"c\:140113:") for row in rows)  # shared area: a node
+
+
+def test_a_table_written_twice_in_a_second_still_looks_changed(tmp_path: Path) -> None:
+    """db_text reads the file again only when its modification time moved (whole seconds)."""
+    first = write_table(tmp_path, [LELYSTAD], "1").stat().st_mtime
+    second = write_table(tmp_path, [LELYSTAD], "2").stat().st_mtime
+    assert int(second) > int(first)

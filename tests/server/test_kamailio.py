@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from veertien.cli import main
 from veertien.server.kamailio import Address, Front, FrontError
 
 
@@ -60,3 +62,37 @@ def test_kamailio_accepts_the_configuration(tmp_path: Path) -> None:
         [kamailio, "-c", "-f", str(path)], capture_output=True, text=True, timeout=30, check=False
     )
     assert checked.returncode == 0, checked.stderr[-2000:]
+
+
+def test_no_source_limit_means_no_pike(tmp_path: Path) -> None:
+    assert "#!define WITH_PIKE" in _front(tmp_path, "127.0.0.1:5071").config()
+    config = _front(tmp_path, "127.0.0.1:5071", source_limit=0).config()
+    assert "#!define WITH_PIKE" not in config and "# no source limit" in config
+
+
+def test_the_command_takes_admission_from_the_settings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    settings = {"sip_carriers": ["192.0.2.0/24"], "sip_source_limit": 50, "sip_block_s": 60}
+    (data / "settings.json").write_text(json.dumps(settings), encoding="utf-8")
+    out = tmp_path / "front"
+    code = main(["--data", str(data), "kamailio", "--listen", "127.0.0.1:5060",
+                 "--node", "127.0.0.1:5071", "--out", str(out)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    config = (out / "kamailio.cfg").read_text(encoding="utf-8")
+    assert 'modparam("pike", "reqs_density_per_unit", 50)' in config
+    assert "autoexpire=60;" in config
+    rows = (out / "db" / "front").read_text(encoding="utf-8").splitlines()
+    assert "k:0:0:192.0.2.0/24:0" in rows and "u:0:1:0:0" in rows  # not fresh: the nodes answer
+    assert not any(row.startswith("c") for row in rows)
+    assert (out / "acc").is_dir()
+
+
+def test_the_front_role_needs_its_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["--data", str(tmp_path), "serve", "--role", "front", "--http", "off"])
+    assert code == 1
+    assert "--front DIR" in capsys.readouterr().err

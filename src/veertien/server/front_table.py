@@ -11,7 +11,8 @@ front whose companion stopped sends every call to a node within `FRESH_S`), `t` 
 sources and `k` the carriers (comma-separated ranges, as the settings `sip_trusted` and
 `sip_carriers`; no row when empty).
 
-The file is replaced atomically, so Kamailio's `htable.reload` never reads half a table. A
+The file is replaced atomically, so Kamailio's `htable.reload` never reads half a table (and
+its time always moves on: db_text reads a file again only then). A
 value with a character db_text or the accounting file cannot carry safely (CR, LF, TAB, NUL,
 backslash, `|`) is refused: nothing of it reaches the file.
 """
@@ -91,5 +92,17 @@ def write_table(
     path = folder / TABLE
     temporary = folder / f".{TABLE}.{os.getpid()}.tmp"
     temporary.write_text(text, encoding="utf-8")
+    _later_than(temporary, path)
     os.replace(temporary, path)
     return path
+
+
+def _later_than(new: Path, old: Path) -> None:
+    """db_text reads a table again only when its modification time moved, in whole seconds:
+    a table written twice within a second gets a time one second past the one before."""
+    try:
+        before = int(old.stat().st_mtime)
+    except FileNotFoundError:
+        return
+    if int(new.stat().st_mtime) <= before:
+        os.utime(new, (before + 1, before + 1))
