@@ -155,8 +155,17 @@ def main() -> None:
     parser.add_argument("--concurrent-dialogues", default="150,300", help="levels, e.g. 150,300")
     parser.add_argument("--dialogue-rounds", type=int, default=8, help="calls = level × this")
     parser.add_argument("--report-records", type=int, default=300_000)
+    parser.add_argument(
+        "--part", choices=["all", "reports"], default="all",
+        help="reports: only the RTP lateness beside the reports (one node)",
+    )  # fmt: skip
     args = parser.parse_args()
     args.concurrent_dialogues = [int(n) for n in args.concurrent_dialogues.split(",")]
+    if args.part == "reports":
+        print(json.dumps({"benchmark": "cluster_reports", "cpus": os.cpu_count(),
+                          "reports_beside_rtp": reports_beside_rtp(args),
+                          "goal": "rtp_lateness_p99 unchanged"}, indent=2))  # fmt: skip
+        return
     reference = alone(args)
     one, two = with_nodes(1, args), with_nodes(2, args)
     beside = reports_beside_rtp(args)
