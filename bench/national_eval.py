@@ -88,9 +88,12 @@ class Simulated:
         self.first_answer: float | None = None
         self.verdict: Understood | None = None
 
-    async def say(self, text: str, barge_in: bool) -> bool:
+    async def say(self, text: str, barge_in: bool, language: str = "nl") -> bool:
         self.prompt = text
         return False
+
+    def use_language(self, language: str) -> None:
+        return None
 
     async def key(self, timeout: float) -> str | None:
         return self.pending.pop(0) if self.pending else None

@@ -27,10 +27,16 @@ class FakePort:
         self.interrupt = interrupt
         self.meanings = dict(meanings or {})
         self.among: list[tuple[str, ...]] = []  # what each understand() was limited to
+        self.voices: list[str] = []  # the language each prompt was spoken in
+        self.listening = "nl"  # the language speech is heard in
 
-    async def say(self, text: str, barge_in: bool) -> bool:
+    async def say(self, text: str, barge_in: bool, language: str = "nl") -> bool:
         self.heard.append(text)
+        self.voices.append(language)
         return barge_in and self.interrupt and bool(self.script) and self.script[0] is not None
+
+    def use_language(self, language: str) -> None:
+        self.listening = language
 
     async def key(self, timeout: float) -> str | None:
         found = self.script.popleft() if self.script else None

@@ -58,10 +58,18 @@ def test_a_new_language_is_one_entry_per_message() -> None:
     """A made-up language 'xx': one entry, and the greeting is spoken in it; what it lacks is
     said in Dutch rather than not at all."""
     catalogue = PROMPTS.with_entry("xx", Prompt.GREETING, "Blorp, {name}!")
-    assert catalogue.languages == ("nl", "xx")
+    assert catalogue.languages == ("en", "fy", "nl", "xx")
     assert catalogue.render(say(Prompt.GREETING, name="Goes"), "xx") == "Blorp, Goes!"
     assert catalogue.render(say(Prompt.AGAIN), "xx") == "Dat heb ik niet goed verstaan."
-    assert PROMPTS.languages == ("nl",)  # the platform's catalogue is unchanged
+    assert PROMPTS.languages == ("en", "fy", "nl")  # the platform's catalogue is unchanged
+
+
+def test_every_message_is_written_in_english_and_frisian() -> None:
+    """Nothing falls back to Dutch in a call that chose English or Frisian (the municipality's
+    own text is spoken as written)."""
+    dutch = set(PROMPTS.entries["nl"]) - {Announcement.OWN_TEXT}
+    for language in ("en", "fy"):
+        assert set(PROMPTS.entries[language]) == dutch, language
 
 
 def test_unknown_messages_and_missing_parameters_are_errors() -> None:

@@ -23,7 +23,7 @@ from veertien.call.port import PromptCache, RtpIvrPort, Understanding
 from veertien.call.recorder import Recorder
 from veertien.call.redirect import redirect_headers
 from veertien.call.state import DialogueCall, Handover, SampleStore, ended
-from veertien.ivr.area import AreaResolver, area_flow, department_flow
+from veertien.ivr.area import AreaResolver, area_flow, department_flow, language_keys
 from veertien.ivr.flow import Flow, opening_prompts
 from veertien.ivr.runner import IvrEvent, Outcome, OutcomeKind, Resolver, run_flow
 from veertien.media.g711 import Law
@@ -78,6 +78,7 @@ class DialogueManager:
         self.pacing = PacingStats()  # of all dialogues' RTP, for benchmarks and metrics
         # RTP refused from others than the caller, and not sent before the caller proved itself
         self.rtp_guard = {"refused": 0, "withheld": 0, "busy": 0}
+        self.unspoken: set[str] = set()  # offered languages said in the log to be unspeakable
         self.busy_log = RateLimitedLog(log)
         self.recorder = Recorder(records, clock, self._speech_on)
         self.answered = AnsweredHandover(self.ua, self.recorder, clock, self.pacing, media_host)
@@ -248,8 +249,25 @@ class DialogueManager:
         )
         if call.decision.departments:  # straight to one municipality: its departments' menu
             return department_flow(call.decision, settings.key_timeout_s), resolver
-        flow = area_flow(call.decision, settings.key_timeout_s, speech=self._speech_on(call))
+        flow = area_flow(
+            call.decision, settings.key_timeout_s, speech=self._speech_on(call),
+            languages=self._languages(call),
+        )  # fmt: skip
         return flow, resolver
+
+    def _languages(self, call: DialogueCall) -> dict[str, str]:
+        """The languages offered in this area (key → language) that can be spoken here: a
+        language needs a voice (English: espeak-ng's) or, for Frisian, recordings (said once
+        in the log when the settings offer one that cannot be spoken)."""
+        offer = call.ctx.settings.languages.for_area(call.decision.area_code)
+        for language in set(offer) - set(self.prompts.voices) - self.unspoken:
+            self.unspoken.add(language)
+            log.warning(
+                "language %s is offered in the settings but cannot be spoken (no voice or "
+                "recordings): not offered to callers", language,
+            )  # fmt: skip
+        speakable = {k: v for k, v in offer.items() if k in self.prompts.voices}
+        return language_keys(call.decision, speakable)
 
     def _respond(
         self,

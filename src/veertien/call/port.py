@@ -29,7 +29,7 @@ from veertien.speech.recogniser import Context, from_telephone
 from veertien.speech.synthesis import Synthesiser
 
 log = logging.getLogger("veertien.call")
-YES_NO = ("ja", "nee")
+YES_NO = {"en": ("yes", "no")}  # the words the recogniser listens for; others: ja / nee
 
 
 Key = tuple[Law, str, str]  # law, language, text
@@ -214,7 +214,8 @@ class Understanding:
         return scoring.between(self._verdict(found, self.scored), codes, self.scored)
 
     async def yes_no(self, audio8k: bytes) -> bool | None:
-        heard = await self._hear(audio8k, Context(YES_NO, self.language))
+        words = YES_NO.get(self.language, ("ja", "nee"))
+        heard = await self._hear(audio8k, Context(words, self.language))
         return answered(heard)
 
     def _combined(self, heard: Sequence[Heard], matcher: NameMatcher | None = None) -> Result:
@@ -270,9 +271,14 @@ class RtpIvrPort:
         self.understanding = understanding
         self.language = language  # of the prompts' voice
 
-    async def say(self, text: str, barge_in: bool) -> bool:
-        audio = await self.prompts.audio(text, self.session.law, self.language)
+    async def say(self, text: str, barge_in: bool, language: str = DEFAULT_LANGUAGE) -> bool:
+        audio = await self.prompts.audio(text, self.session.law, language)
         return await self.session.play(audio, barge_in)
+
+    def use_language(self, language: str) -> None:
+        self.language = language
+        if self.understanding is not None:
+            self.understanding.language = language
 
     async def key(self, timeout: float) -> str | None:
         return await self.session.key(timeout)

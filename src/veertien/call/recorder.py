@@ -14,7 +14,7 @@ from veertien.call.state import DialogueCall, Handover, SampleStore, ended
 from veertien.call.summary import phase_durations, phase_of, stages
 from veertien.ivr.flow import ChoiceKind
 from veertien.ivr.flow import Phase as StepPhase
-from veertien.ivr.runner import EventKind, IvrEvent, Outcome
+from veertien.ivr.runner import EventKind, IvrEvent, Outcome, language_of
 from veertien.records import CallRecord, CallRecordSink, Stage
 from veertien.routing import decide_municipality, decide_organisation
 
@@ -113,6 +113,7 @@ class Recorder:
             "final_rule": _final_rule(call, outcome),
             "organisation": _organisation(outcome),
             "phase_ms": phase_durations(outcome.events),
+            "language": language_of(outcome.events),
         }
 
     def sample(self, call: DialogueCall, code: str | None) -> None:

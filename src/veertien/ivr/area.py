@@ -10,7 +10,7 @@ it is made (`AreaResolver`), so the flow itself has the same few steps for 2 mun
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from veertien.ivr.flow import (
     Announce,
@@ -82,23 +82,53 @@ class AreaResolver:
         return chosen.target if chosen.kind is DecisionKind.REDIRECT else None
 
 
-def area_flow(decision: RoutingDecision, timeout_s: float = 5.0, *, speech: bool = False) -> Flow:
+def language_keys(decision: RoutingDecision, offer: Mapping[str, str]) -> dict[str, str]:
+    """The languages `offer` (language → key) that this area's menu leaves a key free for, as
+    key → language; a language whose key chooses a municipality here is not offered."""
+    offered = [c for c in decision.candidates if c.in_menu][:MAX_KEYS]
+    taken = {str(n) for n in range(1, len(offered) + 1)}
+    return {key: language for language, key in offer.items() if key not in taken}
+
+
+def _offers(languages: Mapping[str, str], then: str) -> tuple[str, dict[str, Step]]:
+    """ "For English, press 9." in English, then "Foar it Frysk, druk op 8." in Frisian, ...:
+    the first step's name and the steps, the last going on to `then`."""
+    steps: dict[str, Step] = {}
+    names = [f"offer-{language}" for language in languages.values()]
+    for n, (key, language) in enumerate(languages.items()):
+        following = names[n + 1] if n + 1 < len(names) else then
+        steps[names[n]] = Play((say(Prompt.OFFER, key=key),), following, language=language)
+    return (names[0] if names else then), steps
+
+
+def area_flow(
+    decision: RoutingDecision,
+    timeout_s: float = 5.0,
+    *,
+    speech: bool = False,
+    languages: Mapping[str, str] | None = None,
+) -> Flow:
     """The dialogue for an IVR decision (run it with an `AreaResolver`). With `speech`, the
     caller is greeted and asked for the name in two short sentences (keys work from the start); the
     key list follows only when the caller says nothing or is not understood. A name (slivers
     and places included): sure → that municipality; unsure → "Bedoelt u ...?"; two close
     names → "Bedoelt u A of B?"; not understood (or "nee") → asked once more, by name or key;
     then the keypad menu once more; then the area's default destination (never the line of a
-    municipality the caller refused: `AreaResolver.fallback`)."""
+    municipality the caller refused: `AreaResolver.fallback`). `languages` (key → language,
+    from `language_keys`) are offered after the greeting, each in its own language; the key
+    turns the call to that language and asks the same question again in it."""
     offered = [c for c in decision.candidates if c.in_menu][:MAX_KEYS]
     keyed = {str(n): c.code for n, c in enumerate(offered, start=1)}
     menu = menu_words(decision.candidates)
     again: Words = (say(Prompt.AGAIN), *menu)
+    chosen = dict(languages or {})
+    first, offers = _offers(chosen, "menu")
     steps: dict[str, Step] = {
-        "greeting": Play(GREETING, "menu"),
+        "greeting": Play(GREETING, first),
+        **offers,
         "again": Gather(
             again, {}, "default", "default", timeout_s, keyed=keyed, on_chosen="route",
-            phase=Phase.KEYPAD if speech else Phase.REPEAT,
+            phase=Phase.KEYPAD if speech else Phase.REPEAT, languages=chosen,
         ),
         "route": Route(),
         "bye": Hangup(),
@@ -106,22 +136,23 @@ def area_flow(decision: RoutingDecision, timeout_s: float = 5.0, *, speech: bool
     }  # fmt: skip
     if not speech:
         steps["menu"] = Gather(
-            menu, {}, "again", "again", timeout_s, keyed=keyed, on_chosen="route"
-        )
+            menu, {}, "again", "again", timeout_s, keyed=keyed, on_chosen="route",
+            languages=chosen,
+        )  # fmt: skip
         return Flow("greeting", steps)
     ask: Words = (say(Prompt.SAY_OR_PRESS), *menu)
-    steps["greeting"] = Play((say(Prompt.WELCOME),), "menu")
+    steps["greeting"] = Play((say(Prompt.WELCOME),), first)
     steps["menu"] = _listening(
         (say(Prompt.ASK_NAME),), keyed, "repeat", "confirm1", "between1", timeout_s=timeout_s,
-        phase=Phase.MENU, on_timeout="keys",
+        phase=Phase.MENU, on_timeout="keys", languages=chosen,
     )  # fmt: skip
     steps["keys"] = _listening(
         ask, keyed, "repeat", "confirm2", "between2", timeout_s=timeout_s, phase=Phase.REPEAT,
-        on_timeout="again",
+        on_timeout="again", languages=chosen,
     )  # fmt: skip
     steps["repeat"] = _listening(
         (say(Prompt.AGAIN), *ask), keyed, "again", "confirm2", "between2", timeout_s=timeout_s,
-        phase=Phase.REPEAT,
+        phase=Phase.REPEAT, languages=chosen,
     )  # fmt: skip
     for round_, otherwise in (("1", "repeat"), ("2", "again")):
         steps[f"confirm{round_}"] = Confirm(
@@ -143,12 +174,14 @@ def _listening(
     timeout_s: float,
     phase: Phase,
     on_timeout: str | None = None,
+    languages: Mapping[str, str] | None = None,
 ) -> Gather:
     """A menu step that takes a key or a name: a sure name is the choice, an unsure one goes to
     `unsure` (yes/no), two close ones to `close` (the two-name question)."""
     return Gather(
         prompt, {}, on_timeout or otherwise, otherwise, timeout_s, speech=True, keyed=keyed,
         on_chosen="route", on_unsure=unsure, phase=phase, on_choose=close,
+        languages=dict(languages or {}),
     )  # fmt: skip
 
 
@@ -215,5 +248,6 @@ __all__ = [
     "chosen_flow",
     "department_flow",
     "department_steps",
+    "language_keys",
     "menu_words",
 ]

@@ -23,6 +23,7 @@ from types import MappingProxyType
 from veertien.errors import InputError
 from veertien.ivr.prompts import DEFAULT_LANGUAGE, spoken_text
 from veertien.routing import Message
+from veertien.routing.languages import LANGUAGES
 
 KEYS = frozenset("0123456789*#")
 DIGITS = "digits"  # in a Gather's `among`: only spoken digits count (a postcode said)
@@ -81,6 +82,7 @@ class Play:
     next: str
     barge_in: bool = True
     phase: Phase = Phase.GREETING
+    language: str | None = None  # spoken in this language (an offer of it), not the call's
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +112,7 @@ class Gather:
     on_choose: str | None = None  # where two close names go (a Between), with both pending
     lookup: bool = False  # other keys are a code for the resolver (a postcode)
     among: tuple[str, ...] = ()  # a spoken answer is one of these codes (empty: any)
+    languages: Mapping[str, str] = field(default_factory=dict)  # key → the call's new language
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +217,7 @@ class Flow:
                 if target not in self.steps:
                     raise FlowError(f"step {name!r} leads to unknown step {target!r}")
             if isinstance(step, Gather):
+                self._check_languages(name, step)
                 keys = {**step.choices, **step.keyed}
                 bad = sorted(c for c in keys if not c or set(c) - KEYS or len(c) > step.max_digits)
                 if step.keyed and step.on_chosen is None:
@@ -228,6 +232,15 @@ class Flow:
             if isinstance(step, Gather | Confirm | Between) and step.timeout_s <= 0:
                 raise FlowError(f"step {name!r}: timeout must be positive")
         self._check_ends()
+
+    @staticmethod
+    def _check_languages(name: str, step: Gather) -> None:
+        taken = set(step.choices) | set(step.keyed)
+        for key, language in step.languages.items():
+            if key in taken or len(key) != 1 or key not in KEYS:
+                raise FlowError(f"step {name!r}: language key {key!r} is not a free DTMF key")
+            if language not in LANGUAGES:
+                raise FlowError(f"step {name!r}: {language!r} is not one of {list(LANGUAGES)}")
 
     def _check_ends(self) -> None:
         """Every step must be able to reach a Transfer or a Hangup."""

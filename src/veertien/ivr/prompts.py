@@ -41,6 +41,7 @@ class Prompt(StrEnum):
     POSTCODE = "postcode"  # the four digits of the postcode (keys, or said)
     WHICH_PROVINCE = "which_province"  # params: name (a place in several provinces)
     WHICH_POSTCODE = "which_postcode"  # params: name (a place in several municipalities)
+    OFFER = "offer"  # params: key; said in the language it offers ("For English, press 9.")
 
 
 class PromptError(InputError):
@@ -98,9 +99,116 @@ DUTCH: Mapping[str, Template] = {
         "Probeer het later opnieuw."
     ),
     Announcement.OWN_TEXT: "{text}",
+    Prompt.OFFER: "Voor Nederlands, toets {key}.",
 }
 
-CATALOGUE: Mapping[str, Mapping[str, Template]] = {"nl": DUTCH}
+
+def _call_yourself_en(p: Mapping[str, str]) -> str:
+    if p.get("number"):
+        return f"You can call the municipality directly on {p['number']}."
+    return "Please find the phone number on the municipality's website."
+
+
+ENGLISH: Mapping[str, Template] = {
+    Prompt.GREETING: "Welcome to the phone number of your municipality.",
+    Prompt.AGAIN: "Sorry, I did not understand that.",
+    Prompt.SAY_OR_PRESS: "Say the name of your municipality or town, or press its number.",
+    Prompt.MENU_ITEM: "For {name}, press {key}.",
+    Prompt.CONFIRM: "Did you mean {name}? Say yes or no, or press 1 for yes and 2 for no.",
+    Prompt.BETWEEN: (
+        "Did you mean {first} or {second}? Say the name, or press 1 for {first}, 2 for {second}."
+    ),
+    Prompt.WELCOME: "Welcome to your municipality.",
+    Prompt.ASK_NAME: "Say the name of your municipality or town.",
+    Prompt.STAY: "For other questions, please stay on the line.",
+    Prompt.NO_DEFAULT: (
+        "Sorry, we cannot connect you right now. Please find the phone number of your "
+        "municipality on its website."
+    ),
+    Prompt.NATIONAL_WELCOME: "Welcome to 14, the number of the Dutch government.",
+    Prompt.NATIONAL_ASK: (
+        "Say the name of your municipality or town, or the organisation you are looking for. "
+        "You can also enter your postcode."
+    ),
+    Prompt.POSTCODE: "Enter or say the four digits of your postcode.",
+    Prompt.WHICH_PROVINCE: "{name} is in more than one province. Which province?",
+    Prompt.WHICH_POSTCODE: (
+        "{name} is in more than one municipality. Enter or say the four digits of your postcode."
+    ),
+    Prompt.OFFER: "For English, press {key}.",
+    Announcement.UNAVAILABLE: (
+        "{name} cannot be reached on this number right now. Please try again later."
+    ),
+    Announcement.NOT_CONNECTED: lambda p: (
+        f"The municipality of {p['name']} cannot be reached on this number. {_call_yourself_en(p)}"
+    ),
+    Announcement.NO_DESTINATION: lambda p: (
+        f"The municipality of {p['name']} cannot be reached on this number right now. "
+        f"{_call_yourself_en(p)}"
+    ),
+    Announcement.CLOSED: (
+        "The municipality of {name} is closed right now. Please find the opening hours on the "
+        "municipality's website."
+    ),
+    Announcement.CALAMITY: (
+        "The municipality of {name} cannot be reached because of a disruption. "
+        "Please try again later."
+    ),
+}
+
+
+def _call_yourself_fy(p: Mapping[str, str]) -> str:
+    if p.get("number"):
+        return f"Jo kinne de gemeente sels skilje op {p['number']}."
+    return "Sjoch foar it telefoannûmer op de webside fan de gemeente."
+
+
+# Frisian is spoken from the recordings a municipality uploads (no voice exists for it): these
+# texts are what each recording should say, and what the portal shows beside it.
+FRISIAN: Mapping[str, Template] = {
+    Prompt.GREETING: "Wolkom by it telefoannûmer fan jo gemeente.",
+    Prompt.AGAIN: "Dat haw ik net goed ferstien.",
+    Prompt.SAY_OR_PRESS: "Sis de namme fan jo gemeente of wenplak, of druk op it nûmer.",
+    Prompt.MENU_ITEM: "Foar {name}, druk op {key}.",
+    Prompt.CONFIRM: "Bedoele jo {name}? Sis ja of nee, of druk op 1 foar ja en 2 foar nee.",
+    Prompt.BETWEEN: (
+        "Bedoele jo {first} of {second}? Sis de namme, of druk op 1 foar {first}, 2 foar {second}."
+    ),
+    Prompt.WELCOME: "Wolkom by jo gemeente.",
+    Prompt.ASK_NAME: "Sis de namme fan jo gemeente of wenplak.",
+    Prompt.STAY: "Foar oare fragen bliuwe jo oan 'e line.",
+    Prompt.NO_DEFAULT: (
+        "Wy kinne jo no spitigernôch net trochferbine. Sjoch foar it telefoannûmer fan jo "
+        "gemeente op de webside fan de gemeente."
+    ),
+    Prompt.NATIONAL_WELCOME: "Wolkom by 14, it nûmer fan de oerheid.",
+    Prompt.NATIONAL_ASK: (
+        "Sis de namme fan jo gemeente of wenplak, of de organisaasje dy't jo sykje. "
+        "Jo kinne ek jo postkoade yntoetsje."
+    ),
+    Prompt.POSTCODE: "Toetsje of sis de fjouwer sifers fan jo postkoade.",
+    Prompt.WHICH_PROVINCE: "{name} leit yn mear as ien provinsje. Yn hokker provinsje?",
+    Prompt.WHICH_POSTCODE: (
+        "{name} leit yn mear as ien gemeente. Toetsje of sis de fjouwer sifers fan jo postkoade."
+    ),
+    Prompt.OFFER: "Foar it Frysk, druk op {key}.",
+    Announcement.UNAVAILABLE: "{name} is fia dit nûmer no net berikber. Besykje it letter nochris.",
+    Announcement.NOT_CONNECTED: lambda p: (
+        f"De gemeente {p['name']} is net fia dit nûmer berikber. {_call_yourself_fy(p)}"
+    ),
+    Announcement.NO_DESTINATION: lambda p: (
+        f"De gemeente {p['name']} is fia dit nûmer no net berikber. {_call_yourself_fy(p)}"
+    ),
+    Announcement.CLOSED: (
+        "De gemeente {name} is no ticht. Sjoch foar de iepeningstiden op de webside fan de "
+        "gemeente."
+    ),
+    Announcement.CALAMITY: (
+        "De gemeente {name} is troch in steuring tydlik net berikber. Besykje it letter nochris."
+    ),
+}
+
+CATALOGUE: Mapping[str, Mapping[str, Template]] = {"nl": DUTCH, "en": ENGLISH, "fy": FRISIAN}
 
 
 class Catalogue:

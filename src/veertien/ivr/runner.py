@@ -6,7 +6,7 @@ step asks the `Resolver` for the flow that follows from it and runs that flow on
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
@@ -26,7 +26,7 @@ from veertien.ivr.flow import (
     Step,
     Transfer,
 )
-from veertien.ivr.prompts import PROMPTS, Catalogue
+from veertien.ivr.prompts import DEFAULT_LANGUAGE, PROMPTS, Catalogue
 from veertien.speech.matcher import Action
 
 MAX_STEPS = 50
@@ -43,8 +43,13 @@ class Understood:
 
 
 class IvrPort(Protocol):
-    async def say(self, text: str, barge_in: bool) -> bool:
-        """Play a prompt; True if the caller interrupted it (a key is then waiting)."""
+    async def say(self, text: str, barge_in: bool, language: str = DEFAULT_LANGUAGE) -> bool:
+        """Play a prompt in `language`'s voice; True if the caller interrupted it (a key is
+        then waiting)."""
+        ...
+
+    def use_language(self, language: str) -> None:
+        """The caller chose `language`: what they say from now on is heard in it."""
         ...
 
     async def key(self, timeout: float) -> str | None:
@@ -114,6 +119,7 @@ class EventKind(Enum):
     ANNOUNCE = "announce"
     TRANSFER = "transfer"
     HANGUP = "hangup"
+    LANGUAGE = "language"  # the caller chose a language (its code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,28 +162,39 @@ class _Run:
         self.choice: Choice | None = None
         self.pair: tuple[Choice, Choice] | None = None  # pending the two-name question
         self.refused: set[str] = set()  # codes the caller said "nee" to
-        self.language = "nl"
+        self.language = DEFAULT_LANGUAGE
+        self.chosen_language: str | None = None  # by the caller: kept in the flows that follow
 
     def note(self, kind: EventKind, step: str, phase: Phase, detail: str = "") -> None:
         self.events.append(IvrEvent(kind, step, detail, self.clock(), phase))
 
-    def text(self, spoken: Spoken) -> str:
+    def text(self, spoken: Spoken, language: str | None = None) -> str:
         defaults: dict[str, str] = {"name": self.choice.name} if self.choice else {}
         if self.pair is not None:
             defaults.update(first=self.pair[0].name, second=self.pair[1].name)
-        return self.catalogue.render(spoken, self.language, defaults)
+        return self.catalogue.render(spoken, language or self.language, defaults)
 
-    async def say(self, name: str, phase: Phase, spoken: Spoken, barge_in: bool) -> None:
-        text = self.text(spoken)
+    async def say(
+        self, name: str, phase: Phase, spoken: Spoken, barge_in: bool, language: str | None = None
+    ) -> None:
+        text = self.text(spoken, language)
         self.note(EventKind.PROMPT, name, phase, text)
-        if await self.port.say(text, barge_in):
+        if await self.port.say(text, barge_in, language or self.language):
             self.note(EventKind.INTERRUPTED, name, phase)
+
+    def use(self, language: str, name: str, phase: Phase) -> None:
+        """The caller chose `language`: every prompt from now on is in it."""
+        self.language = self.chosen_language = language
+        self.port.use_language(language)
+        self.note(EventKind.LANGUAGE, name, phase, language)
 
     async def step(self, name: str, step: Step) -> str | Outcome | Flow:
         if isinstance(step, Play | Announce):
             if isinstance(step, Announce):
                 self.note(EventKind.ANNOUNCE, name, step.phase, self.text(step.text))
-            await self.say(name, step.phase, step.text, isinstance(step, Play) and step.barge_in)
+                await self.say(name, step.phase, step.text, False)
+            else:
+                await self.say(name, step.phase, step.text, step.barge_in, step.language)
             return step.next
         if isinstance(step, Gather | Confirm | Between):
             return await self.ask(name, step)
@@ -216,6 +233,9 @@ class _Run:
             self.note(EventKind.TIMEOUT, name, step.phase)
             return step.on_timeout
         self.note(EventKind.KEY, name, step.phase, keys)
+        if keys in step.languages:
+            self.use(step.languages[keys], name, step.phase)
+            return name  # the same question, now in the caller's language
         if keys in step.choices:
             return step.choices[keys]
         chosen = self.resolver.choice(step.keyed[keys]) if keys in step.keyed else None
@@ -312,6 +332,12 @@ class _Run:
         return self.chose(picked, step.on_chosen)
 
 
+def language_of(events: Sequence[IvrEvent]) -> str:
+    """The language the caller chose last in these events (Dutch when they chose none)."""
+    chosen = [e.detail for e in events if e.kind is EventKind.LANGUAGE]
+    return chosen[-1] if chosen else DEFAULT_LANGUAGE
+
+
 async def run_flow(
     flow: Flow,
     port: IvrPort,
@@ -336,7 +362,7 @@ async def run_flow(
             return result
         if isinstance(result, Flow):
             flow, name = result, result.start
-            run.language = flow.language
+            run.language = run.chosen_language or flow.language
         else:
             name = result
         step = flow.steps[name]

@@ -40,6 +40,7 @@ class CallRecord:
     phase_ms: tuple[tuple[str, float], ...] = ()  # (phase, ms): greeting, menu, recognition, ...
     municipality_name: str | None = None  # the municipality's name beside its CBS code
     organisation: str | None = None  # national number: the organisation the call went to
+    language: str = "nl"  # the caller's language (chosen in the dialogue; Dutch by default)
 
     def to_json(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in RECORD_FIELDS}

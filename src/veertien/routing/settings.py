@@ -34,6 +34,7 @@ from veertien.platform import (
 from veertien.routing.decision import Department
 from veertien.routing.destinations import DestinationPolicy, refusals
 from veertien.routing.hours import OpeningHours
+from veertien.routing.languages import LanguageSettings
 from veertien.sip.uri import SipSyntaxError, destination_uri
 
 MAX_MESSAGE_CHARS = 1000  # a closed or calamity message; spoken, it takes about a minute
@@ -155,6 +156,7 @@ class Settings:
     national_default: str | None = None  # where the national dialogue ends when nothing fits
     direct_when_single_participant: bool = False
     destinations: DestinationPolicy = field(default_factory=DestinationPolicy)  # toll fraud
+    languages: LanguageSettings = field(default_factory=LanguageSettings)  # offered by key
     platform: PlatformSettings = field(default_factory=PlatformSettings)  # not routing's
     version: str = field(init=False, compare=False)
 
@@ -195,8 +197,10 @@ class Settings:
 
     def to_json(self) -> dict[str, Any]:
         national = {"national_default": self.national_default} if self.national_default else {}
+        languages = {"languages": self.languages.to_json()} if self.languages else {}
         return {
             **national,  # only when set: settings without it keep their version
+            **languages,  # the same
             **self.platform.to_json(),
             **self.destinations.to_json(),
             "timezone": self.timezone,
@@ -246,6 +250,7 @@ class Settings:
             national_default=national_default,
             direct_when_single_participant=bool(data.get("direct_when_single_participant")),
             destinations=DestinationPolicy.from_json(data),
+            languages=LanguageSettings.from_json(data.get("languages", {})),
             platform=PlatformSettings.from_json(data),
         )
 
@@ -271,7 +276,7 @@ ROUTING_KEYS = frozenset(
     {
         "timezone", "national_numbers", "access_numbers", "area_defaults", "national_default",
         "direct_when_single_participant", "sliver", "municipalities", "destination_hosts",
-        "destination_numbers",
+        "destination_numbers", "languages",
     }
 )  # fmt: skip
 

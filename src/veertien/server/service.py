@@ -28,7 +28,7 @@ from veertien.sip.core import SipCore
 from veertien.sip.transport import SipEndpoint
 from veertien.speech.pool import Listener, PoolListener, default_workers
 from veertien.speech.recogniser import Engine
-from veertien.speech.synthesis import EspeakSynthesiser
+from veertien.speech.synthesis import EspeakSynthesiser, Synthesiser
 from veertien.storage import DataDir
 from veertien.storage.calls import DatabaseSink
 from veertien.storage.cluster import Role, node_id
@@ -44,6 +44,7 @@ SPOOL = 50_000  # records that wait in memory for a database that is away (calls
 PROMPTS = "prompts"
 MODELS = "models"
 SAMPLES = "samples"
+ENGLISH_VOICE = "en-gb"  # espeak-ng's British English: the prompts of callers who chose English
 
 
 @dataclass
@@ -112,7 +113,9 @@ def _dialogues(
             "default destination (apt-get install espeak-ng sox)"
         )
         return None
-    prompts = PromptCache(EspeakSynthesiser(data.path / PROMPTS))
+    cache = data.path / PROMPTS
+    voices: dict[str, Synthesiser] = {"en": EspeakSynthesiser(cache, ENGLISH_VOICE)}
+    prompts = PromptCache(EspeakSynthesiser(cache), voices)
     return DialogueManager(core, sink, prompts, time.perf_counter, media_host=host)
 
 

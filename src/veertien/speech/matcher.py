@@ -94,9 +94,10 @@ CARRIER_WORDS = frozenset(
 )
 MAX_WORDS = 12  # an answer to "zeg de naam" is short; a long transcript is noise after that
 YES = frozenset(
-    {"ja", "jawel", "jazeker", "klopt", "correct", "precies", "zeker", "yes", "een", "1"}
-)
-NO = frozenset({"nee", "neen", "nein", "niet", "no", "fout", "twee", "2"})
+    {"ja", "jawel", "jazeker", "klopt", "correct", "precies", "zeker", "een", "1",
+     "yes", "yeah", "yep", "sure", "one"}  # English, for callers who chose it
+)  # fmt: skip
+NO = frozenset({"nee", "neen", "nein", "niet", "no", "fout", "twee", "2", "nope", "two"})
 DIGIT_WORDS = ("nul", "een", "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen")
 _DIGITS = {word: str(n) for n, word in enumerate(DIGIT_WORDS)}  # "één" folds to "een"
 _SOUNDS = [  # in order: consonant digraphs, a silent h, then vowels and the rest
