@@ -243,3 +243,19 @@ def test_one_day_of_data_is_a_bar_from_zero_not_a_dot() -> None:
     days = [{"day": f"2026-12-0{d}", "calls": 55 + d} for d in range(1, 5)]
     _series(axes, days, chart)
     assert len(axes.lines) == 1 and axes.get_ylim()[0] == 0
+
+
+def test_by_language(storage: Storage) -> None:
+    store(storage.engine, [
+        record(started=TUE),  # a direct 302: Dutch, no dialogue
+        dialogue(("transferred",), started=TUE),
+        dialogue(("transferred",), started=TUE, language="en"),
+        dialogue((), started=WED, language="en", municipality=None, outcome="cancelled",
+                 phase="menu"),
+        dialogue(("transferred",), started=WED, language="fy"),
+    ])  # fmt: skip
+    assert rows(storage, "talen") == [
+        ("en", "Engels", 2, 2, 1, 1), ("nl", "Nederlands", 2, 1, 2, 0), ("fy", "Fries", 1, 1, 1, 0),
+    ]  # fmt: skip
+    report = run_report(storage.engine, "talen", ALL, NAMES)
+    assert report.totals == {"calls": 5, "transferred": 4}  # the direct 302 too

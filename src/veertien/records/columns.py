@@ -16,7 +16,7 @@ from veertien.records.funnel import STAGE_COLUMNS
 # this index alone (SQLite and PostgreSQL alike), never the records' wide JSON bodies.
 REPORT_INDEX = (
     "day", "municipality", "area_code", "route", "rule", "final_rule", "phase",
-    "hour_of_week", "pdd_bucket", *STAGE_COLUMNS,
+    "hour_of_week", "pdd_bucket", *STAGE_COLUMNS, "language",
 )  # fmt: skip
 PDD_BASE = 1.01  # post-dial delay buckets 1 % wide: percentiles are exact to 1 %
 
@@ -46,6 +46,7 @@ def derived(record: Mapping[str, Any], started: datetime | None = None) -> dict[
         "hour_of_week": started.weekday() * 24 + started.hour,
         "pdd_us": float(pdd) if pdd is not None else None,
         "pdd_bucket": pdd_bucket(float(pdd)) if pdd is not None else None,
+        "language": str(record.get("language") or "nl")[:8],
     }
     values.update({name: name in reached for name in STAGE_COLUMNS})
     return values

@@ -121,6 +121,30 @@ def by_municipality(conn: Connection, params: ReportParams, names: Names) -> Mad
     return columns, rows, _sums(rows, 2, 3)
 
 
+LANGUAGES = {"nl": "Nederlands", "en": "Engels", "fy": "Fries"}
+
+
+def by_language(conn: Connection, params: ReportParams, names: Names) -> Made:
+    """Per language the caller chose: calls, dialogues, transferred and hung up."""
+    query = (
+        select(c.c.language, func.count(), count_if(c.c.prompted), count_if(c.c.transferred),
+               count_if(c.c.phase.is_not(None)))
+        .where(where(params))
+        .group_by(c.c.language)
+        .order_by(func.count().desc(), c.c.language)
+    )  # fmt: skip
+    rows: Rows = [
+        (code, LANGUAGES.get(code, code), int(n), int(d), int(t), int(h))
+        for code, n, d, t, h in conn.execute(query)
+    ]
+    columns = (
+        Column("language", "Taal", ColumnKind.CODE), Column("label", "Omschrijving",
+        ColumnKind.TEXT), CALLS, Column("dialogues", "Dialogen"), TRANSFERRED,
+        Column("hangups", "Opgehangen"),
+    )  # fmt: skip
+    return columns, rows, _sums(rows, 2, 4)
+
+
 def _sums(rows: Rows, calls: int, transferred: int) -> dict[str, Any]:
     return {"calls": sum(r[calls] for r in rows), "transferred": sum(r[transferred] for r in rows)}
 
@@ -345,6 +369,8 @@ REPORTS: dict[str, Report] = {
                post_dial_delay, Chart("bar", "label", "p99")),
         Report("mislukt", "Mislukte gesprekken", "Gesprekken die niet bij de bedoelde gemeente "
                "kwamen, naar reden.", failed, Chart("bar", "label", "calls")),
+        Report("talen", "Per taal", "Gesprekken, dialogen, doorverbindingen en ophangers per "
+               "taal die de beller koos.", by_language, Chart("bar", "label", "calls")),
         Report("calamiteit-gesloten", "Calamiteiten en buiten openingstijd", "Gesprekken tijdens "
                "een calamiteit of buiten de openingstijden.", calamity_closed,
                Chart("bar", "name", "calls")),

@@ -130,6 +130,7 @@ call_records = Table(
     Column("pdd_us", Float),
     Column("pdd_bucket", Integer),
     Column("node", String(64)),  # the node that wrote it (migration 0008)
+    Column("language", String(8), nullable=False, server_default="nl"),  # migration 0009
     *(Column(name, Boolean, nullable=False, server_default=false()) for name in STAGE_COLUMNS),
     Index("ix_calls_started", "started"),
     Index("ix_calls_municipality_started", "municipality", "started"),
