@@ -36,6 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the benchmark reuses the end-to-end helpers
 from bench.sip_redirect import SERVER_CPU, TARGET, _pin  # noqa: E402
+from bench.speech_call import emit  # noqa: E402
 from tests.e2e.peers import veertien_server  # noqa: E402
 
 LOAD_CPU = 1
@@ -265,11 +266,7 @@ def main() -> None:
     args = parser.parse_args()
     if not 1 <= args.seconds <= 120 or not 1 <= args.factor <= 10:
         raise SystemExit("--seconds 1..120 and --factor 1..10")
-    figures = run(args.seconds, args.factor)
-    text = json.dumps(figures, indent=2)
-    print(text)
-    if args.out is not None:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    emit(run(args.seconds, args.factor), args.out)
 
 
 if __name__ == "__main__":

@@ -70,11 +70,12 @@ class Voice:
     snr_db: float | None  # noise at this SNR, or a clean line
     noise: Noise = Noise.WHITE
     loss: float = 0.0  # share of 20 ms packets lost (concealed as silence)
+    language: str = "nl"  # the espeak-ng voice the variant is added to (en-gb: English callers)
 
     def describe(self) -> str:
         noise = "clean" if self.snr_db is None else f"{self.noise.value} {self.snr_db:.0f} dB"
         loss = f" loss {self.loss:.0%}" if self.loss else ""
-        return f"nl{self.variant} {self.speed} wpm pitch {self.pitch} {noise}{loss}"
+        return f"{self.language}{self.variant} {self.speed} wpm pitch {self.pitch} {noise}{loss}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +141,7 @@ def build(directory: Directory, seed: int = 14, rounds: int = 1) -> list[Utteran
 def _espeak(text: str, voice: Voice) -> bytes:
     """8 kHz 16-bit PCM of `text` in `voice`, as espeak-ng and sox make it."""
     speak = subprocess.run(
-        [shutil.which("espeak-ng") or "espeak-ng", "-v", f"nl{voice.variant}", "-s",
+        [shutil.which("espeak-ng") or "espeak-ng", "-v", f"{voice.language}{voice.variant}", "-s",
          str(voice.speed), "-p", str(voice.pitch), "--stdout", "--stdin"],
         input=text.encode(), capture_output=True, check=True, timeout=30,
     )  # fmt: skip
