@@ -4,6 +4,7 @@ the public status page says they cannot be reached; with the demo's destinations
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 from tests.callrecords import dialogue, record, store
 from tests.portal.conftest import Site
 from veertien.directory import Directory
+from veertien.routing import Settings
 
 
 def _import(site: Site, national: Directory) -> int:
@@ -60,6 +62,18 @@ def test_the_area_codes_say_what_happens_in_dutch(site: Site) -> None:
     page = site.login("ops").get("/netnummers").text
     assert "Keuzemenu: 5 gemeenten delen dit netnummer" in page
     assert "is shared by" not in page
+
+
+def test_the_area_codes_say_which_languages_are_offered_and_why_not(site: Site) -> None:
+    languages = {"offer": {"en": "9", "fy": "8"}, "areas": {"0113": {"en": "1"}}}
+    settings = Settings.from_json({**site.storage.config.settings().to_json(),
+                                   "languages": languages})  # fmt: skip
+    site.storage.config.save_settings(settings, "test")
+    page = html.unescape(site.login("ops").get("/netnummers").text)
+    assert "Talen naast Nederlands" in page
+    assert "Engels: toets 9" in page  # a shared area on the platform's offer
+    assert "Fries: niet aangeboden, er zijn nog geen opnames in deze taal" in page
+    assert "Engels: niet aangeboden, toets 1 kiest hier een gemeente" in page  # 0113's own
 
 
 def test_the_overview_counts_todays_calls_from_the_reports(site: Site) -> None:

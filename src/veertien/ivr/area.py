@@ -30,6 +30,7 @@ from veertien.ivr.flow import (
 )
 from veertien.ivr.prompts import Prompt, Words, say
 from veertien.routing import Candidate, DecisionKind, RoutingDecision
+from veertien.routing.languages import free_keys
 
 MAX_KEYS = 9
 GREETING: Words = (say(Prompt.GREETING),)
@@ -86,8 +87,7 @@ def language_keys(decision: RoutingDecision, offer: Mapping[str, str]) -> dict[s
     """The languages `offer` (language → key) that this area's menu leaves a key free for, as
     key → language; a language whose key chooses a municipality here is not offered."""
     offered = [c for c in decision.candidates if c.in_menu][:MAX_KEYS]
-    taken = {str(n) for n in range(1, len(offered) + 1)}
-    return {key: language for language, key in offer.items() if key not in taken}
+    return free_keys(offer, len(offered))
 
 
 def _offers(languages: Mapping[str, str], then: str) -> tuple[str, dict[str, Step]]:

@@ -60,9 +60,7 @@ def audio_format(data: bytes) -> str:
 def decoded(data: bytes) -> bytes:
     """The upload as 8 kHz 16-bit mono PCM (sox mixes channels down and resamples)."""
     if len(data) > MAX_UPLOAD_BYTES:
-        raise RecordingError(
-            f"Het bestand is groter dan {MAX_UPLOAD_BYTES // (1024 * 1024)} MB."
-        )
+        raise RecordingError(f"Het bestand is groter dan {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
     kind = audio_format(data)
     sox = shutil.which("sox")
     if sox is None:
@@ -98,8 +96,7 @@ def checked(pcm: bytes) -> Recording:
         raise RecordingError(f"De opname is te kort ({seconds:.1f} s).")
     if seconds > MAX_SECONDS:
         raise RecordingError(
-            f"De opname duurt {seconds:.0f} s; een melding mag hoogstens "
-            f"{MAX_SECONDS:.0f} s duren."
+            f"De opname duurt {seconds:.0f} s; een melding mag hoogstens {MAX_SECONDS:.0f} s duren."
         )
     magnitude = np.abs(samples)
     voiced = samples[magnitude > 0.05 * magnitude.max()] if magnitude.max() > 0 else samples

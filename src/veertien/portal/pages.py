@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
@@ -45,6 +46,7 @@ from veertien.portal.security import (
     require_sees,
 )
 from veertien.routing import CallFacts, DecisionKind, RoutingContext, SettingsError, decide
+from veertien.routing.languages import NAMES, not_offered
 from veertien.storage.schema import audit_log
 from veertien.storage.users import Role, UserError
 
@@ -199,16 +201,29 @@ def area_codes(request: Request) -> Response:
         members = [m for m in ctx.directory.memberships if m.area_code == area]
         if not any(user.may_see(m.municipality) for m in members):
             continue
+        menu = [c.name for c in decision.candidates if c.in_menu]
+        menu = menu if decision.kind is DecisionKind.IVR else []
         areas.append({
-            "code": area, "kind": decision.kind.value,
-            "menu": [c.name for c in decision.candidates if c.in_menu]
-            if decision.kind is DecisionKind.IVR else [],
+            "code": area, "kind": decision.kind.value, "menu": menu,
+            "languages": _languages(ctx.settings.languages.for_area(area), menu),
             "members": sorted(
                 (ctx.directory.municipalities[m.municipality].name, m.postcodes) for m in members
             ),
             "reason": explain(decision, names),
         })  # fmt: skip
     return portal.render(request, "areas.html", areas=areas)
+
+
+def _languages(offer: Mapping[str, str], menu: list[str]) -> list[str]:
+    """The languages a shared area's dialogue offers, and why one is not (Dutch)."""
+    if not menu:
+        return []
+    why = not_offered(offer, min(len(menu), 9))
+    return [
+        f"{NAMES[lang]}: niet aangeboden, {why[lang]}" if lang in why
+        else f"{NAMES[lang]}: toets {key}"
+        for lang, key in offer.items()
+    ]  # fmt: skip
 
 
 def import_page(request: Request) -> Response:

@@ -23,6 +23,8 @@ from veertien.platform import SettingsError, mapping
 LANGUAGES = ("nl", "en", "fy")  # Dutch, English, Frisian
 OFFERABLE = frozenset(LANGUAGES) - {"nl"}
 LANGUAGE_KEYS = frozenset("0123456789*")
+VOICED = frozenset({"en"})  # espeak-ng speaks them; the others only from recordings (none yet)
+NAMES = {"nl": "Nederlands", "en": "Engels", "fy": "Fries"}
 
 Offer = Mapping[str, str]  # language → the key that chooses it
 
@@ -38,6 +40,26 @@ def _offer(key: str, value: object) -> Offer:
     if len(set(keys)) != len(keys):
         raise SettingsError(f"{key}: two languages on one key")
     return MappingProxyType(found)
+
+
+def free_keys(offer: Offer, menu_size: int) -> dict[str, str]:
+    """key → language, for the languages of `offer` whose key does not choose one of the
+    menu's `menu_size` municipalities (keys 1 to menu_size)."""
+    taken = {str(n) for n in range(1, menu_size + 1)}
+    return {key: language for language, key in offer.items() if key not in taken}
+
+
+def not_offered(offer: Offer, menu_size: int, spoken: frozenset[str] = VOICED) -> dict[str, str]:
+    """language → why a language of `offer` is not offered in a menu of `menu_size` (Dutch,
+    for the portal); the languages not named here are offered."""
+    free = set(free_keys(offer, menu_size).values())
+    why: dict[str, str] = {}
+    for language, key in offer.items():
+        if language not in free:
+            why[language] = f"toets {key} kiest hier een gemeente"
+        elif language not in spoken:
+            why[language] = "er zijn nog geen opnames in deze taal (er bestaat geen stem voor)"
+    return why
 
 
 @dataclass(frozen=True)

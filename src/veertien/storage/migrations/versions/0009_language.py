@@ -32,9 +32,7 @@ REPORT_INDEX = (*BEFORE, "language")
 def upgrade() -> None:
     op.drop_index("ix_calls_report", "call_records")
     with op.batch_alter_table("call_records") as batch:
-        batch.add_column(
-            sa.Column("language", sa.String(8), nullable=False, server_default="nl")
-        )
+        batch.add_column(sa.Column("language", sa.String(8), nullable=False, server_default="nl"))
     op.create_index("ix_calls_report", "call_records", list(REPORT_INDEX))
 
 
