@@ -72,11 +72,12 @@ def test_a_clear_name_is_transferred_without_a_question(server: Server, tmp_path
 
 
 def _saying(tmp_path: Path, said: str, answer: str, target: str) -> Path:
-    """A SIPp early-media scenario that says `said`, then (after a pause) `answer`, and expects
-    the 302 to `target`."""
+    """A SIPp early-media scenario that says `said` once it has been greeted (2 s in, while
+    the question plays, as a person answers: not over the first syllable of the greeting),
+    then (after a pause) `answer`, and expects the 302 to `target`."""
     voice = EspeakSynthesiser(tmp_path)
     quiet = b"\0\0" * 8000
-    speech = voice.render(said) + quiet
+    speech = quiet * 2 + voice.render(said) + quiet
     if answer:
         speech += voice.render(answer) + quiet + quiet
     audio = tmp_path / "said.ulaw"

@@ -57,6 +57,24 @@ def test_the_writer_is_behind_once_a_record_waits_past_the_budget() -> None:
     writer.close()
 
 
+def test_a_batch_still_being_written_counts_against_the_budget() -> None:
+    """A slow commit: the records in hand are not safe until it is done, so the writer is
+    behind once they are older than the budget, though nothing waits in the queue."""
+    clock = Clock()
+    seen: list[bool] = []
+    writer: BatchWriter
+
+    def slow(batch: Sequence[JsonRecord]) -> None:
+        clock.now = 0.2  # the commit takes its time
+        seen.append(writer.behind())
+
+    writer = BatchWriter(slow, 3600.0, "test", clock=clock, budget_s=0.08)
+    writer.write(Rec(1))
+    writer.write_now()
+    assert seen == [True] and not writer.behind()  # once written, safe again
+    writer.close()
+
+
 def test_a_spooling_writer_lets_calls_go_on_while_its_database_is_away() -> None:
     """The database's writer when calls.jsonl has every record: a restart of PostgreSQL is
     waited out (up to `spool` records), also while the backlog is written after."""

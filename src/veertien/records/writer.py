@@ -4,9 +4,10 @@ seconds.
 
 What a crash can lose is what is queued and not yet written: the records of the last
 `interval` plus one flush. So that this stays at about 100 ms under any load the node takes,
-the writer says it is `behind()` when the oldest record waiting is older than `budget_s`, or
-when writing fails; the node then answers new calls 503 (sip.overload) until it has caught up,
-rather than piling up records a `kill -9` would take with it. A failed batch is kept and
+the writer says it is `behind()` when the oldest record not yet written (waiting, or in the
+batch being written) is older than `budget_s`, or when writing fails; the node then answers
+new calls 503 (sip.overload) until it has caught up, rather than piling up records a `kill -9`
+would take with it. A failed batch is kept and
 written again (a full disk that is freed loses nothing); only past `capacity` records waiting
 are records dropped, counted in `lost`. Failures are counted and logged once per 10 s.
 
@@ -59,6 +60,7 @@ class BatchWriter:
         self._flush = flush
         self._queue: deque[tuple[float, JsonRecord]] = deque()
         self._retry: list[tuple[float, JsonRecord]] = []  # a batch whose write failed
+        self._writing: float | None = None  # when the oldest record of the batch in hand came
         self._lock = threading.Lock()
         self.failures = 0  # writes that failed
         self.lost = 0  # records dropped: more than `capacity` waiting
@@ -86,9 +88,10 @@ class BatchWriter:
                 return self.depth > self.spool
             if self.failing:
                 return True
-        with self._lock:
-            oldest = self._queue[0][0] if self._queue else None
-        return oldest is not None and self.clock() - oldest > self.budget_s
+        with self._lock:  # the batch being written is not safe either until it is
+            waiting = [t for t in (self._writing, self._queue[0][0] if self._queue else None)
+                       if t is not None]  # fmt: skip
+        return bool(waiting) and self.clock() - min(waiting) > self.budget_s
 
     def close(self) -> None:
         """Write what is queued, then stop."""
@@ -112,11 +115,13 @@ class BatchWriter:
             batch = [*self._retry, *self._queue]
             self._queue.clear()
             self._retry = []
+            self._writing = min((t for t, _ in batch), default=None)
         if not batch:
             return
         try:
             self._flush([record for _, record in batch])
         except Exception as exc:  # keep the service up, keep the records, say so now and then
+            self._writing = None
             self.failures += 1
             self.failing = True
             with self._lock:
@@ -130,6 +135,8 @@ class BatchWriter:
                     "far): %s", self.name, len(batch), self.failures, exc,
                 )  # fmt: skip
             return
+        with self._lock:
+            self._writing = None
         if self.failing:
             log.warning("%s: writing again; %d waiting records written", self.name, len(batch))
             self._recovered = self.clock()
