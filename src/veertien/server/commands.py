@@ -58,7 +58,8 @@ def _nodes(args: argparse.Namespace, data: DataDir) -> int:
     if not known:
         print("no nodes running")
     for n in known:
-        working = "draining" if n.draining else "taking calls" if n.role != "portal" else "running"
+        takes_calls = n.role in ("sip", "all")
+        working = "draining" if n.draining else "taking calls" if takes_calls else "running"
         state = working if n.alive(now) else "gone"
         seen = (now - n.seen_at).total_seconds()
         print(f"{n.id:20} {n.role:7} {state:13} dialogues {n.dialogues:4}  "
