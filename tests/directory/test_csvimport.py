@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from veertien.directory import ConnectionStatus, DirectoryImportError, import_directory
+from veertien.speech.matcher import matcher_for_codes
 
 
 @pytest.fixture
@@ -184,3 +185,29 @@ def test_an_import_without_a_catalogue_keeps_the_one_in_force(folder: Path) -> N
     kept = bare.keeping_destinations(before)
     assert kept.organisations == before.organisations
     assert kept.version == before.version
+
+
+def test_a_frisian_name_is_a_name_callers_may_say(folder: Path) -> None:
+    """`alias_fy`: the municipality's Frisian name, recognised like any alias (and kept apart,
+    for a Frisian dialogue); a directory without the column keeps its version."""
+    assert import_directory(folder).version == "0ac9f92b7694"  # as before alias_fy existed
+    gemeenten = folder / "gemeenten.csv"
+    lines = gemeenten.read_text(encoding="utf-8").splitlines()
+    rows = [f"{lines[0]},alias_fy", *(f"{line}," for line in lines[1:])]
+    rows.append("GM0080,Leeuwarden,Fryslân,,active,sip:+3158000001@127.0.0.1:5080,,,Ljouwert")
+    gemeenten.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    _append(folder / "netnummers.csv", "058,GM0080,51,1.0,1.0")
+    directory = import_directory(folder)
+    leeuwarden = directory.municipalities["GM0080"]
+    assert leeuwarden.frisian == "Ljouwert" and leeuwarden.names == ("Leeuwarden", "Ljouwert")
+    found = matcher_for_codes(directory, ("GM0080", "GM0664")).match([("ljouwert", 1.0)]).best
+    assert found is not None and found.municipality == "GM0080"
+    assert directory.municipalities["GM0664"].frisian is None
+
+
+def test_a_frisian_name_is_one_name(folder: Path) -> None:
+    gemeenten = folder / "gemeenten.csv"
+    lines = gemeenten.read_text(encoding="utf-8").splitlines()
+    rows = [f"{lines[0]},alias_fy", f"{lines[1]},Goes;Goesk", *(f"{x}," for x in lines[2:])]
+    gemeenten.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert any("alias_fy 'Goes;Goesk' must be one name" in e for e in _errors(folder))

@@ -210,6 +210,9 @@ def _municipality(row: Row) -> Municipality:
     if population and not population.isdigit():
         raise _RowProblem(f"inwoners {population[:20]!r} is not a whole number")
     aliases = tuple(a.strip() for a in row.get("alias", "").split(";") if a.strip())
+    frisian = row.get("alias_fy", "").strip() or None
+    if frisian is not None and (";" in frisian or len(frisian) > 100):
+        raise _RowProblem(f"alias_fy {frisian[:40]!r} must be one name (at most 100 characters)")
     return Municipality(
         code=code,
         name=row["naam"],
@@ -219,6 +222,7 @@ def _municipality(row: Row) -> Municipality:
         destination=destination,
         public_number=number,
         population=int(population) if population.isdigit() else None,
+        frisian=frisian if frisian != row["naam"] else None,
     )
 
 

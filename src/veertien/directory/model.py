@@ -38,10 +38,12 @@ class Municipality:
     destination: str | None = None  # SIP or tel URI of its contact centre (KCC)
     public_number: str | None = None  # its own published number, read out when not connected
     population: int | None = None
+    frisian: str | None = None  # its Frisian name (Ljouwert), said by callers like an alias
 
     @property
     def names(self) -> tuple[str, ...]:
-        return (self.name, *self.aliases)
+        extra = (self.frisian,) if self.frisian and self.frisian not in self.aliases else ()
+        return (self.name, *self.aliases, *extra)
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +270,8 @@ def _muni_json(m: Municipality) -> dict[str, Any]:
     data = asdict(m)
     data["status"] = m.status.value
     data["aliases"] = list(m.aliases)
+    if m.frisian is None:  # a directory without Frisian names keeps its version
+        del data["frisian"]
     return data
 
 
