@@ -10,11 +10,21 @@ import pytest
 
 from tests.conftest import TUESDAY_MORNING
 from tests.ivr.fakeport import FakePort
-from veertien.directory import demo_directory
+from veertien.directory import Directory, demo_directory
+from veertien.directory.lexicon import lexicon_of
 from veertien.ivr.area import AreaResolver, area_flow, language_keys
 from veertien.ivr.flow import Flow, FlowError, Gather, Hangup
-from veertien.ivr.runner import EventKind, OutcomeKind, language_of, run_flow
-from veertien.routing import CallFacts, RoutingContext, Settings, decide, decide_municipality
+from veertien.ivr.national import NationalResolver, national_flow
+from veertien.ivr.runner import EventKind, IvrEvent, OutcomeKind, language_of, run_flow
+from veertien.routing import (
+    CallFacts,
+    RoutingContext,
+    Settings,
+    decide,
+    decide_municipality,
+    decide_organisation,
+)
+from veertien.routing.languages import national_keys
 
 GOES = "sip:+31113000001@127.0.0.1:5080"
 
@@ -97,3 +107,27 @@ def test_flows_refuse_language_keys_that_cannot_work(languages: dict[str, str], 
     step = Gather("x", {"1": "end"}, "end", "end", languages=languages)
     with pytest.raises(FlowError, match=why):
         Flow("menu", {"menu": step, "end": Hangup()})
+
+
+async def test_the_national_number_offers_english_on_star(demo: Directory) -> None:
+    """Its first question takes a postcode (1 to 9 first), so only 0 and * choose a language;
+    the star is taken at once, without waiting for more digits."""
+    ctx = RoutingContext(demo, Settings.from_json({"national_default": "sip:l@127.0.0.1"}))
+    facts = CallFacts("14", TUESDAY_MORNING)
+    decision = decide(facts, ctx)
+    events: list[IvrEvent] = []
+    resolver = NationalResolver(
+        decision, lexicon_of(demo), partial(decide_municipality, facts=facts, ctx=ctx),
+        partial(decide_organisation, ctx=ctx), events,
+    )  # fmt: skip
+    keys = national_keys({"en": "*", "fy": "9"})
+    assert keys == {"*": "en"}
+    port = FakePort("*", "8", "1", "6", "1")
+    outcome = await run_flow(national_flow(languages=keys), port, events, resolver=resolver)
+    assert outcome.kind is OutcomeKind.TRANSFER and outcome.municipality == "GM0232"  # Epe
+    assert port.heard[1:4] == [
+        "For English, press *.",
+        "Toets of zeg de vier cijfers van uw postcode.",
+        "Enter or say the four digits of your postcode.",
+    ]
+    assert language_of(outcome.events) == "en"

@@ -36,6 +36,7 @@ from veertien.routing import (
     Scope,
     decide_municipality,
 )
+from veertien.routing.languages import national_keys
 from veertien.sip.core import AckTimeout, IncomingAck, IncomingRequest, Output, SipCore
 from veertien.sip.sdp import SdpError, answer, choose_audio, parse_sdp
 from veertien.sip.transaction import Deliver, Timeout, TxnKey
@@ -240,7 +241,8 @@ class DialogueManager:
     def _flow(self, call: DialogueCall, events: list[IvrEvent]) -> tuple[Flow, Resolver]:
         """The dialogue for this call and what resolves its choices at run time."""
         if call.decision.scope is Scope.NATIONAL:
-            return national_dialogue(call, events, speech=self._speech_on(call))
+            keys = national_keys(self._speakable(call))
+            return national_dialogue(call, events, speech=self._speech_on(call), languages=keys)
         settings = call.ctx.settings.platform
         resolver = AreaResolver(
             call.decision,
@@ -256,9 +258,14 @@ class DialogueManager:
         return flow, resolver
 
     def _languages(self, call: DialogueCall) -> dict[str, str]:
-        """The languages offered in this area (key → language) that can be spoken here: a
-        language needs a voice (English: espeak-ng's) or, for Frisian, recordings (said once
-        in the log when the settings offer one that cannot be spoken)."""
+        """The languages offered in this area (key → language) that can be spoken here and
+        whose key is free in its menu."""
+        return language_keys(call.decision, self._speakable(call))
+
+    def _speakable(self, call: DialogueCall) -> dict[str, str]:
+        """The offer (language → key) for this call's area that can be spoken here: a language
+        needs a voice (English: espeak-ng's) or, for Frisian, recordings (said once in the log
+        when the settings offer one that cannot be spoken)."""
         offer = call.ctx.settings.languages.for_area(call.decision.area_code)
         for language in set(offer) - set(self.prompts.voices) - self.unspoken:
             self.unspoken.add(language)
@@ -266,8 +273,7 @@ class DialogueManager:
                 "language %s is offered in the settings but cannot be spoken (no voice or "
                 "recordings): not offered to callers", language,
             )  # fmt: skip
-        speakable = {k: v for k, v in offer.items() if k in self.prompts.voices}
-        return language_keys(call.decision, speakable)
+        return {k: v for k, v in offer.items() if k in self.prompts.voices}
 
     def _respond(
         self,

@@ -8,7 +8,7 @@ the transcription and come first in "In welke provincie?").
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 
 from veertien.call.port import Understanding
@@ -33,8 +33,13 @@ def own_area(call: DialogueCall) -> tuple[str, ...]:
 
 
 def national_dialogue(
-    call: DialogueCall, events: Sequence[IvrEvent], *, speech: bool
+    call: DialogueCall,
+    events: Sequence[IvrEvent],
+    *,
+    speech: bool,
+    languages: Mapping[str, str] | None = None,
 ) -> tuple[Flow, NationalResolver]:
+    """The national dialogue for this call; `languages` (key → language) offered by key."""
     timeout = call.ctx.settings.platform.key_timeout_s
     resolver = NationalResolver(
         call.decision,
@@ -46,7 +51,7 @@ def national_dialogue(
         timeout_s=timeout,
         speech=speech,
     )
-    return national_flow(timeout, speech=speech), resolver
+    return national_flow(timeout, speech=speech, languages=languages), resolver
 
 
 def national_understanding(call: DialogueCall, listener: Listener | None) -> Understanding:

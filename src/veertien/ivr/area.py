@@ -90,7 +90,7 @@ def language_keys(decision: RoutingDecision, offer: Mapping[str, str]) -> dict[s
     return free_keys(offer, len(offered))
 
 
-def _offers(languages: Mapping[str, str], then: str) -> tuple[str, dict[str, Step]]:
+def language_offers(languages: Mapping[str, str], then: str) -> tuple[str, dict[str, Step]]:
     """ "For English, press 9." in English, then "Foar it Frysk, druk op 8." in Frisian, ...:
     the first step's name and the steps, the last going on to `then`."""
     steps: dict[str, Step] = {}
@@ -122,7 +122,7 @@ def area_flow(
     menu = menu_words(decision.candidates)
     again: Words = (say(Prompt.AGAIN), *menu)
     chosen = dict(languages or {})
-    first, offers = _offers(chosen, "menu")
+    first, offers = language_offers(chosen, "menu")
     steps: dict[str, Step] = {
         "greeting": Play(GREETING, first),
         **offers,
@@ -249,5 +249,6 @@ __all__ = [
     "department_flow",
     "department_steps",
     "language_keys",
+    "language_offers",
     "menu_words",
 ]

@@ -20,11 +20,11 @@ and none loops: after the postcode comes the national default.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 
 from veertien.directory.lexicon import PROVINCE, Lexicon
-from veertien.ivr.area import MAX_KEYS, NO_DEFAULT, chosen_flow
+from veertien.ivr.area import MAX_KEYS, NO_DEFAULT, chosen_flow, language_offers
 from veertien.ivr.flow import (
     DIGITS,
     QUESTION_PHASES,
@@ -85,19 +85,29 @@ def _postcode_steps(
     }  # fmt: skip
 
 
-def national_flow(timeout_s: float = 5.0, *, speech: bool = False) -> Flow:
+def national_flow(
+    timeout_s: float = 5.0, *, speech: bool = False, languages: Mapping[str, str] | None = None
+) -> Flow:
     """The national dialogue (run it with a `NationalResolver`). Without speech the caller is
-    asked for the postcode straight away."""
-    welcome = Play((say(Prompt.NATIONAL_WELCOME),), "ask")
+    asked for the postcode straight away. `languages` (key → language, routing.languages.
+    national_keys: 0 or *) are offered after the welcome, each in its own language, and taken
+    by the first question."""
+    chosen = dict(languages or {})
+    first, offers = language_offers(chosen, "ask")
+    welcome = Play((say(Prompt.NATIONAL_WELCOME),), first)
     if not speech:
         steps = _postcode_steps((say(Prompt.POSTCODE),), timeout_s, False, first="ask")
-        return Flow("welcome", {"welcome": welcome, **steps})
+        ask = steps["ask"]
+        assert isinstance(ask, Gather)
+        steps["ask"] = replace(ask, languages=chosen)
+        return Flow("welcome", {"welcome": welcome, **offers, **steps})
     steps = _postcode_steps((say(Prompt.POSTCODE),), timeout_s, True)
     steps["welcome"] = welcome
+    steps.update(offers)
     steps["ask"] = Gather(
         (say(Prompt.NATIONAL_ASK),), {}, "postcode", "postcode", timeout_s, speech=True,
         max_digits=POSTCODE_DIGITS, lookup=True, on_chosen="route", on_unsure="confirm",
-        on_choose="between", phase=Phase.MENU,
+        on_choose="between", phase=Phase.MENU, languages=chosen,
     )  # fmt: skip
     steps["confirm"] = Confirm(
         (say(Prompt.CONFIRM),), "route", "postcode", "postcode", timeout_s, speech=True

@@ -228,7 +228,8 @@ class _Run:
         first = await self.port.answer(step.timeout_s, step.speech)
         if isinstance(first, bytes):
             return await self.spoken(name, step, first)
-        keys = await self.keys(step, first)
+        # a language key is one key: no waiting for the rest of a postcode
+        keys = first if first in step.languages else await self.keys(step, first)
         if not keys:
             self.note(EventKind.TIMEOUT, name, step.phase)
             return step.on_timeout

@@ -49,6 +49,15 @@ def free_keys(offer: Offer, menu_size: int) -> dict[str, str]:
     return {key: language for language, key in offer.items() if key not in taken}
 
 
+NATIONAL_KEYS = frozenset("0*")  # the national number's first question takes a postcode (1-9…)
+
+
+def national_keys(offer: Offer) -> dict[str, str]:
+    """key → language, for the languages of `offer` the national dialogue can offer: on 0 or
+    *, since its first question takes a postcode, which starts with 1 to 9."""
+    return {key: language for language, key in offer.items() if key in NATIONAL_KEYS}
+
+
 def not_offered(offer: Offer, menu_size: int, spoken: frozenset[str] = VOICED) -> dict[str, str]:
     """language → why a language of `offer` is not offered in a menu of `menu_size` (Dutch,
     for the portal); the languages not named here are offered."""
