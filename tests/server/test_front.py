@@ -172,3 +172,24 @@ def test_a_line_that_is_no_record_is_kept_aside(tmp_path: Path, storage: Storage
     assert len(rows(storage)) == 1 and front.counts.refused == 1
     refused = (tmp_path / "front" / "acc" / "refused.log").read_text(encoding="utf-8")
     assert ":1: not an INVITE with 15 extra fields: INVITE|garbage" in refused
+
+
+def test_a_table_that_cannot_be_written_is_said_once_and_the_old_one_stays(
+    tmp_path: Path,
+    storage: Storage,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    front, kamailio, clock = companion(tmp_path, storage)
+    asyncio.run(front.refresh())
+    before = table(tmp_path)
+
+    def refused(*args: object) -> None:
+        raise FrontError("'sip:a|b@c' cannot go into the front's table")
+
+    monkeypatch.setattr(front_module, "write_table", refused)
+    for _ in range(3):
+        clock.now += REFRESH_S
+        asyncio.run(front.refresh())
+    assert table(tmp_path) == before and len(kamailio.commands) == 1  # no reload of nothing
+    assert sum("cannot be written" in r.message for r in caplog.records) == 1

@@ -117,10 +117,16 @@ class FrontCompanion:
         if not force and not due and ctx.data_version == self.written:
             return
         until = int(self.clock() + FRESH_S)
-        await asyncio.to_thread(
-            write_table, self.folder / TABLES, direct_routes(ctx), ctx.data_version, until,
-            admission(ctx),
-        )  # fmt: skip
+        try:
+            await asyncio.to_thread(
+                write_table, self.folder / TABLES, direct_routes(ctx), ctx.data_version, until,
+                admission(ctx),
+            )  # fmt: skip
+        except (FrontError, OSError) as exc:
+            why = f"the front's table cannot be written ({exc})"
+            self._fails("table", f"{why}: Kamailio uses the last one until stale, then the nodes")
+            return
+        self._recovered("table", "the front's table is written again")
         self.counts.tables += 1
         try:
             await self._kamcmd("htable.reload", "front")
