@@ -48,10 +48,15 @@ class PromptError(InputError):
     """A message id or parameter the catalogue does not know."""
 
 
-def _call_yourself_nl(p: Mapping[str, str]) -> str:
-    if p.get("number"):
-        return f"U kunt de gemeente zelf bellen op {p['number']}."
-    return "Kijk voor het telefoonnummer op de website van de gemeente."
+def _call_yourself(with_number: str, without: str) -> Callable[[Mapping[str, str]], str]:
+    """The sentence after "not reachable": the municipality's own number when it has one."""
+    return lambda p: with_number.format(**p) if p.get("number") else without
+
+
+_call_yourself_nl = _call_yourself(
+    "U kunt de gemeente zelf bellen op {number}.",
+    "Kijk voor het telefoonnummer op de website van de gemeente.",
+)
 
 
 DUTCH: Mapping[str, Template] = {
@@ -103,10 +108,10 @@ DUTCH: Mapping[str, Template] = {
 }
 
 
-def _call_yourself_en(p: Mapping[str, str]) -> str:
-    if p.get("number"):
-        return f"You can call the municipality directly on {p['number']}."
-    return "Please find the phone number on the municipality's website."
+_call_yourself_en = _call_yourself(
+    "You can call the municipality directly on {number}.",
+    "Please find the phone number on the municipality's website.",
+)
 
 
 ENGLISH: Mapping[str, Template] = {
@@ -157,10 +162,10 @@ ENGLISH: Mapping[str, Template] = {
 }
 
 
-def _call_yourself_fy(p: Mapping[str, str]) -> str:
-    if p.get("number"):
-        return f"Jo kinne de gemeente sels skilje op {p['number']}."
-    return "Sjoch foar it telefoannûmer op de webside fan de gemeente."
+_call_yourself_fy = _call_yourself(
+    "Jo kinne de gemeente sels skilje op {number}.",
+    "Sjoch foar it telefoannûmer op de webside fan de gemeente.",
+)
 
 
 # Frisian is spoken from the recordings a municipality uploads (no voice exists for it): these

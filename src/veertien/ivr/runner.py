@@ -162,8 +162,13 @@ class _Run:
         self.choice: Choice | None = None
         self.pair: tuple[Choice, Choice] | None = None  # pending the two-name question
         self.refused: set[str] = set()  # codes the caller said "nee" to
-        self.language = DEFAULT_LANGUAGE
+        self.flow_language = DEFAULT_LANGUAGE  # of the flow running now
         self.chosen_language: str | None = None  # by the caller: kept in the flows that follow
+
+    @property
+    def language(self) -> str:
+        """What the prompts are said in: the caller's choice, else the flow's language."""
+        return self.chosen_language or self.flow_language
 
     def note(self, kind: EventKind, step: str, phase: Phase, detail: str = "") -> None:
         self.events.append(IvrEvent(kind, step, detail, self.clock(), phase))
@@ -184,7 +189,7 @@ class _Run:
 
     def use(self, language: str, name: str, phase: Phase) -> None:
         """The caller chose `language`: every prompt from now on is in it."""
-        self.language = self.chosen_language = language
+        self.chosen_language = language
         self.port.use_language(language)
         self.note(EventKind.LANGUAGE, name, phase, language)
 
@@ -355,7 +360,7 @@ async def run_flow(
     run = _Run(
         port, events if events is not None else [], clock, resolver or NoResolver(), catalogue
     )
-    run.language = flow.language
+    run.flow_language = flow.language
     name, step = flow.start, flow.steps[flow.start]
     for _ in range(MAX_STEPS):
         result = await run.step(name, step)
@@ -363,7 +368,7 @@ async def run_flow(
             return result
         if isinstance(result, Flow):
             flow, name = result, result.start
-            run.language = run.chosen_language or flow.language
+            run.flow_language = flow.language
         else:
             name = result
         step = flow.steps[name]

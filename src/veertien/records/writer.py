@@ -109,6 +109,10 @@ class BatchWriter:
             if stopping:
                 return
 
+    def _done_writing(self) -> None:
+        with self._lock:
+            self._writing = None
+
     def write_now(self) -> None:
         """One round: what failed before and what queued since, in one batch."""
         with self._lock:
@@ -121,7 +125,7 @@ class BatchWriter:
         try:
             self._flush([record for _, record in batch])
         except Exception as exc:  # keep the service up, keep the records, say so now and then
-            self._writing = None
+            self._done_writing()
             self.failures += 1
             self.failing = True
             with self._lock:
@@ -135,8 +139,7 @@ class BatchWriter:
                     "far): %s", self.name, len(batch), self.failures, exc,
                 )  # fmt: skip
             return
-        with self._lock:
-            self._writing = None
+        self._done_writing()
         if self.failing:
             log.warning("%s: writing again; %d waiting records written", self.name, len(batch))
             self._recovered = self.clock()

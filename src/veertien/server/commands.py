@@ -91,11 +91,12 @@ def _kamailio(args: argparse.Namespace, data: DataDir) -> int:
         storage.close()
     platform = ctx.settings.platform
     limit = platform.sip_source_limit if args.source_limit is None else args.source_limit
+    block_s = platform.sip_block_s if args.block_s is None else args.block_s
     try:
         front = Front(
             Address.parse(args.listen), tuple(Address.parse(n) for n in args.node), args.out,
             probe_s=args.probe_s, failover_ms=args.failover_ms, children=args.children,
-            source_limit=limit, block_s=args.block_s or platform.sip_block_s,
+            source_limit=limit, block_s=block_s,
         )  # fmt: skip
         path = front.write()
         write_table(args.out / TABLES, (), ctx.data_version, 0, admission(ctx))

@@ -87,6 +87,8 @@ class Front:
         text = resources.files("veertien.server").joinpath(CONFIG).read_text(encoding="utf-8")
         values = {
             "LISTEN": self.listen, "RUNDIR": folder, "DISPATCHER": folder / DISPATCHER,
+            "CONTROL": folder / CONTROL, "TABLES": folder / TABLES,
+            "ACCOUNTING": folder / ACCOUNTING,
             "PROBE_S": self.probe_s, "FAILOVER_MS": self.failover_ms,
             "CHILDREN": self.children, "DEBUG": self.debug,
             "SOURCE_LIMIT": self.source_limit, "BLOCK_S": self.block_s,
