@@ -16,9 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
-from bench.cluster_env import Cluster, cluster
+from bench.cluster_env import Cluster
+from tests.e2e.clusters import database, running, until
 from tests.e2e.peers import expect_302, free_port, need
 
 pytestmark = pytest.mark.e2e
@@ -27,19 +28,13 @@ RATE = 40  # 302 calls a second into the front
 
 @pytest.fixture(scope="module")
 def made() -> Iterator[Cluster]:
-    for program in ("kamailio", "sipp"):
-        need(program)
-    if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
-        need("initdb")  # fails in CI (scripts/test installs PostgreSQL), skips elsewhere
-    with cluster(2, front=False) as running:  # every call through the nodes
-        yield running
+    with running(2, front=False, programs=("kamailio", "sipp")) as made:  # all via the nodes
+        yield made
 
 
 @pytest.fixture(scope="module")
 def db(made: Cluster) -> Iterator[Engine]:
-    engine = create_engine(made.postgres.url, pool_pre_ping=True)
-    yield engine
-    engine.dispose()
+    yield from database(made)
 
 
 def _traffic(made: Cluster, folder: Path, run: str, calls: int) -> subprocess.Popen[str]:
@@ -67,15 +62,6 @@ def _count(db: Engine, sql: str, **values: object) -> int:
         return int(conn.execute(text(sql), values).scalar() or 0)
 
 
-def _until(check: object, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if callable(check) and check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"not within {timeout} s")
-
-
 def _dialogue(made: Cluster) -> subprocess.Popen[bytes]:
     """A caller in the shared area's menu who presses nothing for a while (a running dialogue)."""
     return subprocess.Popen(
@@ -90,7 +76,7 @@ def test_a_killed_node_costs_only_its_dialogues(made: Cluster, db: Engine, tmp_p
     callers = [_dialogue(made) for _ in range(4)]  # round robin: two on each node
     try:
         open_on = "SELECT count(*) FROM open_dialogues WHERE node = :n"
-        _until(lambda: _count(db, "SELECT count(*) FROM open_dialogues") >= len(callers))
+        until(lambda: _count(db, "SELECT count(*) FROM open_dialogues") >= len(callers))
         assert _count(db, open_on, n="n1") >= 1 and _count(db, open_on, n="n2") >= 1
         sipp = _traffic(made, tmp_path, "kill", RATE * 6)
         time.sleep(2.0)
@@ -131,7 +117,7 @@ def test_calls_and_records_survive_a_database_restart(
     made.postgres.start()
     _, errors = sipp.communicate(timeout=90)
     assert sipp.returncode == 0, f"SIPp saw failed calls: {errors[-2000:]}"
-    _until(lambda: len(_records(db, "pg")) >= RATE * 6, timeout=20)
+    until(lambda: len(_records(db, "pg")) >= RATE * 6, timeout=20)
     records = _records(db, "pg")
     assert len(records) == RATE * 6 == len({r[0] for r in records})  # none lost, none twice
     assert {r[1] for r in records} == {"n1", "n2"}
@@ -140,12 +126,12 @@ def test_calls_and_records_survive_a_database_restart(
 def test_a_drained_node_gets_no_new_calls(made: Cluster, db: Engine, tmp_path: Path) -> None:
     assert "drains" in made.veertien("node", "drain", "n2")
     try:
-        _until(lambda: "draining" in made.veertien("nodes"))
+        until(lambda: "draining" in made.veertien("nodes"))
         time.sleep(2.5)  # Kamailio's next probe of n2 is answered 503
         sipp = _traffic(made, tmp_path, "drain", RATE * 2)
         _, errors = sipp.communicate(timeout=60)
         assert sipp.returncode == 0, errors[-2000:]
-        _until(lambda: len(_records(db, "drain")) >= RATE * 2)
+        until(lambda: len(_records(db, "drain")) >= RATE * 2)
         assert {r[1] for r in _records(db, "drain")} == {"n1"}
     finally:
         made.veertien("node", "resume", "n2")

@@ -16,9 +16,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
-from bench.cluster_env import Cluster, cluster
+from bench.cluster_env import Cluster
+from tests.e2e.clusters import database, running, until
 from tests.e2e.peers import expect_302, free_port, need
 from veertien.storage import DataDir
 from veertien.storage.store import Storage
@@ -31,31 +32,26 @@ RATE, CALLS = 200, 1000
 
 @pytest.fixture(scope="module")
 def made() -> Iterator[Cluster]:
-    for program in ("kamailio", "kamcmd", "sipp"):
-        need(program)
-    if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
-        need("initdb")  # fails in CI (scripts/test installs PostgreSQL), skips elsewhere
-    with cluster(1, front=True) as running:
-        yield running
+    with running(1, front=True, programs=("kamailio", "kamcmd", "sipp")) as made:
+        yield made
 
 
 @pytest.fixture(scope="module")
 def db(made: Cluster) -> Iterator[Engine]:
-    engine = create_engine(made.postgres.url, pool_pre_ping=True)
-    yield engine
-    engine.dispose()
+    yield from database(made)
 
 
-def _sipp(made: Cluster, folder: Path, target: str, run: str, calls: int, rate: int) -> str:
+def _sipp(
+    made: Cluster, folder: Path, target: str, run: str, calls: int, rate: int, wait_s: int = 60
+) -> subprocess.CompletedProcess[str]:
+    """SIPp placing `calls` to 14 0320 through the front, expecting 302s to `target`."""
     path = expect_302(folder, target)
-    done = subprocess.run(
+    return subprocess.run(
         [need("sipp"), "-sf", str(path), "-s", "140320", f"127.0.0.1:{made.front}",
          "-p", str(free_port()), "-r", str(rate), "-m", str(calls), "-cid_str", f"{run}-%u@%s",
-         "-nostdin", "-trace_err", "-timeout", "60s", "-timeout_error"],
-        cwd=folder, capture_output=True, text=True, timeout=90, check=False,
+         "-nostdin", "-trace_err", "-timeout", f"{wait_s}s", "-timeout_error"],
+        cwd=folder, capture_output=True, text=True, timeout=wait_s + 30, check=False,
     )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-1500:] + done.stderr[-1500:]
-    return done.stdout
 
 
 def _rows(db: Engine, run: str) -> list[dict[str, object]]:
@@ -67,20 +63,12 @@ def _rows(db: Engine, run: str) -> list[dict[str, object]]:
     return [dict(r) for r in found]
 
 
-def _until(check: object, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if callable(check) and check():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"not within {timeout} s")
-
-
 def test_the_front_answers_and_records_every_direct_302(
     made: Cluster, db: Engine, tmp_path: Path
 ) -> None:
-    _sipp(made, tmp_path, LELYSTAD, "direct", CALLS, RATE)
-    _until(lambda: len(_rows(db, "direct")) >= CALLS)
+    done = _sipp(made, tmp_path, LELYSTAD, "direct", CALLS, RATE)
+    assert done.returncode == 0, done.stdout[-1500:] + done.stderr[-1500:]
+    until(lambda: len(_rows(db, "direct")) >= CALLS, timeout=20)
     rows = _rows(db, "direct")
     assert len(rows) == CALLS == len({r["call_id"] for r in rows})  # every call, none twice
     assert {(r["node"], r["outcome"], r["response"], r["target"]) for r in rows} == {
@@ -101,10 +89,10 @@ def test_a_changed_destination_is_in_the_next_302(
             before.with_municipality("GM0995", calamity=True, calamity_destination=CRISIS), "test"
         )
         changed = time.monotonic()
-        _until(lambda: _tries(made, tmp_path, CRISIS), timeout=15)
+        until(lambda: _tries(made, tmp_path, CRISIS), timeout=15)
         waited = time.monotonic() - changed
         # the tries before the change arrived went to Lelystad; the one that passed is recorded
-        _until(lambda: any(r["target"] == CRISIS for r in _rows(db, "crisis")))
+        until(lambda: any(r["target"] == CRISIS for r in _rows(db, "crisis")), timeout=20)
         heard = [r for r in _rows(db, "crisis") if r["target"] == CRISIS]
         assert [(r["node"], r["rule"]) for r in heard] == [("front", "calamity")]
     finally:
@@ -114,14 +102,9 @@ def test_a_changed_destination_is_in_the_next_302(
 
 
 def _tries(made: Cluster, folder: Path, target: str) -> bool:
-    path = expect_302(folder, target)
-    done = subprocess.run(
-        [need("sipp"), "-sf", str(path), "-s", "140320", f"127.0.0.1:{made.front}",
-         "-p", str(free_port()), "-m", "1", "-cid_str", "crisis-%u-" + str(time.monotonic_ns())
-         + "@%s", "-nostdin", "-timeout", "5s", "-timeout_error"],
-        cwd=folder, capture_output=True, text=True, timeout=20, check=False,
-    )  # fmt: skip
-    return done.returncode == 0
+    """One call: whether its 302 went to `target` (its Call-ID marked crisis-)."""
+    run = f"crisis-{time.monotonic_ns()}"
+    return _sipp(made, folder, target, run, 1, 10, wait_s=5).returncode == 0
 
 
 def test_a_shared_area_still_reaches_a_node_through_the_front(made: Cluster) -> None:
@@ -132,4 +115,4 @@ def test_a_shared_area_still_reaches_a_node_through_the_front(made: Cluster) -> 
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-1500:] + done.stderr[-1500:]
     assert "Goes" in done.stdout
-    _until(lambda: any(r.get("dialled") == "140113" for r in made.nodes[0].records()))
+    until(lambda: any(r.get("dialled") == "140113" for r in made.nodes[0].records()), timeout=20)
