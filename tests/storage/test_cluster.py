@@ -14,7 +14,8 @@ from sqlalchemy import update
 
 from tests.callrecords import record
 from veertien.records import JsonLinesSink
-from veertien.storage.calls import LOST, DatabaseSink, recover
+from veertien.records.journal import tail
+from veertien.storage.calls import LOST, DatabaseSink, recover, replay
 from veertien.storage.cluster import NodeError, NodeStore, Role, exclusive, node_id, once
 from veertien.storage.schema import nodes
 from veertien.storage.store import Storage
@@ -117,3 +118,46 @@ def test_every_journal_line_says_which_node_wrote_it(tmp_path: Path) -> None:
     journal.close()
     (line,) = (tmp_path / "calls.jsonl").read_text(encoding="utf-8").splitlines()
     assert json.loads(line)["node"] == "n2" and json.loads(line)["call_id"] == "c1"
+
+
+def _journal(path: Path, node: str, calls: list[tuple[str, datetime]]) -> None:
+    journal = JsonLinesSink(path, node=node)
+    for call_id, started in calls:
+        journal.write(record(call_id=call_id, started=started.isoformat()))
+    journal.close()
+
+
+def test_records_only_the_journal_kept_are_written_at_the_next_start(
+    storage: Storage, tmp_path: Path
+) -> None:
+    """A node killed while its database writer lagged: what calls.jsonl has and the database
+    lacks is written at its next start (once), its opening no longer counts as lost, and
+    another node's lines stay that node's."""
+    start = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+    database = DatabaseSink(storage.engine, node="n1")
+    database.open(record(call_id="c2"))
+    database.write(record(call_id="c1", started=start.isoformat()))
+    database.close()
+    path = tmp_path / "calls.jsonl"
+    _journal(path, "n1", [("c1", start), ("c2", start + timedelta(seconds=1)),
+                          ("c3", start + timedelta(seconds=2))])  # fmt: skip
+    _journal(path, "n2", [("x1", start + timedelta(seconds=3))])
+    with path.open("a", encoding="utf-8") as broken:
+        broken.write('{"call_id": "torn", "star')  # the kill cut the last line
+    assert replay(storage.engine, "n1", path) == 2
+    assert replay(storage.engine, "n1", path) == 0
+    assert recover(storage.engine, "n1") == 0  # c2's record came from the journal
+    with storage.engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT call_id, node FROM call_records")
+        assert sorted(tuple(r) for r in rows) == [("c1", "n1"), ("c2", "n1"), ("c3", "n1")]
+
+
+def test_the_journal_is_read_back_from_its_end_only_as_far_as_asked(tmp_path: Path) -> None:
+    start = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+    path = tmp_path / "calls.jsonl"
+    _journal(path, "n1", [(f"c{i}", start + timedelta(minutes=i)) for i in range(200)])
+    assert [r["call_id"] for r in tail(path, timedelta(minutes=2))] == ["c197", "c198", "c199"]
+    found = tail(path, timedelta(days=1), limit=3000)  # bytes: about a dozen lines
+    assert 0 < len(found) < 20 and found[-1]["call_id"] == "c199"
+    assert [r["call_id"] for r in found] == [f"c{i}" for i in range(200 - len(found), 200)]
+    assert tail(tmp_path / "none.jsonl", timedelta(hours=1)) == []

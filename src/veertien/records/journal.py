@@ -6,12 +6,16 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from veertien.records.record import CallRecord
 from veertien.records.writer import INTERVAL_S, BatchWriter, JsonRecord
+
+TAIL_BYTES = 64 * 1024 * 1024  # the most of calls.jsonl read back at a start (tail())
+CHUNK = 1024 * 1024
 
 
 class JsonLinesSink:
@@ -92,3 +96,56 @@ def _started(line: str) -> datetime | None:
         return datetime.fromisoformat(started)
     except ValueError:
         return None
+
+
+def tail(path: Path, span: timedelta, limit: int = TAIL_BYTES) -> list[dict[str, Any]]:
+    """The records at the end of calls.jsonl that started at most `span` before the last one,
+    oldest first, read backwards from the end and no more than `limit` bytes of it (lines are
+    appended as calls end, so the walk stops at the first older line). Unreadable lines are
+    skipped; a missing file has none."""
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        return []
+    found: list[dict[str, Any]] = []
+    since: datetime | None = None
+    with handle:
+        for line in _backwards(handle, limit):
+            record = _record(line)
+            if record is None:
+                continue
+            started = datetime.fromisoformat(record["started"])
+            since = started - span if since is None else since
+            if started < since:
+                break
+            found.append(record)
+    found.reverse()
+    return found
+
+
+def _backwards(handle: BinaryIO, limit: int) -> Iterator[bytes]:
+    """The file's complete lines, last first, from at most its last `limit` bytes."""
+    end = handle.seek(0, os.SEEK_END)
+    start, rest = end, b""
+    while start > max(0, end - limit):
+        step = min(CHUNK, start - max(0, end - limit))
+        start -= step
+        handle.seek(start)
+        lines = (handle.read(step) + rest).split(b"\n")
+        rest = lines[0] if start > 0 else b""  # maybe the end of a line that began earlier
+        yield from reversed(lines[1:] if start > 0 else lines)
+    # a partial line left at the limit is not a whole record: dropped
+
+
+def _record(line: bytes) -> dict[str, Any] | None:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(record, dict) or not isinstance(record.get("started"), str):
+        return None
+    try:
+        started = datetime.fromisoformat(record["started"])
+    except ValueError:
+        return None
+    return record if started.tzinfo is not None else None  # every record says its offset

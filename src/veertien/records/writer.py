@@ -12,8 +12,10 @@ written again (a full disk that is freed loses nothing); only past `capacity` re
 are records dropped, counted in `lost`. Failures are counted and logged once per 10 s.
 
 A writer with `spool` set (the database's, when calls.jsonl keeps a crash-safe copy of every
-record) is not behind while its writes fail, nor while it catches up after: up to `spool`
-records wait for the database to come back (a PostgreSQL restart) and calls go on.
+record) holds to no time budget: while its writes are slow, stalled or failing (a PostgreSQL
+restart) up to `spool` records wait and calls go on; only beyond that is it behind. What it
+has not written when the node is killed, calls.jsonl has, and the node writes it to the
+database at its next start (storage.calls.replay), so the journal's budget is the promise.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ INTERVAL_S = 0.05  # the writers wake this often
 BUDGET_S = 0.08  # a record older than this waiting to be written: the node is behind
 CAPACITY = 100_000  # records waiting (new and failed) before new ones are dropped
 REPORT_S = 10.0  # a failing writer logs at most once per this
-CATCH_UP_S = 2.0  # after a failure ends, the backlog written and its followers not yet
 
 
 class JsonRecord(Protocol):
@@ -61,12 +62,12 @@ class BatchWriter:
         self._queue: deque[tuple[float, JsonRecord]] = deque()
         self._retry: list[tuple[float, JsonRecord]] = []  # a batch whose write failed
         self._writing: float | None = None  # when the oldest record of the batch in hand came
+        self._in_hand = 0  # records in the batch being written
         self._lock = threading.Lock()
         self.failures = 0  # writes that failed
         self.lost = 0  # records dropped: more than `capacity` waiting
         self.failing = False  # the last write failed
         self.spool = 0  # records that may wait while writing fails (0: none, shed at once)
-        self._recovered = -CATCH_UP_S  # when writing worked again after failing
         self._reported = -REPORT_S
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -82,12 +83,11 @@ class BatchWriter:
     def behind(self) -> bool:
         """Whether new calls should wait: writing fails, or the oldest record waiting is older
         than the budget (what a crash would lose is growing). A spooling writer: only when
-        more than `spool` records wait while it fails or catches up."""
-        if self.failing or self.clock() - self._recovered < CATCH_UP_S:
-            if self.spool:
-                return self.depth > self.spool
-            if self.failing:
-                return True
+        more than `spool` records wait, in hand or queued."""
+        if self.spool:
+            return self.depth + self._in_hand > self.spool
+        if self.failing:
+            return True
         with self._lock:  # the batch being written is not safe either until it is
             waiting = [t for t in (self._writing, self._queue[0][0] if self._queue else None)
                        if t is not None]  # fmt: skip
@@ -111,7 +111,7 @@ class BatchWriter:
 
     def _done_writing(self) -> None:
         with self._lock:
-            self._writing = None
+            self._writing, self._in_hand = None, 0
 
     def write_now(self) -> None:
         """One round: what failed before and what queued since, in one batch."""
@@ -120,6 +120,7 @@ class BatchWriter:
             self._queue.clear()
             self._retry = []
             self._writing = min((t for t, _ in batch), default=None)
+            self._in_hand = len(batch)
         if not batch:
             return
         try:
@@ -142,5 +143,4 @@ class BatchWriter:
         self._done_writing()
         if self.failing:
             log.warning("%s: writing again; %d waiting records written", self.name, len(batch))
-            self._recovered = self.clock()
         self.failing = False

@@ -1,7 +1,8 @@
 """This process as a node of a cluster: it registers, beats, drains when told, and leaves.
 
-A node registers in `nodes` at start (storage.cluster) and turns the dialogues it left open
-when it last died into records (storage.calls.recover). Then, every BEAT_S, a worker thread
+A node registers in `nodes` at start (storage.cluster), writes the records its last run kept
+only in calls.jsonl (storage.calls.replay) and turns the dialogues it left open when it last
+died into records (storage.calls.recover). Then, every BEAT_S, a worker thread
 says it is alive, how many dialogues it carries, and reads whether it is to drain: draining,
 its SIP core answers new calls and OPTIONS 503, so Kamailio's probes take it out of the
 dispatch set while its dialogues finish. Now and then one live node (under a cluster lock)
@@ -17,11 +18,12 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine
 
 from veertien.sip.core import SipCore
-from veertien.storage.calls import recover
+from veertien.storage.calls import recover, replay
 from veertien.storage.cluster import BEAT_S, NodeError, NodeStore, Role, once
 
 log = logging.getLogger("veertien")
@@ -41,11 +43,15 @@ class Membership:
         self.draining = False
         self.reachable = True  # the last beat reached the database
         self.recovered = 0  # dialogues of an earlier run recorded as lost at this start
+        self.replayed = 0  # records of an earlier run written from calls.jsonl at this start
 
-    async def join(self, sip: str | None, http: str | None) -> None:
+    async def join(self, sip: str | None, http: str | None, journal: Path | None = None) -> None:
         """Register (waits a few seconds when this id was just seen: a restart after a kill),
-        then record what the previous run of this node left open."""
+        then write the records of the previous run that only `journal` kept, and record what
+        it left open."""
         self.boot = await asyncio.to_thread(self.store.register, self.node, self.role, sip, http)
+        if journal is not None:
+            self.replayed = await asyncio.to_thread(replay, self.engine, self.node, journal)
         if self.role is not Role.PORTAL:
             self.recovered = await asyncio.to_thread(recover, self.engine, self.node)
         log.info("node %s (%s) joined", self.node, self.role.value)

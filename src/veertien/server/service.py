@@ -207,7 +207,8 @@ async def start_service(
     settings = context.current.settings
     member = Membership(storage.engine, node_id(node), role)
     try:
-        await member.join(f"{host}:{port}", http)  # before any call: recovery is of the last run
+        kept = data.path / RECORDS if records is None else None  # what the last run kept
+        await member.join(f"{host}:{port}", http, kept)  # before any call: of the last run
     except BaseException:
         storage.close()
         raise

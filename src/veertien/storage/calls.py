@@ -10,26 +10,32 @@ A dialogue lasts long enough that a node can die inside it. So its start is writ
 (`open()`: a row in `open_dialogues`, in the same queue), and deleted in the transaction that
 inserts its record. A node that starts again turns the rows it left behind into call records
 with outcome `node_lost` (`recover()`): a record for every call, also those a dead node held.
+Before that, the records calls.jsonl kept and the database did not get (its writer may lag while
+the journal's keeps to the budget, records.writer) are written from the journal (`replay()`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, insert, select
+from sqlalchemy import Connection, Engine, and_, delete, insert, select
 
 from veertien.records import CallRecord
 from veertien.records.columns import row
+from veertien.records.journal import tail
 from veertien.records.writer import INTERVAL_S, BatchWriter, JsonRecord
 from veertien.storage.cluster import lock_transaction
 from veertien.storage.schema import call_records, open_dialogues
 
 log = logging.getLogger("veertien.storage")
 LOST = "node_lost"  # the outcome of a dialogue whose node stopped before it ended
+REPLAY_SPAN = timedelta(hours=1)  # how far back from its end calls.jsonl is compared (replay)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +124,53 @@ def insert_records(engine: Engine, records: Sequence[CallRecord], node: str) -> 
     if records:
         with engine.begin() as conn:
             conn.execute(insert(call_records), [_marked(r, node) for r in records])
+
+
+def replay(engine: Engine, node: str, journal: Path) -> int:
+    """The records at the end of `journal` (calls.jsonl) that `node` wrote there and the
+    database lacks: written now, in one transaction, and their dialogues no longer open.
+    The database's writer may lag behind the journal's (a slow or absent database spools,
+    records.writer), so a node killed meanwhile has records only the journal kept; at its next
+    start they are put back here, before recover() counts its open dialogues as lost. Looks
+    back REPLAY_SPAN from the journal's last record. Blocking; returns how many."""
+    found = [r for r in tail(journal, REPLAY_SPAN) if r.get("node", node) == node]
+    if not found:
+        return 0
+    with engine.begin() as conn:
+        lock_transaction(conn, f"recover:{node}")
+        missing = _missing(conn, node, found)
+        if missing:
+            conn.execute(insert(call_records), [row(r | {"node": node}) for r in missing])
+            for part in _parts([str(r.get("call_id", ""))[:255] for r in missing]):
+                conn.execute(delete(open_dialogues).where(
+                    and_(open_dialogues.c.node == node, open_dialogues.c.call_id.in_(part))
+                ))  # fmt: skip
+    if missing:
+        log.warning(
+            "node %s: %d call records were in %s and not in the database; written now",
+            node, len(missing), journal.name,
+        )  # fmt: skip
+    return len(missing)
+
+
+def _missing(conn: Connection, node: str, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Those of `found` whose call id `node` has not written to call_records since a day
+    before the first of them (the day: what a time zone could shift)."""
+    since = datetime.fromisoformat(found[0]["started"]) - timedelta(days=1)
+    have: set[str] = set()
+    for part in _parts(sorted({str(r.get("call_id", ""))[:255] for r in found})):
+        have.update(conn.execute(
+            select(call_records.c.call_id).where(
+                call_records.c.node == node, call_records.c.started >= since,
+                call_records.c.call_id.in_(part),
+            )
+        ).scalars())  # fmt: skip
+    return [r for r in found if str(r.get("call_id", ""))[:255] not in have]
+
+
+def _parts(items: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def recover(engine: Engine, node: str) -> int:
