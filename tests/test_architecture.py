@@ -24,17 +24,20 @@ ALLOWED: dict[str, set[str]] = {
     "routing": {"directory", "numbering", "sip", "platform"},
     "speech": {"directory", "media"},
     "ivr": {"routing", "speech", "directory"},
-    "storage": {"directory", "routing", "records", "platform"},
+    "learning": {"directory", "speech", "platform"},  # pure: examples, the alias learner
+    "storage": {"directory", "routing", "records", "platform", "learning"},
     "reports": {"storage", "records", "dutch"},
     "call": {
         "ivr", "media", "numbering", "records", "routing", "sip", "speech", "directory",
-        "platform",
+        "platform", "learning",
     },
     "testcall": {"directory", "media", "sip", "speech"},
-    "portal": {"directory", "reports", "routing", "storage", "records", "platform", "dutch"},
+    "portal": {
+        "directory", "reports", "routing", "storage", "records", "platform", "dutch", "learning",
+    },
     "server": {
         "call", "portal", "records", "routing", "sip", "speech", "storage", "directory", "ivr",
-        "media", "numbering", "platform",
+        "media", "numbering", "platform", "learning",
     },
     "recognise": {"directory", "routing", "speech", "platform", "media"},
     "cli": {

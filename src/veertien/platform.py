@@ -38,6 +38,7 @@ DEFAULT_ENGINES = ("whisper",)  # pocketsphinx's votes carried little (docs/spee
 THRESHOLDS = {
     "accept": 1.0, "confirm": 1.0, "confirm_again": 1.0, "choose_pair": 1.01,
     "choose_gap": 10.0, "agree": 1.0, "no_speech": 1.0, "agree_accept": 1.0, "solo_accept": 1.0,
+    "learned_floor": 1.0,
 }  # fmt: skip
 
 
@@ -80,6 +81,11 @@ class PlatformSettings:
     sip_carriers: tuple[str, ...] = ()  # when set, INVITEs only from these (403 for others)
     sip_source_limit: int = 32  # new requests per source in 2 s before it is blocked; 0: off
     sip_block_s: int = 300  # how long a source over the limit (or a scanner) is dropped
+    # learning from calls (veertien.learning, docs/learning.md)
+    learning_support: int = 10  # different callers and hours that must agree on a learned alias
+    learning_window_s: int = 3600  # examples within one window count once (floods)
+    learning_retention_days: int = 180  # learning examples older than this are deleted
+    learning_off: tuple[str, ...] = ()  # area codes that learn nothing
 
     def __post_init__(self) -> None:
         thresholds = MappingProxyType(dict(self.speech_thresholds))
@@ -101,6 +107,10 @@ class PlatformSettings:
             "sip_carriers": list(self.sip_carriers),
             "sip_source_limit": self.sip_source_limit,
             "sip_block_s": self.sip_block_s,
+            "learning_support": self.learning_support,
+            "learning_window_s": self.learning_window_s,
+            "learning_retention_days": self.learning_retention_days,
+            "learning_off": list(self.learning_off),
         }
 
     @classmethod
@@ -121,6 +131,7 @@ class PlatformSettings:
             sip_carriers=_addresses("sip_carriers", data.get("sip_carriers", [])),
             sip_source_limit=_whole("sip_source_limit", data.get("sip_source_limit", 32), 100_000),
             sip_block_s=_count("sip_block_s", data.get("sip_block_s", 300), 86_400),
+            **_learning(data),
         )
 
 
@@ -132,6 +143,7 @@ class MunicipalityPrivacy:
     """What a municipality allows to be kept of its callers."""
 
     keep_transcripts: bool = False  # what callers said, kept in the call records (AVG: opt in)
+    learn_from_calls: bool = False  # speech turns of calls to it are learning examples (opt in)
     audio_sampling: float = 0.0  # share of speech calls whose utterances are kept for tuning
     audio_retention_days: int = 30  # how long kept utterances stay (storage.samples)
 
@@ -149,6 +161,7 @@ class MunicipalityPrivacy:
         default = cls()
         return cls(
             keep_transcripts=bool(data.get("keep_transcripts", False)),
+            learn_from_calls=bool(data.get("learn_from_calls", False)),
             audio_sampling=share("audio_sampling", data.get("audio_sampling", 0)),
             audio_retention_days=days(
                 "audio_retention_days",
@@ -168,6 +181,7 @@ class RetentionTerms:
     salt_days: int
     audio_days: Mapping[str, int]  # municipality code → days, where it set its own
     default_audio_days: int = MunicipalityPrivacy().audio_retention_days
+    learning_days: int = 180  # learning examples (learning_retention_days)
 
 
 def _webhook(value: object) -> str | None:
@@ -202,6 +216,24 @@ def _speech(data: Mapping[str, Any]) -> dict[str, Any]:
         checked[key] = float(value)
     return {"speech_engines": tuple(engines), "speech_workers": workers,
             "speech_thresholds": checked}  # fmt: skip
+
+
+def _learning(data: Mapping[str, Any]) -> dict[str, Any]:
+    off = data.get("learning_off", [])
+    if not isinstance(off, list) or not all(
+        isinstance(a, str) and a.isdigit() and 2 <= len(a) <= 5 for a in off
+    ):
+        raise SettingsError('learning_off must be a list of area codes, e.g. ["0113"]')
+    return {
+        "learning_support": _count("learning_support", data.get("learning_support", 10), 10_000),
+        "learning_window_s": _count(
+            "learning_window_s", data.get("learning_window_s", 3600), 86_400 * 7
+        ),
+        "learning_retention_days": days(
+            "learning_retention_days", data.get("learning_retention_days", 180)
+        ),
+        "learning_off": tuple(dict.fromkeys(off)),
+    }
 
 
 def _handover(value: object) -> HandoverMode:

@@ -376,6 +376,14 @@ def keypress(key: str | None) -> str:
     return f'<exec play_pcap_audio="{sipp_pcap(f"dtmf_2833_{key}.pcap")}"/>'
 
 
+def keys(digits: str, wait_ms: int = 0) -> str:
+    """SIPp actions for RFC 4733 keys, one after the other (after `wait_ms`), for a scenario's
+    KEYPRESS action (the pauses close and reopen its <nop><action>)."""
+    pause = f'</action></nop><pause milliseconds="{wait_ms}"/><nop><action>' if wait_ms else ""
+    between = '</action></nop><pause milliseconds="400"/><nop><action>'
+    return pause + between.join(keypress(d) for d in digits)
+
+
 def line_noise(folder: Path, codec: str) -> Path:
     """Half a second of quiet line noise as raw G.711 for SIPp's rtp_stream (quiet enough not
     to count as speech, so the menu is not interrupted by it)."""

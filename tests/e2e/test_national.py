@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.peers import Server, scenario, sipp, sipp_errors, veertien_server, xml_attr
-from tests.media.pcap import sipp_pcap
+from tests.e2e.peers import Server, keys, scenario, sipp, sipp_errors, veertien_server, xml_attr
 from veertien.directory import Directory, JsonDirectoryStore, demo_directory
 from veertien.media.g711 import Law, encode
 from veertien.server.service import start_service
@@ -40,14 +39,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     (data / "settings.json").write_text(json.dumps(SETTINGS))
     with veertien_server(data) as running:
         yield running
-
-
-def keys(digits: str, wait_ms: int = 0) -> str:
-    """SIPp actions for RFC 4733 keys, one after the other (after `wait_ms`)."""
-    pause = f'</action></nop><pause milliseconds="{wait_ms}"/><nop><action>' if wait_ms else ""
-    plays = [f'<exec play_pcap_audio="{sipp_pcap(f"dtmf_2833_{d}.pcap")}"/>' for d in digits]
-    between = '</action></nop><pause milliseconds="400"/><nop><action>'
-    return pause + between.join(plays)
 
 
 def call(

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from veertien.call.answered import OurMedia
 from veertien.call.handover import AnsweredHandover
+from veertien.call.learn import Learning, NoLearning, examples_of
 from veertien.call.national import national_dialogue, national_understanding
 from veertien.call.port import PromptCache, RtpIvrPort, Understanding
 from veertien.call.recorder import Recorder
@@ -81,6 +82,7 @@ class DialogueManager:
         self.rtp_guard = {"refused": 0, "withheld": 0, "busy": 0}
         self.unspoken: set[str] = set()  # offered languages said in the log to be unspeakable
         self.busy_log = RateLimitedLog(log)
+        self.learning: Learning = NoLearning()  # learned aliases, and where examples go
         self.recorder = Recorder(records, clock, self._speech_on)
         self.answered = AnsweredHandover(self.ua, self.recorder, clock, self.pacing, media_host)
 
@@ -126,7 +128,9 @@ class DialogueManager:
             return None
         if len(self.tasks) >= ctx.settings.platform.max_dialogues:
             return self._busy(event, facts.dialled, "all dialogues in use")
-        call = DialogueCall(event, decision, facts, ctx, self.clock(), offer, choice)
+        call = DialogueCall(
+            event, decision, facts, ctx, self.clock(), offer, choice, learning=self.learning.version
+        )
         self.recorder.open(call)
         task = asyncio.get_running_loop().create_task(self._run(call))
         self.tasks[event.key] = task
@@ -217,7 +221,10 @@ class DialogueManager:
         """Run the call's dialogue over its RTP session, its prompts made ahead."""
         flow, resolver = self._flow(call, events)
         self.prompts.prefetch(opening_prompts(flow), session.law)
-        return await run_flow(flow, self._port(call, session), events, self.clock, resolver)
+        outcome = await run_flow(flow, self._port(call, session), events, self.clock, resolver)
+        for example in examples_of(call, outcome, call.learning, int(call.facts.at.timestamp())):
+            self.learning.add(example)
+        return outcome
 
     def _port(self, call: DialogueCall, session: RtpSession) -> RtpIvrPort:
         understanding = None
@@ -225,12 +232,16 @@ class DialogueManager:
         if self._speech_on(call) and call.decision.scope is Scope.NATIONAL:
             understanding = national_understanding(call, self.listener)
         elif self._speech_on(call):
-            matcher = matcher_for_codes(call.ctx.directory, call.decision.named_codes())
+            area = call.decision.area_code
+            learned = self.learning.aliases(area) if area else ()
+            matcher = matcher_for_codes(
+                call.ctx.directory, call.decision.named_codes(), learned=learned
+            )
             names = sorted({n.text for n in matcher.names if n.kind != "place"})
             thresholds = settings.speech_thresholds
             understanding = Understanding(
                 self.listener, matcher, names, transcript_policy(thresholds), keep=call.audio,
-                scored=policy_from(thresholds),
+                scored=policy_from(thresholds), turns=call.turns,
             )  # fmt: skip
         return RtpIvrPort(session, self.prompts, understanding)
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 from veertien.directory.lexicon import MANY
 from veertien.ivr.flow import DIGITS
 from veertien.ivr.national import POSTCODE_DIGITS
 from veertien.ivr.prompts import DEFAULT_LANGUAGE
 from veertien.ivr.runner import Understood
+from veertien.learning.examples import Candidate, Turn
 from veertien.media.g711 import Law, encode, silence
 from veertien.media.session import RtpSession
 from veertien.speech import scoring
@@ -106,8 +108,10 @@ class Understanding:
         scored: scoring.Policy | None = None,
         narrowed: Callable[[tuple[str, ...]], NameMatcher] | None = None,
         open_lexicon: bool = False,
+        turns: list[Turn] | None = None,
     ) -> None:
         self.listener = listener
+        self.turns = turns  # each name heard is added here when given (learning examples)
         # national: `names` are only the prompt, the matcher's 6,000 names are shortlisted by
         # the transcription; a spoken postcode counts; `narrowed` gives the matcher for a
         # question that takes only some codes (the provinces of "In welke provincie?")
@@ -185,6 +189,7 @@ class Understanding:
             # from the second answer on, the alternative to a question is the keypad
             policy = self.scored if self.answers == 1 else scoring.again(self.scored)
             verdict = self._verdict(found, policy)
+            self._turn(heard, verdict)
             first, second = verdict.first, verdict.second
             code = first.municipality if first else None
             other = second.municipality if second and verdict.action is Action.CHOOSE else None
@@ -200,7 +205,33 @@ class Understanding:
             return Understood(action, code, said, other)
         result = self._combined(heard)
         best = result.best
+        self._turn(heard, None, result)
         return Understood(result.action, best.municipality if best else None, _said(heard))
+
+    def _turn(
+        self, heard: Sequence[Heard], verdict: scoring.Verdict | None, result: Result | None = None
+    ) -> None:
+        """Keep this answer for learning (area calls only: the national lexicon is not yet
+        learned from)."""
+        if self.turns is None or self.open:
+            return
+        transcripts = tuple(
+            (h.engine.value, t.text, round(t.score, 4)) for h in heard for t in h.transcripts[:3]
+        )
+        found = scored(heard)
+        said = found.scores.primed if found is not None and found.scores else _said(heard)
+        if verdict is not None:
+            candidates = tuple(Candidate(e.municipality, e.name, e.acoustic, e.primed)
+                               for e in verdict.ranked[:5])  # fmt: skip
+            self.turns.append(
+                Turn(said, transcripts, candidates, verdict.probability, verdict.action.value)
+            )
+            return
+        assert result is not None
+        candidates = tuple(Candidate(m.municipality, m.name, 0.0, m.similarity)
+                           for m in result.matches[:5])  # fmt: skip
+        confidence = result.best.confidence if result.best else 0.0
+        self.turns.append(Turn(said, transcripts, candidates, confidence, result.action.value))
 
     async def between(self, audio8k: bytes, codes: tuple[str, str]) -> str | None:
         """Which of the two the caller named again: Whisper's verdict when one of the two leads
@@ -219,13 +250,23 @@ class Understanding:
         return answered(heard)
 
     def _combined(self, heard: Sequence[Heard], matcher: NameMatcher | None = None) -> Result:
-        """The transcript policy over what each engine heard (engines without scores)."""
+        """The transcript policy over what each engine heard (engines without scores). A
+        learned alias is never taken without a question here: there is no acoustic evidence
+        for it (speech.scoring.Policy.learned_floor)."""
         names = matcher or self.matcher
         results = {
             h.engine: h.result or names.match([(t.text, t.score) for t in h.transcripts])
             for h in heard
         }
-        return combine(results, self.policy)
+        result = combine(results, self.policy)
+        best = result.best
+        if (
+            result.action is Action.ACCEPT
+            and best
+            and (best.name, best.municipality) in names.learned
+        ):
+            return replace(result, action=Action.CONFIRM)
+        return result
 
 
 def _postcode(said: str) -> Understood | None:

@@ -114,6 +114,7 @@ class Recorder:
             "organisation": _organisation(outcome),
             "phase_ms": phase_durations(outcome.events),
             "language": language_of(outcome.events),
+            "learning_version": call.learning,
         }
 
     def sample(self, call: DialogueCall, code: str | None) -> None:

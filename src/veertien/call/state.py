@@ -9,6 +9,8 @@ from enum import Enum
 from typing import Protocol
 
 from veertien.ivr.runner import IvrEvent, Outcome, OutcomeKind
+from veertien.learning.aliases import NONE_LEARNED
+from veertien.learning.examples import Turn
 from veertien.platform import HandoverMode
 from veertien.routing import CallFacts, RoutingContext, RoutingDecision
 from veertien.sip.core import IncomingRequest
@@ -44,7 +46,9 @@ class DialogueCall:
     offer: SessionDescription  # the caller's SDP, parsed once
     choice: AudioChoice  # the codec and DTMF type taken from it
     audio: list[bytes] = field(default_factory=list)  # utterances, for sampling where allowed
+    turns: list[Turn] = field(default_factory=list)  # names heard, for learning where allowed
     timing: Timing = field(default_factory=Timing)
+    learning: str = NONE_LEARNED  # the version of the learned set this call is heard with
 
     @property
     def handover(self) -> Handover:

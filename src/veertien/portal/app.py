@@ -26,6 +26,7 @@ from veertien.portal.account import account_routes
 from veertien.portal.api import api_routes
 from veertien.portal.apidocs import docs_routes
 from veertien.portal.base import Portal, portal_of
+from veertien.portal.learning import learning_routes
 from veertien.portal.organisations import organisation_routes
 from veertien.portal.overview import overview_routes
 from veertien.portal.pages import page_routes
@@ -159,6 +160,7 @@ def create_app(
             *overview_routes(),
             *account_routes(),
             *organisation_routes(),
+            *learning_routes(),
             *report_routes(),
             *status_routes(),
             *docs_routes(),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,7 @@ class Portal:
         self.env.filters["number"] = number
         self.env.filters["day"] = day
         self.env.filters["percent"] = percent
+        self.env.filters["timestamp"] = lambda s: datetime.fromtimestamp(s, UTC)
 
     def render(self, request: Request, name: str, status: int = 200, **values: Any) -> HTMLResponse:
         user = session_user(request, self.storage.users)

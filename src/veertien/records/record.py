@@ -41,6 +41,7 @@ class CallRecord:
     municipality_name: str | None = None  # the municipality's name beside its CBS code
     organisation: str | None = None  # national number: the organisation the call went to
     language: str = "nl"  # the caller's language (chosen in the dialogue; Dutch by default)
+    learning_version: str = "none"  # the learned set the call was heard with (veertien.learning)
 
     def to_json(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in RECORD_FIELDS}

@@ -178,7 +178,10 @@ class Settings:
         """How long records, salts and each municipality's audio samples are kept."""
         audio = {c: m.privacy.audio_retention_days for c, m in self.municipalities.items()}
         platform = self.platform
-        return RetentionTerms(platform.record_retention_days, platform.caller_salt_days, audio)
+        return RetentionTerms(
+            platform.record_retention_days, platform.caller_salt_days, audio,
+            learning_days=platform.learning_retention_days,
+        )  # fmt: skip
 
     def named_destinations(self) -> list[tuple[str, str]]:
         """Every destination these settings name, with where: (key, URI)."""

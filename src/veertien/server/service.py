@@ -21,6 +21,7 @@ from veertien.call.redirect import RedirectHandler
 from veertien.platform import PlatformSettings
 from veertien.records import CallRecordSink, HashingSink, JsonLinesSink, TeeSink
 from veertien.records.writer import BatchWriter
+from veertien.server.learning import LearningFollower
 from veertien.server.metrics import CallMetrics, LiveFigures
 from veertien.server.node import Membership
 from veertien.sip import SourceGuard, SourcePolicy, networks
@@ -32,6 +33,7 @@ from veertien.speech.synthesis import EspeakSynthesiser, Synthesiser
 from veertien.storage import DataDir
 from veertien.storage.calls import DatabaseSink
 from veertien.storage.cluster import Role, node_id
+from veertien.storage.learning import ExampleSink, LearningStore
 from veertien.storage.live import LiveContext
 from veertien.storage.privacy import CallerHasher
 from veertien.storage.retention import INTERVAL_S, Retention
@@ -59,6 +61,7 @@ class Service:
     speech: SpeechFollower | None = None
     writers: list[BatchWriter] = field(default_factory=list)  # the call-record writers
     member: Membership | None = None  # this node in the cluster's `nodes` table
+    learning: LearningFollower | None = None  # the learned set, and where examples go
 
     def health(self) -> dict[str, Any]:
         """What /health says: SIP is up (this runs), and whether callers can say names."""
@@ -83,6 +86,7 @@ class Service:
             "sip": f"{self.address[0]}:{self.address[1]}",
             "speech": speech if wanted else {**speech, "reason": "off in the settings"},
             "records": records,
+            "learning": self.learning.version if self.learning is not None else None,
         }
 
     async def close(self) -> None:
@@ -95,9 +99,29 @@ class Service:
             await self.dialogues.stop()
         await self.endpoint.close()
         await asyncio.to_thread(self.records.close)
+        if self.learning is not None:
+            await asyncio.to_thread(self.learning.close)
         if self.member is not None:
             await self.member.leave()
         self.context.storage.close()
+
+
+async def _learning(
+    manager: DialogueManager | None, storage: Storage, context: LiveContext, hasher: CallerHasher
+) -> LearningFollower | None:
+    """The learned set for the dialogues, read once before the first call (an unreadable one
+    is logged: calls are heard without it until it can be read)."""
+    if manager is None:
+        return None
+    learning = LearningFollower(
+        LearningStore(storage.engine), context, ExampleSink(storage.engine), hasher
+    )
+    try:
+        await asyncio.to_thread(learning.refresh)
+    except Exception as exc:
+        log.error("learning cannot be read (%s): nothing learned is used until it can", exc)
+    manager.learning = learning
+    return learning
 
 
 NO_DIALOGUES = "espeak-ng or sox is missing: no dialogues (shared areas go to their default desk)"
@@ -231,6 +255,7 @@ async def start_service(
         manager.samples = retention.samples
         if database is not None:  # a record of each dialogue from its start (storage.calls)
             manager.recorder.opened = lambda r: database.open(replace(r, caller=hasher(r.caller)))
+    learning = await _learning(manager, storage, context, hasher)
     follower = SpeechFollower(manager, data, context) if manager is not None else None
     if follower is not None:
         await follower.follow()  # speech as the settings say, before the first call
@@ -242,7 +267,7 @@ async def start_service(
     if manager is not None:
         manager.attach(lambda outputs: endpoint.dispatch(outputs, endpoint.loop.time()), address)
     service = Service(endpoint, sink, address, context, manager, metrics=metrics, speech=follower)
-    service.member = member
+    service.member, service.learning = member, learning
     queues = [q for q in (database, journal) if q is not None]
     writers = [q.writer for q in queues]
     if database is not None and journal is not None:
@@ -250,14 +275,21 @@ async def start_service(
     core.guard.pressure = lambda: any(w.behind() for w in writers)  # records before new calls
     service.writers = writers
     metrics.registry.register(_live_figures(service, queues))
-    loop = asyncio.get_running_loop()
-    service.tasks.append(loop.create_task(context.watch()))
-    if follower is not None:
-        service.tasks.append(loop.create_task(follower.run()))
-    service.tasks.append(loop.create_task(purge_every(retention, INTERVAL_S)))
-    dialogue_count = (lambda: len(manager.tasks)) if manager is not None else (lambda: 0)
-    service.tasks.append(loop.create_task(member.run(core, dialogue_count)))
+    _run_beside(service, retention)
     return service
+
+
+def _run_beside(service: Service, retention: Retention) -> None:
+    """What runs beside the calls: reloads, speech and learning following the settings, the
+    retention purge and the node's heartbeat."""
+    loop = asyncio.get_running_loop()
+    running = [service.context.watch(), purge_every(retention, INTERVAL_S)]
+    running += [f.run() for f in (service.speech, service.learning) if f is not None]
+    manager, member = service.dialogues, service.member
+    if member is not None:
+        dialogue_count = (lambda: len(manager.tasks)) if manager is not None else (lambda: 0)
+        running.append(member.run(service.endpoint.core, dialogue_count))
+    service.tasks += [loop.create_task(job) for job in running]
 
 
 Queue = DatabaseSink | JsonLinesSink

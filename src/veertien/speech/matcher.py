@@ -149,7 +149,7 @@ class Name:
 
     text: str
     municipality: str  # CBS code
-    kind: str = "name"  # "name", "alias" or "place"
+    kind: str = "name"  # "name", "alias", "place" or "learned" (veertien.learning)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +190,7 @@ def _spans(words: Sequence[str]) -> Iterable[str]:
             yield " ".join(words[start : start + size])
 
 
+LEARNED = "learned"  # the kind of a name learned from calls
 FLOOR = 0.5  # below this a span is no match at all: not worth computing exactly
 
 
@@ -228,6 +229,7 @@ class NameMatcher:
             owners.setdefault(name.text, []).append(name.municipality)
         self.owners = {text: tuple(codes) for text, codes in owners.items()}  # text → codes
         self.kinds = frozenset(n.kind for n in self.names)
+        self.learned = frozenset((n.text, n.municipality) for n in self.names if n.kind == LEARNED)
 
     def closest(self, texts: Sequence[str], kinds: frozenset[str], limit: int) -> list[Name]:
         """The `limit` names of these kinds that some span of `texts` resembles most (at least
@@ -282,13 +284,18 @@ class NameMatcher:
 
 
 def matcher_for_codes(
-    directory: Directory, codes: Iterable[str], thresholds: Thresholds | None = None
+    directory: Directory,
+    codes: Iterable[str],
+    thresholds: Thresholds | None = None,
+    learned: Iterable[tuple[str, str]] = (),
 ) -> NameMatcher:
-    """A matcher for these municipalities: their names, aliases and places."""
+    """A matcher for these municipalities: their names, aliases and places, and the aliases
+    learned for them (`learned`: (form, code) pairs, veertien.learning)."""
     wanted = {c for c in codes if c in directory.municipalities}
     munis = {c: directory.municipalities[c].names for c in sorted(wanted)}
     places = [(p.name, p.municipality) for p in directory.places if p.municipality in wanted]
-    return NameMatcher(names_for(munis, places), thresholds)
+    extra = [Name(form, code, LEARNED) for form, code in learned if code in wanted]
+    return NameMatcher(names_for(munis, places) + extra, thresholds)
 
 
 def names_for(

@@ -16,7 +16,8 @@ means "the probability that this municipality is the one the caller said". The d
 
 - accept (transfer without a question): probability at least `accept`, **and** both kinds
   agree: the acoustic leader is the leader and the transcription names it (no unconfirmed
-  transfer rests on one primed transcript, nor on the scores alone);
+  transfer rests on one primed transcript, nor on the scores alone); a leader by a learned
+  alias needs an acoustic posterior of at least `learned_floor` too;
 - choose (the two-name question): the first two hold nearly all the acoustic posterior and the
   runner-up is close;
 - confirm ("Bedoelt u ...?"): probability at least `confirm`;
@@ -51,6 +52,7 @@ class Evidence:
     acoustic: float  # posterior among the call's municipalities, 0..1
     primed: float  # similarity of the primed transcription to its names, 0..1
     combined: float  # the ranking score
+    learned: bool = False  # its best name is a learned alias (veertien.learning)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,9 @@ class Policy:
     choose_gap: float = 0.5  # ... and are within this many combined points of each other
     agree: float = 0.8  # a transcription "names" a municipality at this similarity
     no_speech: float = 0.8  # above this, nothing was said
+    # a leader whose best name is a learned alias is accepted only with at least this acoustic
+    # posterior: what was learned can never transfer a call without the audio's support
+    learned_floor: float = 0.6
     weights: Weights = Weights()
     calibration: Calibration = Calibration()
 
@@ -107,6 +112,7 @@ class Policy:
             "choose_gap": self.choose_gap,
             "agree": self.agree,
             "no_speech": self.no_speech,
+            "learned_floor": self.learned_floor,
             "weights": {
                 "temperature": self.weights.temperature,
                 "prior": self.weights.prior,
@@ -186,7 +192,8 @@ def evidence(
         acoustic = exp[code] / total
         p = primed.get(code, 0.0)
         combined = math.log(max(acoustic, 1e-12)) + weights.primed * p
-        out.append(Evidence(code, text, loglik, acoustic, p, combined))
+        learned = (text, code) in matcher.learned
+        out.append(Evidence(code, text, loglik, acoustic, p, combined, learned))
     return tuple(sorted(out, key=lambda e: (-e.combined, e.municipality)))
 
 
@@ -219,7 +226,9 @@ def action_for(
     margin, no_speech, agreed = feats[0], feats[3], feats[4]
     if no_speech >= policy.no_speech:
         return Action.RETRY
-    if p >= policy.accept and agreed:
+    first = ranked[0]
+    supported = not first.learned or first.acoustic >= policy.learned_floor
+    if p >= policy.accept and agreed and supported:
         return Action.ACCEPT
     if len(ranked) > 1:
         pair = ranked[0].acoustic + ranked[1].acoustic

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, delete
 
 from veertien.platform import RetentionTerms
 from veertien.storage.cluster import once
+from veertien.storage.learning import LearningStore
 from veertien.storage.privacy import CallerHasher
 from veertien.storage.samples import AudioSamples
 from veertien.storage.schema import call_records
@@ -59,6 +60,10 @@ class Retention:
         before = datetime.fromtimestamp(now, UTC) - timedelta(days=terms.record_days)
         with once(self.engine, "retention") as mine:  # one node purges the shared database
             records = purge_records(self.engine, before) if mine else 0
+            examples = 0
+            if mine:
+                learned_before = int(now) - terms.learning_days * 86_400
+                examples = LearningStore(self.engine).purge(learned_before)
         lines = self.journal.purge(before) if self.journal is not None else 0
         samples = 0
         if self.samples is not None:
@@ -66,13 +71,14 @@ class Retention:
         if self.hasher is not None:
             self.hasher.days = terms.salt_days
             self.hasher.prepare()
-        if records or lines or samples:
+        if records or lines or samples or examples:
             log.info(
                 "retention: deleted %d call records and %d journal lines from before %s, "
-                "%d audio samples",
+                "%d audio samples, %d learning examples",
                 records,
                 lines,
                 before.date().isoformat(),
                 samples,
+                examples,
             )
         return PurgeResult(records, lines, samples)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -190,4 +191,45 @@ login_failures = Table(
     Column("key", String(200), nullable=False),
     Column("at", Float, nullable=False),  # seconds since the epoch
     Index("ix_login_failures_key", "key", "at"),
+)
+
+# Learning (veertien.learning, storage.learning): one row per speech turn whose outcome is known,
+# with no caller number (a hash) and no audio; kept `learning_retention_days`.
+learning_examples = Table(
+    "learning_examples",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at_s", BigInteger, nullable=False),  # Unix seconds
+    Column("area_code", String(5), nullable=False),
+    Column("form", String(60), nullable=False),  # what was said, folded
+    Column("label", String(16), nullable=False),  # learning.examples.Label
+    Column("chosen", String(32), nullable=False),  # the municipality the call went to
+    Column("caller", String(64)),  # hashed (records.hashing); NULL when withheld
+    Column("language", String(8), nullable=False),
+    Column("learning_version", String(16), nullable=False),
+    Column("body", Text, nullable=False),  # JSON: the turn (transcripts, candidate scores)
+    Index("ix_learning_form", "area_code", "form"),
+    Index("ix_learning_at", "at_s"),
+)
+
+# An operator's word on a learned alias (approved, rejected, frozen): wins over the evidence.
+learning_reviews = Table(
+    "learning_reviews",
+    metadata,
+    Column("area_code", String(5), primary_key=True),
+    Column("form", String(60), primary_key=True),
+    Column("municipality", String(32), primary_key=True),
+    Column("review", String(16), nullable=False),  # learning.aliases.Review
+    Column("by", String(100), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+# Every learned set that was in use: its version (in the call records) and its aliases, so that
+# the operator can go back to any of them.
+learning_versions = Table(
+    "learning_versions",
+    metadata,
+    Column("version", String(16), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("body", Text, nullable=False),  # JSON: [[area code, form, municipality], ...]
 )
