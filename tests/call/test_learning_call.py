@@ -96,7 +96,7 @@ async def test_a_form_callers_keep_choosing_by_key_is_learned_and_can_be_rejecte
         assert sink.records[-1].route == "keys"
     finally:
         await service.close()
-    labels = {e["label"] for e in store.evidence("0578", "ganzenstad")}
+    labels = {e["label"] for e in store.evidence("0578", ["ganzenstad"])}
     assert labels == {"keyed", "confirmed"}
     with service.context.storage.engine.connect() as conn:
         callers = {r[0] for r in conn.exec_driver_sql("SELECT caller FROM learning_examples")}

@@ -7,7 +7,8 @@ import pytest
 from veertien.call.learn import how_chosen
 from veertien.ivr.flow import Phase
 from veertien.ivr.runner import EventKind, IvrEvent
-from veertien.learning.examples import Candidate, How, Label, Turn, form_of, label_of
+from veertien.learning.examples import Candidate, How, Label, Turn, label_of
+from veertien.learning.forms import form_of, grouped
 from veertien.speech.matcher import content_words
 
 GOES, KAPELLE = "GM0664", "GM0678"
@@ -54,7 +55,19 @@ def test_how_the_choice_was_made(events: list[tuple[EventKind, Phase]], how: How
         ("Eh, de gemeente Ganzenstad", "ganzenstad"),  # carrier words are not the name
         ("", ""),
         ("ik wil graag iemand spreken over mijn paspoort dat kwijt is", ""),  # not a name
+        ("Rondentak. Rondentak. Rondentak.", "rondentak"),  # the recogniser looping
+        ("Mee Leandem. Mee Leandem. Mee Le", "mee leandem"),  # ... cut short
+        ("De neuterhondstads. De neuterhondstads", "neuterhondstads"),
     ],
 )
 def test_the_spoken_form(said: str, form: str) -> None:
     assert form_of(said, content_words(said)) == form
+
+
+def test_forms_the_recogniser_wrote_differently_are_one_group() -> None:
+    groups = grouped(["gondentai", "goes", "ganbentai", "gandentai", "ramdentai", "kapelle"])
+    assert groups == {
+        "gondentai": ("gondentai", "ganbentai", "gandentai", "ramdentai"),
+        "goes": ("goes",),
+        "kapelle": ("kapelle",),
+    }

@@ -35,7 +35,7 @@ def test_tallies_count_callers_and_windows_once(storage: Storage) -> None:
         Tally("0113", "ganzenstad", "GM0678", 1, 1, 1),
     ]
     assert store.tallies(Rules(window_s=600), since_s=1000)[0].examples in (1, 2)
-    evidence = store.evidence("0113", "ganzenstad")
+    evidence = store.evidence("0113", ["ganzenstad"])
     assert len(evidence) == 7 and evidence[0]["turn"]["said"] == "Ganzenstad."
     assert store.purge(1000) == 3
 
@@ -56,3 +56,17 @@ def test_reviews_are_audited_and_learned_sets_kept(storage: Storage) -> None:
     with storage.engine.connect() as conn:
         actions = [r.action for r in conn.execute(select(audit_log).order_by(audit_log.c.id))]
     assert actions[-2:] == ["learning.approve", "learning.undo"]
+
+
+def test_forms_written_differently_are_tallied_as_one_group(storage: Storage) -> None:
+    """One caller who was heard as "gondentai" and as "gandentai" still counts once."""
+    sink = ExampleSink(storage.engine)
+    for at, caller, form in [(0, "h:a", "gondentai"), (700, "h:b", "ganbentai"),
+                             (1400, "h:a", "gandentai"), (2100, "h:c", "kapelle")]:  # fmt: skip
+        sink.write(example(at, caller, form=form))
+    sink.close()
+    found = LearningStore(storage.engine).tallies(Rules(window_s=600))
+    assert sorted(found, key=lambda t: t.form) == [
+        Tally("0113", "gondentai", "GM0664", 3, 2, 3, ("gondentai", "ganbentai", "gandentai")),
+        Tally("0113", "kapelle", "GM0664", 1, 1, 1),
+    ]

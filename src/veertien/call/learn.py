@@ -16,7 +16,8 @@ from veertien.ivr.flow import ChoiceKind
 from veertien.ivr.flow import Phase as StepPhase
 from veertien.ivr.runner import EventKind, IvrEvent, Outcome, OutcomeKind, language_of
 from veertien.learning.aliases import NONE_LEARNED
-from veertien.learning.examples import Example, How, form_of, label_of
+from veertien.learning.examples import Example, How, label_of
+from veertien.learning.forms import form_of
 from veertien.speech.matcher import content_words
 
 

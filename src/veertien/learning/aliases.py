@@ -56,6 +56,7 @@ class Tally:
     examples: int
     callers: int
     windows: int
+    forms: tuple[str, ...] = ()  # the group's forms, when more than `form` (learning.forms)
 
     @property
     def support(self) -> int:
@@ -74,6 +75,7 @@ class Alias:
     examples: int
     active: bool
     why: str  # in Dutch, for the review page
+    forms: tuple[str, ...] = ()  # every form of its group (learning.forms), `form` first
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -97,12 +99,12 @@ def aliases(
         names: list[frozenset[str]] = []  # what the directory says of the form, asked once
         for tally in found:
             against = sum(t.support for t in found if t is not tally)
-            asked = partial(_asked, names, known, area, form)
+            asked = partial(_asked, names, known, area, tally.forms or (form,))
             active, why = _judged(tally, against, rules, asked)
             key = (area, form, tally.municipality)
             active, why = _reviewed(reviews.get(key), active, why)
             out.append(Alias(area, form, tally.municipality, tally.support, against,
-                             tally.examples, active, why))  # fmt: skip
+                             tally.examples, active, why, tally.forms or (form,)))  # fmt: skip
     # approved without evidence left (examples purged) stay in
     seen = {a.key for a in out}
     out += [Alias(*key, 0, 0, 0, True, "goedgekeurd") for key, review in reviews.items()
@@ -110,9 +112,12 @@ def aliases(
     return tuple(sorted(out, key=lambda a: a.key))
 
 
-def _asked(cache: list[frozenset[str]], known: Known, area: str, form: str) -> frozenset[str]:
+def _asked(
+    cache: list[frozenset[str]], known: Known, area: str, forms: tuple[str, ...]
+) -> frozenset[str]:
+    """What the directory says of any of the group's forms (asked once)."""
     if not cache:
-        cache.append(known(area, form))
+        cache.append(frozenset().union(*(known(area, f) for f in forms)))
     return cache[0]
 
 

@@ -12,11 +12,6 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from veertien.directory.model import normalise_name
-
-MAX_FORM = 60  # characters of a spoken form kept (a name is a few words)
-MAX_FORM_WORDS = 4
-
 
 class Label(Enum):
     """How the turn's call came out, seen from the turn."""
@@ -88,14 +83,6 @@ class Example:
     language: str
     learning_version: str  # the learned set the turn was judged with
     turn: Turn
-
-
-def form_of(said: str, content: list[str]) -> str:
-    """The spoken form an alias is learned for: the transcription's content words (no
-    "gemeente", "eh"), folded; '' when there are none, or too many to be a name (a sentence)."""
-    if not content or len(content) > MAX_FORM_WORDS or len(said.split()) > 2 * MAX_FORM_WORDS:
-        return ""
-    return normalise_name(" ".join(content))[:MAX_FORM]
 
 
 def label_of(turn: Turn, chosen: str, how: How) -> Label:

@@ -65,7 +65,7 @@ async def area_page(request: Request) -> Response:
         raise HTTPException(404, "Onbekend netnummer.")
     found = [a for a in await run_in_threadpool(_current, portal) if a.area_code == area]
     store = LearningStore(portal.storage.engine)
-    evidence = {a.form: await run_in_threadpool(store.evidence, area, a.form, 10) for a in found}
+    evidence = {a.form: await run_in_threadpool(store.evidence, area, a.forms, 10) for a in found}
     return portal.render(
         request, "learning_area.html", area=area, aliases=found, evidence=evidence,
         names=portal.names(), labels=LABELS, may_change=user.role is Role.OPERATOR,

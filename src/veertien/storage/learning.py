@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, distinct, func, insert, select
+from sqlalchemy import Connection, Engine, Select, delete, distinct, func, insert, select
 
 from veertien.learning.aliases import Alias, Key, Known, Review, Rules, Tally, aliases, version_of
 from veertien.learning.examples import TEACHING, Example
+from veertien.learning.forms import grouped
 from veertien.records.writer import INTERVAL_S, BatchWriter, JsonRecord
 from veertien.storage.config import audit
 from veertien.storage.schema import learning_examples, learning_reviews, learning_versions
@@ -73,31 +74,70 @@ class LearningStore:
         return (int(newest or 0), int(reviews[0]), str(reviews[1]))
 
     def tallies(self, rules: Rules, since_s: int = 0) -> list[Tally]:
-        """The teaching examples per (area, form, municipality): examples, different callers
-        (a withheld number counts as one) and different windows of `rules.window_s`."""
+        """The teaching examples per (area, group of forms, municipality): examples, different
+        callers (a withheld number counts as one) and different windows of `rules.window_s`;
+        forms the recogniser wrote differently are one group (learning.forms.grouped)."""
+        t = learning_examples.c
+        query = self._counted(rules, since_s).add_columns(func.min(t.id))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.group_by(t.area_code, t.form, t.chosen)).all()
+            first: dict[tuple[str, str], int] = {}
+            for r in rows:
+                key = (r[0], r[1])
+                first[key] = min(first.get(key, r[6]), r[6])
+            out: list[Tally] = []
+            for area in sorted({a for a, _ in first}):
+                forms = sorted((f for a, f in first if a == area), key=lambda f: first[(area, f)])
+                for head, members in grouped(forms).items():
+                    if len(members) == 1:
+                        out += [Tally(*r[:6]) for r in rows if (r[0], r[1]) == (area, head)]
+                    else:
+                        out += self._group(
+                            conn, rules, since_s=since_s, area=area, head=head, members=members
+                        )
+        return out
+
+    @staticmethod
+    def _counted(rules: Rules, since_s: int) -> Select[Any]:
         t = learning_examples.c
         window = t.at_s // max(1, rules.window_s)
-        query = (
+        return (
             select(t.area_code, t.form, t.chosen, func.count(),
                    func.count(distinct(func.coalesce(t.caller, ""))), func.count(distinct(window)))
             .where(t.label.in_([label.value for label in TEACHING]), t.at_s >= since_s,
                    t.form != "")
-            .group_by(t.area_code, t.form, t.chosen)
         )  # fmt: skip
-        with self.engine.connect() as conn:
-            return [Tally(*row) for row in conn.execute(query)]
+
+    def _group(
+        self, conn: Connection, rules: Rules, *, since_s: int, area: str, head: str,
+        members: tuple[str, ...],
+    ) -> list[Tally]:  # fmt: skip
+        """One group's tallies, its callers and windows counted once over all its forms."""
+        t = learning_examples.c
+        query = (
+            self._counted(rules, since_s)
+            .with_only_columns(t.chosen, func.count(),
+                               func.count(distinct(func.coalesce(t.caller, ""))),
+                               func.count(distinct(t.at_s // max(1, rules.window_s))))
+            .where(t.area_code == area, t.form.in_(members))
+            .group_by(t.chosen)
+        )  # fmt: skip
+        return [Tally(area, head, r[0], r[1], r[2], r[3], members) for r in conn.execute(query)]
 
     def current(self, rules: Rules, known: Known, now_s: int, days: int) -> tuple[Alias, ...]:
         """Every form with evidence from the last `days`, judged under `rules` and the reviews."""
         since = now_s - days * 86_400
         return aliases(self.tallies(rules, since), self.reviews(), rules, known)
 
-    def evidence(self, area_code: str, form: str, limit: int = 50) -> list[dict[str, Any]]:
-        """The newest examples of one form, for the review page (no caller, no audio)."""
+    def evidence(
+        self, area_code: str, forms: Sequence[str], limit: int = 50
+    ) -> list[dict[str, Any]]:
+        """The newest examples of a group of forms, for the review page (no caller, no
+        audio)."""
         t = learning_examples.c
         query = (
             select(t.at_s, t.label, t.chosen, t.body)
-            .where(t.area_code == area_code, t.form == form)
+            .where(t.area_code == area_code, t.form.in_(list(forms)))
             .order_by(t.id.desc())
             .limit(limit)
         )
