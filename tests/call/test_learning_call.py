@@ -74,11 +74,11 @@ async def test_a_form_callers_keep_choosing_by_key_is_learned_and_can_be_rejecte
     try:
         await _call(service, "0612345671")
         await _call(service, "0612345671")  # the same caller again: counts once
-        service.learning.refresh()
+        service.learning.refresh(force=True)
         assert service.learning.aliases("0578") == ()
         await _call(service, "0612345672")
         assert sink.records[-1].route == "keys"
-        service.learning.refresh()
+        service.learning.refresh(force=True)
         assert service.learning.aliases("0578") == (("ganzenstad", HEERDE),)
         learned = service.learning.version
 
@@ -90,7 +90,7 @@ async def test_a_form_callers_keep_choosing_by_key_is_learned_and_can_be_rejecte
         assert "key" not in kinds and "confirmed" in kinds
 
         store.review({("0578", "ganzenstad", HEERDE): Review.REJECTED}, "beheerder", "reject")
-        service.learning.refresh()
+        service.learning.refresh(force=True)
         assert service.learning.aliases("0578") == () and service.learning.version == "none"
         await _call(service, "0612345674")
         assert sink.records[-1].route == "keys"

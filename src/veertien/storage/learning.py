@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, delete, distinct, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from veertien.learning.aliases import Alias, Key, Known, Review, Rules, Tally, aliases, version_of
 from veertien.learning.examples import TEACHING, Example
@@ -23,6 +24,7 @@ from veertien.storage.config import audit
 from veertien.storage.schema import learning_examples, learning_reviews, learning_versions
 
 log = logging.getLogger("veertien.storage")
+MAX_FORMS = 300  # forms per area code grouped and judged: those with the most examples
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,16 +83,14 @@ class LearningStore:
         query = self._counted(rules, since_s).add_columns(func.min(t.id))
         with self.engine.connect() as conn:
             rows = conn.execute(query.group_by(t.area_code, t.form, t.chosen)).all()
-            first: dict[tuple[str, str], int] = {}
+            by_form: dict[tuple[str, str], list[Any]] = {}
             for r in rows:
-                key = (r[0], r[1])
-                first[key] = min(first.get(key, r[6]), r[6])
+                by_form.setdefault((r[0], r[1]), []).append(r)
             out: list[Tally] = []
-            for area in sorted({a for a, _ in first}):
-                forms = sorted((f for a, f in first if a == area), key=lambda f: first[(area, f)])
+            for area, forms in _forms_by_area(by_form).items():
                 for head, members in grouped(forms).items():
                     if len(members) == 1:
-                        out += [Tally(*r[:6]) for r in rows if (r[0], r[1]) == (area, head)]
+                        out += [Tally(*r[:6]) for r in by_form[(area, head)]]
                     else:
                         out += self._group(
                             conn, rules, since_s=since_s, area=area, head=head, members=members
@@ -162,15 +162,20 @@ class LearningStore:
     def keep_version(self, keys: Sequence[Key]) -> str:
         """Remember this learned set (once); its version."""
         version = version_of(keys)
-        with self.engine.begin() as conn:
-            found = conn.execute(
-                select(learning_versions.c.version).where(learning_versions.c.version == version)
-            ).first()
-            if found is None:
-                conn.execute(insert(learning_versions).values(
-                    version=version, created_at=datetime.now(UTC),
-                    body=json.dumps([list(k) for k in sorted(keys)], ensure_ascii=False),
-                ))  # fmt: skip
+        try:
+            with self.engine.begin() as conn:
+                found = conn.execute(
+                    select(learning_versions.c.version).where(
+                        learning_versions.c.version == version
+                    )
+                ).first()
+                if found is None:
+                    conn.execute(insert(learning_versions).values(
+                        version=version, created_at=datetime.now(UTC),
+                        body=json.dumps([list(k) for k in sorted(keys)], ensure_ascii=False),
+                    ))  # fmt: skip
+        except IntegrityError:  # another node kept it at the same moment
+            pass
         return version
 
     def versions(self, limit: int = 50) -> list[tuple[str, datetime, tuple[Key, ...]]]:
@@ -187,6 +192,21 @@ class LearningStore:
             t = learning_examples.c
             gone = conn.execute(delete(learning_examples).where(t.at_s < before_s))
         return int(gone.rowcount or 0)
+
+
+def _forms_by_area(by_form: dict[tuple[str, str], list[Any]]) -> dict[str, list[str]]:
+    """Each area's forms in the order they were first seen, at most MAX_FORMS of them (those
+    with the most examples)."""
+    areas: dict[str, list[str]] = {}
+    for area, form in by_form:
+        areas.setdefault(area, []).append(form)
+    out = {}
+    for area, forms in sorted(areas.items()):
+        count = {f: sum(r[3] for r in by_form[(area, f)]) for f in forms}
+        first = {f: min(r[6] for r in by_form[(area, f)]) for f in forms}
+        kept = sorted(forms, key=lambda f: -count[f])[:MAX_FORMS]
+        out[area] = sorted(kept, key=lambda f: first[f])
+    return out
 
 
 def _review(conn: Connection, key: Key, review: Review | None, actor: str) -> None:
