@@ -73,3 +73,10 @@ def test_yes_no_with_one_engine() -> None:
     assert yes_no({S: True}) is True
     assert yes_no({W: True}) is True
     assert yes_no({}) is None
+
+
+def test_a_learned_alias_is_confirmed_however_sure_the_transcripts() -> None:
+    """Without scores there is no acoustic evidence for a learned alias ("x" here)."""
+    agreed = {W: _heard("GM0232"), S: _heard("GM0232")}
+    assert combine(agreed, POLICY).action is Action.ACCEPT
+    assert combine(agreed, POLICY, frozenset({("x", "GM0232")})).action is Action.CONFIRM

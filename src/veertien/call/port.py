@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 
 from veertien.directory.lexicon import MANY
 from veertien.ivr.flow import DIGITS
@@ -189,7 +188,7 @@ class Understanding:
             # from the second answer on, the alternative to a question is the keypad
             policy = self.scored if self.answers == 1 else scoring.again(self.scored)
             verdict = self._verdict(found, policy)
-            self._turn(heard, verdict)
+            self._turn(heard, found.scores.primed if found.scores else said, verdict)
             first, second = verdict.first, verdict.second
             code = first.municipality if first else None
             other = second.municipality if second and verdict.action is Action.CHOOSE else None
@@ -205,21 +204,23 @@ class Understanding:
             return Understood(action, code, said, other)
         result = self._combined(heard)
         best = result.best
-        self._turn(heard, None, result)
+        self._turn(heard, said, None, result)
         return Understood(result.action, best.municipality if best else None, _said(heard))
 
     def _turn(
-        self, heard: Sequence[Heard], verdict: scoring.Verdict | None, result: Result | None = None
+        self,
+        heard: Sequence[Heard],
+        said: str,
+        verdict: scoring.Verdict | None,
+        result: Result | None = None,
     ) -> None:
         """Keep this answer for learning (area calls only: the national lexicon is not yet
-        learned from)."""
+        learned from); `said`: the primed transcription, or the first engine's words."""
         if self.turns is None or self.open:
             return
         transcripts = tuple(
             (h.engine.value, t.text, round(t.score, 4)) for h in heard for t in h.transcripts[:3]
         )
-        found = scored(heard)
-        said = found.scores.primed if found is not None and found.scores else _said(heard)
         if verdict is not None:
             candidates = tuple(Candidate(e.municipality, e.name, e.acoustic, e.primed)
                                for e in verdict.ranked[:5])  # fmt: skip
@@ -250,23 +251,13 @@ class Understanding:
         return answered(heard)
 
     def _combined(self, heard: Sequence[Heard], matcher: NameMatcher | None = None) -> Result:
-        """The transcript policy over what each engine heard (engines without scores). A
-        learned alias is never taken without a question here: there is no acoustic evidence
-        for it (speech.scoring.Policy.learned_floor)."""
+        """The transcript policy over what each engine heard (engines without scores)."""
         names = matcher or self.matcher
         results = {
             h.engine: h.result or names.match([(t.text, t.score) for t in h.transcripts])
             for h in heard
         }
-        result = combine(results, self.policy)
-        best = result.best
-        if (
-            result.action is Action.ACCEPT
-            and best
-            and (best.name, best.municipality) in names.learned
-        ):
-            return replace(result, action=Action.CONFIRM)
-        return result
+        return combine(results, self.policy, names.learned)
 
 
 def _postcode(said: str) -> Understood | None:

@@ -5,6 +5,7 @@ Every change is audited and used from the next call on (the nodes read it within
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -40,6 +41,15 @@ def _current(portal: Portal) -> tuple[Alias, ...]:
     )  # fmt: skip
 
 
+def _area(portal: Portal, area: str) -> tuple[list[Alias], dict[str, list[dict[str, Any]]]]:
+    """One area's forms with evidence, and the latest examples of each group of forms (a
+    form learned for two municipalities is looked up once)."""
+    found = [a for a in _current(portal) if a.area_code == area]
+    store = LearningStore(portal.storage.engine)
+    groups = {a.form: a.forms for a in found}
+    return found, {form: store.evidence(area, forms, 10) for form, forms in groups.items()}
+
+
 async def learning_page(request: Request) -> Response:
     """Every area code with evidence, the learned sets that were in use, and which is now."""
     portal = portal_of(request)
@@ -63,9 +73,7 @@ async def area_page(request: Request) -> Response:
     area = request.path_params["area"]
     if area not in portal.context().directory.area_codes():
         raise HTTPException(404, "Onbekend netnummer.")
-    found = [a for a in await run_in_threadpool(_current, portal) if a.area_code == area]
-    store = LearningStore(portal.storage.engine)
-    evidence = {a.form: await run_in_threadpool(store.evidence, area, a.forms, 10) for a in found}
+    found, evidence = await run_in_threadpool(_area, portal, area)
     return portal.render(
         request, "learning_area.html", area=area, aliases=found, evidence=evidence,
         names=portal.names(), labels=LABELS, may_change=user.role is Role.OPERATOR,

@@ -85,6 +85,12 @@ class JsonLinesSink:
 
 
 def _started(line: str) -> datetime | None:
+    parsed = _parsed(line)
+    return parsed[1] if parsed is not None else None
+
+
+def _parsed(line: str | bytes) -> tuple[dict[str, Any], datetime] | None:
+    """A line's record and when its call started; None for a line that cannot be read."""
     try:
         record = json.loads(line)
     except ValueError:
@@ -93,7 +99,7 @@ def _started(line: str) -> datetime | None:
     if not isinstance(started, str):
         return None
     try:
-        return datetime.fromisoformat(started)
+        return record, datetime.fromisoformat(started)
     except ValueError:
         return None
 
@@ -111,10 +117,10 @@ def tail(path: Path, span: timedelta, limit: int = TAIL_BYTES) -> list[dict[str,
     since: datetime | None = None
     with handle:
         for line in _backwards(handle, limit):
-            record = _record(line)
-            if record is None:
+            parsed = _parsed(line)
+            if parsed is None or parsed[1].tzinfo is None:  # every record says its offset
                 continue
-            started = datetime.fromisoformat(record["started"])
+            record, started = parsed
             since = started - span if since is None else since
             if started < since:
                 break
@@ -135,17 +141,3 @@ def _backwards(handle: BinaryIO, limit: int) -> Iterator[bytes]:
         rest = lines[0] if start > 0 else b""  # maybe the end of a line that began earlier
         yield from reversed(lines[1:] if start > 0 else lines)
     # a partial line left at the limit is not a whole record: dropped
-
-
-def _record(line: bytes) -> dict[str, Any] | None:
-    try:
-        record = json.loads(line)
-    except ValueError:
-        return None
-    if not isinstance(record, dict) or not isinstance(record.get("started"), str):
-        return None
-    try:
-        started = datetime.fromisoformat(record["started"])
-    except ValueError:
-        return None
-    return record if started.tzinfo is not None else None  # every record says its offset

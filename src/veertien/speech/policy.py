@@ -48,14 +48,23 @@ def transcript_policy(overrides: Mapping[str, float]) -> Policy:
     return Policy(**{k: v for k, v in overrides.items() if k in TRANSCRIPT_KEYS})
 
 
-def combine(results: Mapping[Engine, Result], policy: Policy) -> Result:
-    """One result: the leading engine's matches and the action the policy gives them."""
+def combine(
+    results: Mapping[Engine, Result],
+    policy: Policy,
+    learned: frozenset[tuple[str, str]] = frozenset(),
+) -> Result:
+    """One result: the leading engine's matches and the action the policy gives them. A best
+    match on a learned alias (`learned`: (name, code), NameMatcher.learned) is never accepted
+    here: without scores there is no acoustic evidence for it (scoring.Policy.learned_floor)."""
     whisper, sphinx = results.get(Engine.WHISPER), results.get(Engine.SPHINX)
     lead = whisper if whisper is not None and whisper.best is not None else sphinx
     if lead is None or lead.best is None:
         return Result((), Action.RETRY)
     other = sphinx if lead is whisper else whisper
-    return replace(lead, action=_action(lead.best, other, lead is whisper, policy))
+    action = _action(lead.best, other, lead is whisper, policy)
+    if action is Action.ACCEPT and (lead.best.name, lead.best.municipality) in learned:
+        action = Action.CONFIRM
+    return replace(lead, action=action)
 
 
 def _action(best: Match, other: Result | None, transcribed: bool, policy: Policy) -> Action:
