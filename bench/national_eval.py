@@ -45,6 +45,7 @@ from veertien.directory import Directory, demo_directory, import_directory  # no
 from veertien.directory.lexicon import Lexicon, lexicon_of  # noqa: E402
 from veertien.ivr.flow import QUESTION_PHASES  # noqa: E402
 from veertien.ivr.national import NationalResolver, national_flow  # noqa: E402
+from veertien.ivr.prompts import Piece  # noqa: E402
 from veertien.ivr.runner import EventKind, IvrEvent, Understood, run_flow  # noqa: E402
 from veertien.routing import (  # noqa: E402
     CallFacts,
@@ -88,7 +89,9 @@ class Simulated:
         self.first_answer: float | None = None
         self.verdict: Understood | None = None
 
-    async def say(self, text: str, barge_in: bool, language: str = "nl") -> bool:
+    async def say(
+        self, text: str, barge_in: bool, language: str = "nl", pieces: tuple[Piece, ...] = ()
+    ) -> bool:
         self.prompt = text
         return False
 

@@ -10,7 +10,7 @@ from tests.call.fakes import ScriptedSession, SilentVoice
 from tests.conftest import TUESDAY_MORNING
 from tests.sip.helpers import invite, request, sent
 from veertien.call.dialogue import DialogueManager
-from veertien.call.port import PromptCache
+from veertien.call.prompts import PromptCache
 from veertien.directory import demo_directory
 from veertien.records import MemorySink
 from veertien.routing import CallFacts, RoutingContext, Settings, decide

@@ -6,6 +6,7 @@ from collections import deque
 from collections.abc import Mapping
 
 from veertien.ivr.flow import DIGITS
+from veertien.ivr.prompts import Piece
 from veertien.ivr.runner import Understood
 from veertien.speech.matcher import Action
 
@@ -30,7 +31,9 @@ class FakePort:
         self.voices: list[str] = []  # the language each prompt was spoken in
         self.listening = "nl"  # the language speech is heard in
 
-    async def say(self, text: str, barge_in: bool, language: str = "nl") -> bool:
+    async def say(
+        self, text: str, barge_in: bool, language: str = "nl", pieces: tuple[Piece, ...] = ()
+    ) -> bool:
         self.heard.append(text)
         self.voices.append(language)
         return barge_in and self.interrupt and bool(self.script) and self.script[0] is not None

@@ -20,7 +20,8 @@ from veertien.call.answered import OurMedia
 from veertien.call.handover import AnsweredHandover
 from veertien.call.learn import Learning, NoLearning, examples_of
 from veertien.call.national import national_dialogue, national_understanding
-from veertien.call.port import PromptCache, RtpIvrPort, Understanding
+from veertien.call.port import RtpIvrPort, Understanding
+from veertien.call.prompts import PromptCache
 from veertien.call.recorder import Recorder
 from veertien.call.redirect import redirect_headers
 from veertien.call.state import DialogueCall, Handover, SampleStore, ended

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
+from veertien.call.prompts import PromptCache
 from veertien.directory.lexicon import MANY
 from veertien.ivr.flow import DIGITS
 from veertien.ivr.national import POSTCODE_DIGITS
-from veertien.ivr.prompts import DEFAULT_LANGUAGE
+from veertien.ivr.prompts import DEFAULT_LANGUAGE, Piece
 from veertien.ivr.runner import Understood
 from veertien.learning.examples import Candidate, Turn
-from veertien.media.g711 import Law, encode, silence
 from veertien.media.session import RtpSession
 from veertien.speech import scoring
 from veertien.speech.matcher import (
@@ -27,67 +26,9 @@ from veertien.speech.matcher import (
 from veertien.speech.policy import Policy, combine, yes_no
 from veertien.speech.pool import Heard, Listener, scored
 from veertien.speech.recogniser import Context, from_telephone
-from veertien.speech.synthesis import Synthesiser
 
 log = logging.getLogger("veertien.call")
 YES_NO = {"en": ("yes", "no")}  # the words the recogniser listens for; others: ja / nee
-
-
-Key = tuple[Law, str, str]  # law, language, text
-
-
-class PromptCache:
-    """Prompt audio per (law, language, text): synthesised once (off the event loop) in the
-    language's voice, then from memory. `voices` maps a language to its synthesiser; others
-    use `synthesiser` (the default language's)."""
-
-    def __init__(
-        self, synthesiser: Synthesiser, voices: Mapping[str, Synthesiser] | None = None
-    ) -> None:
-        self.synthesiser = synthesiser
-        self.voices = dict(voices or {})
-        self._audio: dict[Key, bytes] = {}
-        self._making: dict[Key, asyncio.Future[bytes]] = {}
-
-    async def audio(self, text: str, law: Law, language: str = DEFAULT_LANGUAGE) -> bytes:
-        found = self._audio.get((law, language, text))
-        if found is not None:
-            return found
-        return await asyncio.shield(self._started((law, language, text)))
-
-    def _started(self, key: Key) -> asyncio.Future[bytes]:
-        """The synthesis of this prompt: one, however many calls (and prefetches) ask at once."""
-        making = self._making.get(key)
-        if making is None:
-            making = asyncio.ensure_future(self._make(key))
-            making.add_done_callback(_quiet)
-            self._making[key] = making
-        return making
-
-    async def _make(self, key: Key) -> bytes:
-        law, language, text = key
-        voice = self.voices.get(language, self.synthesiser)
-        try:
-            pcm = await asyncio.to_thread(voice.render, text)
-            found = encode(pcm, law) + silence(law, 1600)  # 200 ms to breathe after it
-            self._audio[key] = found
-            return found
-        finally:
-            self._making.pop(key, None)
-
-    def prefetch(self, texts: Sequence[str], law: Law, language: str = DEFAULT_LANGUAGE) -> None:
-        """Start making prompts that will be needed soon (the menu while the greeting plays), so
-        no silence opens between them on a cold cache."""
-        for text in texts:
-            if (law, language, text) not in self._audio:
-                self._started((law, language, text))
-
-
-def _quiet(done: asyncio.Future[bytes]) -> None:
-    """A prefetch nobody awaited does not log its failure as "never retrieved": the prompt is
-    made again (and the error reported) when it is played."""
-    if not done.cancelled():
-        done.exception()
 
 
 class Understanding:
@@ -303,8 +244,14 @@ class RtpIvrPort:
         self.understanding = understanding
         self.language = language  # of the prompts' voice
 
-    async def say(self, text: str, barge_in: bool, language: str = DEFAULT_LANGUAGE) -> bool:
-        audio = await self.prompts.audio(text, self.session.law, language)
+    async def say(
+        self,
+        text: str,
+        barge_in: bool,
+        language: str = DEFAULT_LANGUAGE,
+        pieces: tuple[Piece, ...] = (),
+    ) -> bool:
+        audio = await self.prompts.audio(text, self.session.law, language, pieces)
         return await self.session.play(audio, barge_in)
 
     def use_language(self, language: str) -> None:

@@ -21,7 +21,7 @@ from enum import Enum
 from types import MappingProxyType
 
 from veertien.errors import InputError
-from veertien.ivr.prompts import DEFAULT_LANGUAGE, spoken_text
+from veertien.ivr.prompts import DEFAULT_LANGUAGE, PROMPTS, Piece
 from veertien.routing import Message
 from veertien.routing.languages import LANGUAGES
 
@@ -312,18 +312,20 @@ def _step(name: str, kind: type[Step], values: Mapping[str, object]) -> Step:
     return kind(**values)  # type: ignore[arg-type]
 
 
-def opening_prompts(flow: Flow, steps: int = 2) -> list[str]:
-    """The texts of the first `steps` prompts a caller will hear (to synthesise ahead)."""
-    texts: list[Spoken] = []
+def opening_prompts(flow: Flow, steps: int = 2) -> list[tuple[str, tuple[Piece, ...]]]:
+    """The first `steps` prompts a caller will hear, each its language and sentences (to make
+    ahead)."""
+    found: list[tuple[str, tuple[Piece, ...]]] = []
     name = flow.start
     for _ in range(steps):
         step = flow.steps.get(name)
         if isinstance(step, Play):
-            texts.append(step.text)
+            language = step.language or flow.language
+            found.append((language, PROMPTS.pieces(step.text, language)))
             name = step.next
         elif isinstance(step, Gather):
-            texts.append(step.prompt)
+            found.append((flow.language, PROMPTS.pieces(step.prompt, flow.language)))
             break
         else:
             break
-    return [spoken_text(t, flow.language) for t in texts]
+    return found

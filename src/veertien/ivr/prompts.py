@@ -12,6 +12,7 @@ Adding a message in a language is one entry; `Catalogue.with_entry` does it for 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -42,6 +43,15 @@ class Prompt(StrEnum):
     WHICH_PROVINCE = "which_province"  # params: name (a place in several provinces)
     WHICH_POSTCODE = "which_postcode"  # params: name (a place in several municipalities)
     OFFER = "offer"  # params: key; said in the language it offers ("For English, press 9.")
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """One sentence of a prompt, as a recording replaces it: its words in the prompt's
+    language, and in Dutch (what is said where that language has neither voice nor recording)."""
+
+    text: str
+    dutch: str
 
 
 class PromptError(InputError):
@@ -253,13 +263,22 @@ class Catalogue:
     ) -> str:
         """The sentences of `words`, joined by spaces (plain text as it is). `defaults` fill
         parameters a message does not set itself (the pending choice's `name`, say)."""
+        return " ".join(piece.text for piece in self.pieces(words, language, defaults))
+
+    def pieces(
+        self,
+        words: str | Message | Iterable[Message],
+        language: str = DEFAULT_LANGUAGE,
+        defaults: Mapping[str, str] | None = None,
+    ) -> tuple[Piece, ...]:
+        """The sentences of `words` one by one (plain text is one piece, in every language)."""
         if isinstance(words, str):
-            return words
+            return (Piece(words, words),)
         if isinstance(words, Message):
             words = (words,)
         if defaults:
             words = (Message.of(m.id, **{**defaults, **m.values}) for m in words)
-        return " ".join(self.text(m, language) for m in words)
+        return tuple(Piece(self.text(m, language), self.text(m, DEFAULT_LANGUAGE)) for m in words)
 
 
 PROMPTS = Catalogue(CATALOGUE)

@@ -26,7 +26,7 @@ from veertien.ivr.flow import (
     Step,
     Transfer,
 )
-from veertien.ivr.prompts import DEFAULT_LANGUAGE, PROMPTS, Catalogue
+from veertien.ivr.prompts import DEFAULT_LANGUAGE, PROMPTS, Catalogue, Piece
 from veertien.speech.matcher import Action
 
 MAX_STEPS = 50
@@ -43,9 +43,16 @@ class Understood:
 
 
 class IvrPort(Protocol):
-    async def say(self, text: str, barge_in: bool, language: str = DEFAULT_LANGUAGE) -> bool:
-        """Play a prompt in `language`'s voice; True if the caller interrupted it (a key is
-        then waiting)."""
+    async def say(
+        self,
+        text: str,
+        barge_in: bool,
+        language: str = DEFAULT_LANGUAGE,
+        pieces: tuple[Piece, ...] = (),
+    ) -> bool:
+        """Play a prompt in `language`'s voice (`pieces`: its sentences one by one, for the
+        recordings that replace some); True if the caller interrupted it (a key is then
+        waiting)."""
         ...
 
     def use_language(self, language: str) -> None:
@@ -173,18 +180,22 @@ class _Run:
     def note(self, kind: EventKind, step: str, phase: Phase, detail: str = "") -> None:
         self.events.append(IvrEvent(kind, step, detail, self.clock(), phase))
 
-    def text(self, spoken: Spoken, language: str | None = None) -> str:
+    def pieces(self, spoken: Spoken, language: str | None = None) -> tuple[Piece, ...]:
         defaults: dict[str, str] = {"name": self.choice.name} if self.choice else {}
         if self.pair is not None:
             defaults.update(first=self.pair[0].name, second=self.pair[1].name)
-        return self.catalogue.render(spoken, language or self.language, defaults)
+        return self.catalogue.pieces(spoken, language or self.language, defaults)
+
+    def text(self, spoken: Spoken, language: str | None = None) -> str:
+        return " ".join(piece.text for piece in self.pieces(spoken, language))
 
     async def say(
         self, name: str, phase: Phase, spoken: Spoken, barge_in: bool, language: str | None = None
     ) -> None:
-        text = self.text(spoken, language)
+        pieces = self.pieces(spoken, language)
+        text = " ".join(piece.text for piece in pieces)
         self.note(EventKind.PROMPT, name, phase, text)
-        if await self.port.say(text, barge_in, language or self.language):
+        if await self.port.say(text, barge_in, language or self.language, pieces):
             self.note(EventKind.INTERRUPTED, name, phase)
 
     def use(self, language: str, name: str, phase: Phase) -> None:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from prometheus_client import CollectorRegistry, Info
 
 from veertien.call.dialogue import DialogueManager
-from veertien.call.port import PromptCache
+from veertien.call.prompts import PromptCache
 from veertien.call.redirect import RedirectHandler
 from veertien.platform import PlatformSettings
 from veertien.records import CallRecordSink, HashingSink, JsonLinesSink, TeeSink
