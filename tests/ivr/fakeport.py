@@ -29,6 +29,7 @@ class FakePort:
         self.meanings = dict(meanings or {})
         self.among: list[tuple[str, ...]] = []  # what each understand() was limited to
         self.voices: list[str] = []  # the language each prompt was spoken in
+        self.pieces: list[tuple[Piece, ...]] = []  # each prompt's sentences
         self.listening = "nl"  # the language speech is heard in
 
     async def say(
@@ -36,6 +37,7 @@ class FakePort:
     ) -> bool:
         self.heard.append(text)
         self.voices.append(language)
+        self.pieces.append(pieces)
         return barge_in and self.interrupt and bool(self.script) and self.script[0] is not None
 
     def use_language(self, language: str) -> None:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from veertien.call.answered import OurMedia
 from veertien.call.handover import AnsweredHandover
+from veertien.call.languages import Speakable
 from veertien.call.learn import Learning, NoLearning, examples_of
 from veertien.call.national import national_dialogue, national_understanding
 from veertien.call.port import RtpIvrPort, Understanding
@@ -81,7 +82,7 @@ class DialogueManager:
         self.pacing = PacingStats()  # of all dialogues' RTP, for benchmarks and metrics
         # RTP refused from others than the caller, and not sent before the caller proved itself
         self.rtp_guard = {"refused": 0, "withheld": 0, "busy": 0}
-        self.unspoken: set[str] = set()  # offered languages said in the log to be unspeakable
+        self.speakable = Speakable(prompts)  # offered languages: a voice, or recorded
         self.busy_log = RateLimitedLog(log)
         self.learning: Learning = NoLearning()  # learned aliases, and where examples go
         self.recorder = Recorder(records, clock, self._speech_on)
@@ -221,7 +222,8 @@ class DialogueManager:
     ) -> Outcome:
         """Run the call's dialogue over its RTP session, its prompts made ahead."""
         flow, resolver = self._flow(call, events)
-        self.prompts.prefetch(opening_prompts(flow), session.law)
+        area = call.decision.area_code or ""
+        self.prompts.prefetch(opening_prompts(flow), session.law, area)
         outcome = await run_flow(flow, self._port(call, session), events, self.clock, resolver)
         for example in examples_of(call, outcome, call.learning, int(call.facts.at.timestamp())):
             self.learning.add(example)
@@ -244,7 +246,7 @@ class DialogueManager:
                 self.listener, matcher, names, transcript_policy(thresholds), keep=call.audio,
                 scored=policy_from(thresholds), turns=call.turns,
             )  # fmt: skip
-        return RtpIvrPort(session, self.prompts, understanding)
+        return RtpIvrPort(session, self.prompts, understanding, area=call.decision.area_code or "")
 
     def _speech_on(self, call: DialogueCall) -> bool:
         """Whether this call's dialogue listens for names: the setting, and recognisers up."""
@@ -275,17 +277,9 @@ class DialogueManager:
         return language_keys(call.decision, self._speakable(call))
 
     def _speakable(self, call: DialogueCall) -> dict[str, str]:
-        """The offer (language → key) for this call's area that can be spoken here: a language
-        needs a voice (English: espeak-ng's) or, for Frisian, recordings (said once in the log
-        when the settings offer one that cannot be spoken)."""
-        offer = call.ctx.settings.languages.for_area(call.decision.area_code)
-        for language in set(offer) - set(self.prompts.voices) - self.unspoken:
-            self.unspoken.add(language)
-            log.warning(
-                "language %s is offered in the settings but cannot be spoken (no voice or "
-                "recordings): not offered to callers", language,
-            )  # fmt: skip
-        return {k: v for k, v in offer.items() if k in self.prompts.voices}
+        """The offer (language → key) for this call's area that can be spoken here: a voice,
+        or every sentence recorded (call.languages)."""
+        return self.speakable.offer(call, speech=self._speech_on(call))
 
     def _respond(
         self,

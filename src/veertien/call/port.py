@@ -238,11 +238,13 @@ class RtpIvrPort:
         prompts: PromptCache,
         understanding: Understanding | None = None,
         language: str = DEFAULT_LANGUAGE,
+        area: str = "",
     ) -> None:
         self.session = session
         self.prompts = prompts
         self.understanding = understanding
         self.language = language  # of the prompts' voice
+        self.area = area  # whose recordings are played (call.prompts)
 
     async def say(
         self,
@@ -251,7 +253,8 @@ class RtpIvrPort:
         language: str = DEFAULT_LANGUAGE,
         pieces: tuple[Piece, ...] = (),
     ) -> bool:
-        audio = await self.prompts.audio(text, self.session.law, language, pieces)
+        law = self.session.law
+        audio = await self.prompts.audio(text, law, language, pieces, self.area)
         return await self.session.play(audio, barge_in)
 
     def use_language(self, language: str) -> None:

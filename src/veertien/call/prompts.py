@@ -1,11 +1,12 @@
 """Prompt audio for the dialogues: synthesised once per (law, language, text) and kept in
 memory, or played from the recordings a municipality uploaded (portal: /opnames).
 
-A prompt is a few sentences (`ivr.prompts.Piece`). A sentence with a recording in the prompt's
-language is played from it; the others are synthesised in that language's voice, or, for a
-language without a voice (Frisian), said in Dutch. A prompt none of whose sentences is recorded
-is synthesised in one go (its intonation whole). New recordings (`use_recordings`) apply from
-the next prompt on: what was made from the old ones is forgotten.
+A prompt is a few sentences (`ivr.prompts.Piece`). A sentence with a recording for the call's
+area in the prompt's language is played from it (recordings are per area: what one area's
+municipalities upload is heard only by their callers); the others are synthesised in that
+language's voice, or, for a language without a voice (Frisian), said in Dutch. A prompt none
+of whose sentences is recorded is synthesised in one go (its intonation whole). New recordings
+(`use_recordings`) apply from the next prompt on: what was made from the old ones is forgotten.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from veertien.ivr.prompts import DEFAULT_LANGUAGE, Piece
 from veertien.media.g711 import Law, encode, silence
 from veertien.speech.synthesis import Synthesiser
 
-Key = tuple[Law, str, str]  # law, language, text
-Recorded = Mapping[tuple[str, str], bytes]  # (language, sentence) → 8 kHz 16-bit PCM
+Key = tuple[Law, str, str, str]  # law, area ("" where none of it is recorded), language, text
+Recorded = Mapping[tuple[str, str, str], bytes]  # (area, language, sentence) → 8 kHz PCM
 GAP = b"\x00\x00" * 800  # 100 ms between sentences played one by one
 AFTER = 1600  # samples of silence after a prompt: 200 ms to breathe
 
@@ -50,9 +51,13 @@ class PromptCache:
         """Whether `language` has a voice (the sentences not recorded are synthesised in it)."""
         return language == DEFAULT_LANGUAGE or language in self.voices
 
-    def missing(self, language: str, texts: Collection[str]) -> list[str]:
-        """The sentences of `texts` not recorded in `language`."""
-        return [text for text in texts if (language, text) not in self.recorded]
+    def missing(self, area: str, language: str, texts: Collection[str]) -> list[str]:
+        """The sentences of `texts` not recorded for `area` in `language`."""
+        return [text for text in texts if (area, language, text) not in self.recorded]
+
+    def _key(self, law: Law, area: str, language: str, text: str, pieces: Sequence[Piece]) -> Key:
+        recorded = any((area, language, p.text) in self.recorded for p in pieces or ())
+        return (law, area if recorded else "", language, text)
 
     async def audio(
         self,
@@ -60,11 +65,13 @@ class PromptCache:
         law: Law,
         language: str = DEFAULT_LANGUAGE,
         pieces: Sequence[Piece] = (),
+        area: str = "",
     ) -> bytes:
-        found = self._audio.get((law, language, text))
+        key = self._key(law, area, language, text, pieces)
+        found = self._audio.get(key)
         if found is not None:
             return found
-        return await asyncio.shield(self._started((law, language, text), tuple(pieces)))
+        return await asyncio.shield(self._started(key, tuple(pieces)))
 
     def _started(self, key: Key, pieces: tuple[Piece, ...]) -> asyncio.Future[bytes]:
         """The making of this prompt: one, however many calls (and prefetches) ask at once."""
@@ -76,9 +83,9 @@ class PromptCache:
         return making
 
     async def _make(self, key: Key, pieces: tuple[Piece, ...], generation: int) -> bytes:
-        law, language, text = key
+        law, area, language, text = key
         try:
-            pcm = await asyncio.to_thread(self._pcm, language, text, pieces)
+            pcm = await asyncio.to_thread(self._pcm, (area, language), text, pieces)
             found = encode(pcm, law) + silence(law, AFTER)
             if generation == self.generation:
                 self._audio[key] = found
@@ -86,16 +93,17 @@ class PromptCache:
         finally:
             self._making.pop((key, generation), None)
 
-    def _pcm(self, language: str, text: str, pieces: tuple[Piece, ...]) -> bytes:
+    def _pcm(self, where: tuple[str, str], text: str, pieces: tuple[Piece, ...]) -> bytes:
         """Blocking: the prompt's PCM, from recordings where there are, else synthesised."""
+        area, language = where
         recorded = self.recorded
         pieces = pieces or (Piece(text, text),)
         voice = self.voices.get(language, self.synthesiser)
-        if self.speaks(language) and not any((language, p.text) in recorded for p in pieces):
+        if self.speaks(language) and not area:
             return voice.render(text)
         parts = []
         for piece in pieces:
-            found = recorded.get((language, piece.text))
+            found = recorded.get((area, language, piece.text))
             if found is None:
                 spoken = self.speaks(language)
                 found = (voice if spoken else self.synthesiser).render(
@@ -104,13 +112,16 @@ class PromptCache:
             parts.append(found)
         return GAP.join(parts)
 
-    def prefetch(self, prompts: Sequence[tuple[str, tuple[Piece, ...]]], law: Law) -> None:
+    def prefetch(
+        self, prompts: Sequence[tuple[str, tuple[Piece, ...]]], law: Law, area: str = ""
+    ) -> None:
         """Start making prompts that will be needed soon (the menu while the greeting plays), so
         no silence opens between them on a cold cache: each a language and its sentences."""
         for language, pieces in prompts:
             text = " ".join(piece.text for piece in pieces)
-            if (law, language, text) not in self._audio:
-                self._started((law, language, text), pieces)
+            key = self._key(law, area, language, text, pieces)
+            if key not in self._audio:
+                self._started(key, pieces)
 
 
 def _quiet(done: asyncio.Future[bytes]) -> None:
