@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -232,4 +233,19 @@ learning_versions = Table(
     Column("version", String(16), primary_key=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("body", Text, nullable=False),  # JSON: [[area code, form, municipality], ...]
+)
+
+# The sentences a municipality recorded for its area in a language (portal: /opnames), played
+# instead of a voice (call.prompts). `key` is the sha256 of "area|language|text".
+recordings = Table(
+    "recordings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("area_code", String(5), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("text", Text, nullable=False),  # the sentence as the catalogue says it
+    Column("pcm", LargeBinary, nullable=False),  # 8 kHz 16-bit mono, normalised
+    Column("seconds", Float, nullable=False),
+    Column("uploaded_by", String(100), nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
 )

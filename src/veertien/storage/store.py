@@ -19,6 +19,7 @@ from veertien.storage.config import ConfigStore, Snapshot
 from veertien.storage.datadir import DataDir
 from veertien.storage.db import database_url, open_engine
 from veertien.storage.incidents import IncidentStore
+from veertien.storage.recordings import RecordingStore
 from veertien.storage.users import UserStore
 
 log = logging.getLogger("veertien.storage")
@@ -47,6 +48,10 @@ class Storage:
     @property
     def incidents(self) -> IncidentStore:
         return IncidentStore(self.engine)
+
+    @property
+    def recordings(self) -> RecordingStore:
+        return RecordingStore(self.engine)
 
     def sync_files(self) -> bool:
         """Take changed data-folder files into the database. Raises SettingsError for a bad
