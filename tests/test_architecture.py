@@ -32,8 +32,9 @@ ALLOWED: dict[str, set[str]] = {
         "platform", "learning",
     },
     "testcall": {"directory", "media", "sip", "speech"},
-    "portal": {
+    "portal": {  # ivr and media: the sentences callers hear, recorded at /opnames
         "directory", "reports", "routing", "storage", "records", "platform", "dutch", "learning",
+        "ivr", "media",
     },
     "server": {
         "call", "portal", "records", "routing", "sip", "speech", "storage", "directory", "ivr",

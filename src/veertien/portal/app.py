@@ -22,6 +22,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from veertien.errors import InputError, UnavailableError, VeertienError
+from veertien.media.recording import MAX_UPLOAD_BYTES
 from veertien.portal.account import account_routes
 from veertien.portal.api import api_routes
 from veertien.portal.apidocs import docs_routes
@@ -30,6 +31,7 @@ from veertien.portal.learning import learning_routes
 from veertien.portal.organisations import organisation_routes
 from veertien.portal.overview import overview_routes
 from veertien.portal.pages import page_routes
+from veertien.portal.recordings import recording_routes
 from veertien.portal.reports import metrics as metrics_page
 from veertien.portal.reports import report_routes
 from veertien.portal.security import LOGIN_WINDOW_S, PASSWORD_FIRST, SESSION_S, LoginLimiter
@@ -65,6 +67,7 @@ class SecurityHeaders:
 MAX_BODY = 64 * 1024  # a form or an API request; a settings text is at most 1,000 characters
 MAX_UPLOAD = 16 * 1024 * 1024  # a directory import (the national set is about 1 MB)
 UPLOADS = ("/import",)
+RECORDING = MAX_UPLOAD_BYTES + 64 * 1024  # a recorded prompt and its form (/opnames/...)
 
 
 class BodyLimit:
@@ -79,7 +82,7 @@ class BodyLimit:
         if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH"):
             headers = dict(scope["headers"])
             length = headers.get(b"content-length")
-            limit = MAX_UPLOAD if scope["path"] in UPLOADS else MAX_BODY
+            limit = _limit(scope["path"])
             if length is None or not length.isdigit():
                 if headers.get(b"transfer-encoding") is not None:
                     await _refuse(send, 411, "Een verzoek heeft een Content-Length nodig.")
@@ -88,6 +91,12 @@ class BodyLimit:
                 await _refuse(send, 413, f"Te groot: hooguit {limit // 1024} KB.")
                 return
         await self.app(scope, receive, send)
+
+
+def _limit(path: str) -> int:
+    if path in UPLOADS:
+        return MAX_UPLOAD
+    return RECORDING if path.startswith("/opnames/") else MAX_BODY
 
 
 async def _refuse(send: Send, status: int, text: str) -> None:
@@ -161,6 +170,7 @@ def create_app(
             *account_routes(),
             *organisation_routes(),
             *learning_routes(),
+            *recording_routes(),
             *report_routes(),
             *status_routes(),
             *docs_routes(),

@@ -24,6 +24,7 @@ from veertien.records.writer import BatchWriter
 from veertien.server.learning import LearningFollower
 from veertien.server.metrics import CallMetrics, LiveFigures
 from veertien.server.node import Membership
+from veertien.server.recordings import RecordingsFollower
 from veertien.sip import SourceGuard, SourcePolicy, networks
 from veertien.sip.core import SipCore
 from veertien.sip.transport import SipEndpoint
@@ -62,6 +63,7 @@ class Service:
     writers: list[BatchWriter] = field(default_factory=list)  # the call-record writers
     member: Membership | None = None  # this node in the cluster's `nodes` table
     learning: LearningFollower | None = None  # the learned set, and where examples go
+    recordings: RecordingsFollower | None = None  # the recorded prompts in use
 
     def health(self) -> dict[str, Any]:
         """What /health says: SIP is up (this runs), and whether callers can say names."""
@@ -87,6 +89,7 @@ class Service:
             "speech": speech if wanted else {**speech, "reason": "off in the settings"},
             "records": records,
             "learning": self.learning.version if self.learning is not None else None,
+            "recordings": self.recordings.count if self.recordings is not None else None,
         }
 
     async def close(self) -> None:
@@ -122,6 +125,21 @@ async def _learning(
         log.error("learning cannot be read (%s): nothing learned is used until it can", exc)
     manager.learning = learning
     return learning
+
+
+async def _recordings(
+    manager: DialogueManager | None, storage: Storage
+) -> RecordingsFollower | None:
+    """The recorded prompts, read once before the first call (unreadable: logged, and the
+    prompts are synthesised until they can be read)."""
+    if manager is None:
+        return None
+    follower = RecordingsFollower(storage.recordings, manager.prompts)
+    try:
+        await follower.refresh()
+    except Exception as exc:
+        log.error("recordings cannot be read (%s): prompts are synthesised until they can", exc)
+    return follower
 
 
 NO_DIALOGUES = "espeak-ng or sox is missing: no dialogues (shared areas go to their default desk)"
@@ -256,6 +274,7 @@ async def start_service(
         if database is not None:  # a record of each dialogue from its start (storage.calls)
             manager.recorder.opened = lambda r: database.open(replace(r, caller=hasher(r.caller)))
     learning = await _learning(manager, storage, context, hasher)
+    recordings = await _recordings(manager, storage)
     follower = SpeechFollower(manager, data, context) if manager is not None else None
     if follower is not None:
         await follower.follow()  # speech as the settings say, before the first call
@@ -267,7 +286,7 @@ async def start_service(
     if manager is not None:
         manager.attach(lambda outputs: endpoint.dispatch(outputs, endpoint.loop.time()), address)
     service = Service(endpoint, sink, address, context, manager, metrics=metrics, speech=follower)
-    service.member, service.learning = member, learning
+    service.member, service.learning, service.recordings = member, learning, recordings
     queues = [q for q in (database, journal) if q is not None]
     writers = [q.writer for q in queues]
     if database is not None and journal is not None:
@@ -284,7 +303,8 @@ def _run_beside(service: Service, retention: Retention) -> None:
     retention purge and the node's heartbeat."""
     loop = asyncio.get_running_loop()
     running = [service.context.watch(), purge_every(retention, INTERVAL_S)]
-    running += [f.run() for f in (service.speech, service.learning) if f is not None]
+    followers = (service.speech, service.learning, service.recordings)
+    running += [f.run() for f in followers if f is not None]
     manager, member = service.dialogues, service.member
     if member is not None:
         dialogue_count = (lambda: len(manager.tasks)) if manager is not None else (lambda: 0)
