@@ -72,7 +72,7 @@ def test_the_area_codes_say_which_languages_are_offered_and_why_not(site: Site) 
     page = html.unescape(site.login("ops").get("/netnummers").text)
     assert "Talen naast Nederlands" in page
     assert "Engels: toets 9" in page  # a shared area on the platform's offer
-    assert "Fries: niet aangeboden, er zijn nog geen opnames in deze taal" in page
+    assert "Fries: niet aangeboden, nog niet alle zinnen zijn opgenomen" in page
     assert "Engels: niet aangeboden, toets 1 kiest hier een gemeente" in page  # 0113's own
 
 

@@ -31,16 +31,17 @@ class Speakable:
         return {
             language: key
             for language, key in offer.items()
-            if self.prompts.speaks(language) or self._recorded(call, language, speech=speech)
+            if self.prompts.speaks(language) or self._recorded(call, language, key, speech=speech)
         }
 
-    def _recorded(self, call: DialogueCall, language: str, *, speech: bool) -> bool:
+    def _recorded(self, call: DialogueCall, language: str, key: str, *, speech: bool) -> bool:
         area = call.decision.area_code or "national"
         missing: list[str] = ["(national number)"]
         if call.decision.scope is not Scope.NATIONAL:
             sentences = area_sentences(
                 call.decision, language,
                 lambda code: decide_municipality(code, call.facts, call.ctx), speech=speech,
+                key=key,
             )  # fmt: skip
             missing = self.prompts.missing(area, language, sentences.required)
         if missing and (language, area) not in self.said:

@@ -38,6 +38,7 @@ from veertien.portal.dutch import (
 )
 from veertien.portal.explain import STATUS_TEXT, explain
 from veertien.portal.forms import DAY_NAMES, LABELS, STATUSES, form_values, parse
+from veertien.portal.recordings import recorded_languages
 from veertien.portal.security import (
     SESSION_S,
     check_csrf,
@@ -46,7 +47,7 @@ from veertien.portal.security import (
     require_sees,
 )
 from veertien.routing import CallFacts, DecisionKind, RoutingContext, SettingsError, decide
-from veertien.routing.languages import NAMES, not_offered
+from veertien.routing.languages import NAMES, VOICED, not_offered
 from veertien.storage.schema import audit_log
 from veertien.storage.users import Role, UserError
 
@@ -205,7 +206,8 @@ def area_codes(request: Request) -> Response:
         menu = menu if decision.kind is DecisionKind.IVR else []
         areas.append({
             "code": area, "kind": decision.kind.value, "menu": menu,
-            "languages": _languages(ctx.settings.languages.for_area(area), menu),
+            "languages": _languages(ctx.settings.languages.for_area(area), menu,
+                                    recorded_languages(portal, area)),
             "members": sorted(
                 (ctx.directory.municipalities[m.municipality].name, m.postcodes) for m in members
             ),
@@ -214,11 +216,12 @@ def area_codes(request: Request) -> Response:
     return portal.render(request, "areas.html", areas=areas)
 
 
-def _languages(offer: Mapping[str, str], menu: list[str]) -> list[str]:
-    """The languages a shared area's dialogue offers, and why one is not (Dutch)."""
+def _languages(offer: Mapping[str, str], menu: list[str], recorded: frozenset[str]) -> list[str]:
+    """The languages a shared area's dialogue offers, and why one is not (Dutch); `recorded`:
+    those without a voice whose sentences are all recorded here."""
     if not menu:
         return []
-    why = not_offered(offer, min(len(menu), 9))
+    why = not_offered(offer, min(len(menu), 9), VOICED | recorded)
     return [
         f"{NAMES[lang]}: niet aangeboden, {why[lang]}" if lang in why
         else f"{NAMES[lang]}: toets {key}"

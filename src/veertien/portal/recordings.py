@@ -29,7 +29,7 @@ from veertien.media.recording import MAX_UPLOAD_BYTES, SAMPLE_RATE, recording
 from veertien.portal.base import Portal, portal_of, posted_form
 from veertien.portal.security import require
 from veertien.routing import CallFacts, DecisionKind, decide, decide_municipality
-from veertien.routing.languages import NAMES
+from veertien.routing.languages import NAMES, VOICED
 from veertien.storage.users import User
 
 
@@ -69,6 +69,15 @@ def script(portal: Portal, area: str) -> list[Language]:
         name = NAMES.get(language, language)
         found.append(Language(language, name, key, sentences, recorded.get(language, {})))
     return found
+
+
+def recorded_languages(portal: Portal, area: str) -> frozenset[str]:
+    """Blocking: the offered languages without a voice whose required sentences are all
+    recorded for `area` (so the dialogue offers them)."""
+    offer = portal.context().settings.languages.for_area(area)
+    if not set(offer) - VOICED:
+        return frozenset()
+    return frozenset(lang.language for lang in script(portal, area) if not lang.missing)
 
 
 def _areas(portal: Portal, user: User) -> list[dict[str, Any]]:

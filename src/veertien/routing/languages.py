@@ -23,7 +23,7 @@ from veertien.platform import SettingsError, mapping
 LANGUAGES = ("nl", "en", "fy")  # Dutch, English, Frisian
 OFFERABLE = frozenset(LANGUAGES) - {"nl"}
 LANGUAGE_KEYS = frozenset("0123456789*")
-VOICED = frozenset({"en"})  # espeak-ng speaks them; the others only from recordings (none yet)
+VOICED = frozenset({"en"})  # espeak-ng speaks them; the others from recordings
 NAMES = {"nl": "Nederlands", "en": "Engels", "fy": "Fries"}
 
 Offer = Mapping[str, str]  # language → the key that chooses it
@@ -67,7 +67,9 @@ def not_offered(offer: Offer, menu_size: int, spoken: frozenset[str] = VOICED) -
         if language not in free:
             why[language] = f"toets {key} kiest hier een gemeente"
         elif language not in spoken:
-            why[language] = "er zijn nog geen opnames in deze taal (er bestaat geen stem voor)"
+            why[language] = (
+                "nog niet alle zinnen zijn opgenomen (er bestaat geen stem voor; zie Opnames)"
+            )
     return why
 
 

@@ -1,0 +1,118 @@
+"""Recorded prompts end to end: the operator uploads every Frisian sentence of area 0113 through
+the portal (WAV files, converted by sox), the running node takes them within a second, and a
+SIPp caller hears "Foar it Frysk, druk op 8." after the greeting, presses 8, then 2, and is sent
+to Goes; the call record says `fy` and every prompt after the choice is a Frisian sentence."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+import time
+import wave
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+from tests.conftest import TUESDAY_MORNING
+from tests.e2e.peers import (
+    Server,
+    csrf_of,
+    keypress,
+    line_noise,
+    scenario,
+    signed_in,
+    sipp,
+    sipp_errors,
+    veertien_server,
+    xml_attr,
+)
+from veertien.directory import demo_directory
+from veertien.ivr.recorded import area_sentences
+from veertien.routing import CallFacts, RoutingContext, Settings, decide, decide_municipality
+
+pytestmark = pytest.mark.e2e
+GOES = "Contact: <sip:+31113000001@127.0.0.1:5080>"
+SETTINGS = {"key_timeout_s": 3, "speech": False, "languages": {"areas": {"0113": {"fy": "8"}}}}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    data = tmp_path_factory.mktemp("data")
+    (data / "settings.json").write_text(json.dumps(SETTINGS))
+    with veertien_server(data) as running:
+        yield running
+
+
+def _wav(n: int) -> bytes:
+    """A second of a tone that comes and goes like speech, at 16 kHz: one per sentence."""
+    t = np.arange(16000) / 16000
+    tone = (
+        3000 * (0.5 + 0.5 * np.sin(2 * math.pi * 2 * t)) * np.sin(2 * math.pi * (250 + 20 * n) * t)
+    )
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(tone.astype("<i2").tobytes())
+    return out.getvalue()
+
+
+def _required() -> tuple[str, ...]:
+    ctx = RoutingContext(demo_directory(), Settings.from_json(SETTINGS))
+    facts = CallFacts("140113", TUESDAY_MORNING)
+    choose = partial(decide_municipality, facts=facts, ctx=ctx)
+    return area_sentences(decide(facts, ctx), "fy", choose, speech=False, key="8").required
+
+
+def _upload_all(server: Server) -> None:
+    client = signed_in(server)
+    for n, text in enumerate(_required()):
+        form = {"csrf": csrf_of(client.get("/opnames/0113").text), "taal": "fy", "tekst": text,
+                "actie": "opslaan"}  # fmt: skip
+        done = client.post("/opnames/0113", data=form, files={"opname": ("zin.wav", _wav(n))})
+        assert done.status_code == 303, done.text
+    page = client.get("/opnames/0113").text
+    assert "Alle vereiste zinnen zijn opgenomen" in page
+    assert "Fries: toets 8" in client.get("/netnummers").text  # offered now
+
+
+def _call(server: Server, folder: Path, keys: str, expected: str) -> None:
+    path = scenario(
+        "uac_early_media.xml", folder, AUDIO=str(line_noise(folder, "PCMU")), CODEC="PCMU",
+        PT="0", KEYPRESS=keys, STATUS="302", REGEXP=xml_attr(re.escape(expected)),
+        CALLER="0612345678",
+    )  # fmt: skip
+    done = sipp(path, "-s", "140113", f"127.0.0.1:{server.port}", "-m", "1", "-mp", "0",
+                timeout=60)  # fmt: skip
+    assert done.returncode == 0, sipp_errors(folder)
+
+
+def test_frisian_is_offered_and_spoken_once_every_sentence_is_recorded(
+    server: Server, tmp_path: Path
+) -> None:
+    _upload_all(server)
+    health = f"http://127.0.0.1:{server.http_port}/health"
+    for _ in range(50):  # the node reads the recordings every second
+        if httpx.get(health).json()["recordings"] == len(_required()):
+            break
+        time.sleep(0.1)
+    assert httpx.get(health).json()["recordings"] == len(_required())
+    between = '</action></nop><pause milliseconds="4000"/><nop><action>'
+    _call(server, tmp_path, between.join([keypress("8"), keypress("2")]), GOES)
+    (record,) = server.records(lambda r: r.get("language") == "fy")
+    found = record["dialogue"]
+    assert isinstance(found, list)
+    dialogue = [(str(kind), str(detail)) for kind, detail in found]
+    prompts = [detail for kind, detail in dialogue if kind == "prompt"]
+    assert prompts[1] == "Foar it Frysk, druk op 8."
+    after = dialogue[[kind for kind, _ in dialogue].index("language") + 1 :]
+    heard = [detail for kind, detail in after if kind == "prompt"]
+    assert heard and all(text.startswith("Foar Borsele, druk op 1.") for text in heard)
+    assert record["response"] == 302 and record["municipality"] == "GM0664"
