@@ -32,6 +32,7 @@ from tests.e2e.peers import (
     veertien_server,
     xml_attr,
 )
+from tests.e2e.test_portal import browser_page
 from veertien.directory import demo_directory
 from veertien.ivr.recorded import area_sentences
 from veertien.routing import CallFacts, RoutingContext, Settings, decide, decide_municipality
@@ -116,3 +117,30 @@ def test_frisian_is_offered_and_spoken_once_every_sentence_is_recorded(
     heard = [detail for kind, detail in after if kind == "prompt"]
     assert heard and all(text.startswith("Foar Borsele, druk op 1.") for text in heard)
     assert record["response"] == 302 and record["municipality"] == "GM0664"
+
+
+def test_a_browser_uploads_a_sentence_and_hears_it_back(server: Server, tmp_path: Path) -> None:
+    signed_in(server)  # the operator's own password chosen, if not yet
+    first = _required()[0]
+    sound = tmp_path / "zin.wav"
+    sound.write_bytes(_wav(3))
+    base = f"http://127.0.0.1:{server.http_port}"
+    with browser_page(tmp_path) as (_, page, shots):
+        page.goto(f"{base}/inloggen")
+        page.fill("#username", "operator")
+        page.fill("#password", server.password)
+        page.click("button[type=submit] >> text=Inloggen")
+        page.goto(f"{base}/opnames")
+        assert page.is_visible("#netnummers >> text=0113")
+        page.screenshot(path=str(shots / "opnames.png"), full_page=True)
+        page.goto(f"{base}/opnames/0113")
+        row = page.locator("#fy tr", has_text=first)
+        row.locator('input[type="file"]').set_input_files(str(sound))
+        row.locator("button >> text=Opslaan").click()
+        page.wait_for_selector("text=Opname opgeslagen")
+        assert page.locator("#fy tr", has_text=first).get_attribute("data-recorded") == "ja"
+        source = page.locator("#fy tr", has_text=first).locator("audio").get_attribute("src")
+        page.screenshot(path=str(shots / "opnames-netnummer.png"), full_page=True)
+        heard = page.request.get(f"{base}{source}")
+        assert heard.status == 200 and heard.headers["content-type"] == "audio/wav"
+        assert heard.body()[:4] == b"RIFF"
