@@ -376,12 +376,27 @@ def keypress(key: str | None) -> str:
     return f'<exec play_pcap_audio="{sipp_pcap(f"dtmf_2833_{key}.pcap")}"/>'
 
 
-def keys(digits: str, wait_ms: int = 0) -> str:
-    """SIPp actions for RFC 4733 keys, one after the other (after `wait_ms`), for a scenario's
-    KEYPRESS action (the pauses close and reopen its <nop><action>)."""
+def keys(digits: str, wait_ms: int = 0, gap_ms: int = 400) -> str:
+    """SIPp actions for RFC 4733 keys, one after the other (after `wait_ms`, `gap_ms` apart),
+    for a scenario's KEYPRESS action (the pauses close and reopen its <nop><action>)."""
     pause = f'</action></nop><pause milliseconds="{wait_ms}"/><nop><action>' if wait_ms else ""
-    between = '</action></nop><pause milliseconds="400"/><nop><action>'
+    between = f'</action></nop><pause milliseconds="{gap_ms}"/><nop><action>'
     return pause + between.join(keypress(d) for d in digits)
+
+
+def keyed_call(
+    server: Server, folder: Path, actions: str, expected: str, dialled: str = "140113"
+) -> None:
+    """One SIPp call in early media (PCMU, quiet line noise) that plays `actions` (`keys`) and
+    must end in a 302 whose headers match `expected`."""
+    path = scenario(
+        "uac_early_media.xml", folder, AUDIO=str(line_noise(folder, "PCMU")), CODEC="PCMU",
+        PT="0", KEYPRESS=actions, STATUS="302", REGEXP=xml_attr(re.escape(expected)),
+        CALLER="0612345678",
+    )  # fmt: skip
+    done = sipp(path, "-s", dialled, f"127.0.0.1:{server.port}", "-m", "1", "-mp", "0",
+                timeout=60)  # fmt: skip
+    assert done.returncode == 0, sipp_errors(folder)
 
 
 def line_noise(folder: Path, codec: str) -> Path:

@@ -6,7 +6,6 @@ every prompt after it in English, presses 2 and is transferred to Goes; the call
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,13 +14,9 @@ import pytest
 from tests.conftest import TUESDAY_MORNING
 from tests.e2e.peers import (
     Server,
-    keypress,
-    line_noise,
-    scenario,
-    sipp,
-    sipp_errors,
+    keyed_call,
+    keys,
     veertien_server,
-    xml_attr,
 )
 from veertien.directory import demo_directory
 from veertien.ivr.area import menu_words
@@ -41,23 +36,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield running
 
 
-def _keys(*keys: str, gap_ms: int = 3000) -> str:
-    """Keys one after another in the scenario's key action, `gap_ms` apart."""
-    between = f'</action></nop><pause milliseconds="{gap_ms}"/><nop><action>'
-    return between.join(keypress(key) for key in keys)
-
-
-def _call(server: Server, folder: Path, keys: str, expected: str) -> None:
-    path = scenario(
-        "uac_early_media.xml", folder, AUDIO=str(line_noise(folder, "PCMU")), CODEC="PCMU",
-        PT="0", KEYPRESS=keys, STATUS="302", REGEXP=xml_attr(re.escape(expected)),
-        CALLER="0612345678",
-    )  # fmt: skip
-    done = sipp(path, "-s", "140113", f"127.0.0.1:{server.port}", "-m", "1", "-mp", "0",
-                timeout=60)  # fmt: skip
-    assert done.returncode == 0, sipp_errors(folder)
-
-
 def _dialogue(record: dict[str, object]) -> list[tuple[str, str]]:
     found = record["dialogue"]
     assert isinstance(found, list)
@@ -69,7 +47,7 @@ def _prompts(record: dict[str, object]) -> list[str]:
 
 
 def test_key_nine_and_every_prompt_after_it_is_english(server: Server, tmp_path: Path) -> None:
-    _call(server, tmp_path, _keys("9", "2"), GOES)
+    keyed_call(server, tmp_path, keys("92", gap_ms=3000), GOES)
     (record,) = server.records(lambda r: r.get("language") == "en" and r["dialled"] == "140113")
     dialogue = _dialogue(record)
     after = dialogue[[kind for kind, _ in dialogue].index("language") + 1 :]
@@ -82,7 +60,7 @@ def test_key_nine_and_every_prompt_after_it_is_english(server: Server, tmp_path:
 
 
 def test_a_caller_who_presses_no_language_key_stays_dutch(server: Server, tmp_path: Path) -> None:
-    _call(server, tmp_path, _keys("2"), GOES)
+    keyed_call(server, tmp_path, keys("2"), GOES)
     (record,) = server.records(lambda r: r.get("language") == "nl" and r["dialled"] == "140113")
     prompts = _prompts(record)
     assert prompts[1] == "For English, press 9."  # offered, not taken

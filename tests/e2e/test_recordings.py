@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import re
 import time
 import wave
 from collections.abc import Iterator
@@ -23,14 +22,10 @@ from tests.conftest import TUESDAY_MORNING
 from tests.e2e.peers import (
     Server,
     csrf_of,
-    keypress,
-    line_noise,
-    scenario,
+    keyed_call,
+    keys,
     signed_in,
-    sipp,
-    sipp_errors,
     veertien_server,
-    xml_attr,
 )
 from tests.e2e.test_portal import browser_page
 from veertien.directory import demo_directory
@@ -84,17 +79,6 @@ def _upload_all(server: Server) -> None:
     assert "Fries: toets 8" in client.get("/netnummers").text  # offered now
 
 
-def _call(server: Server, folder: Path, keys: str, expected: str) -> None:
-    path = scenario(
-        "uac_early_media.xml", folder, AUDIO=str(line_noise(folder, "PCMU")), CODEC="PCMU",
-        PT="0", KEYPRESS=keys, STATUS="302", REGEXP=xml_attr(re.escape(expected)),
-        CALLER="0612345678",
-    )  # fmt: skip
-    done = sipp(path, "-s", "140113", f"127.0.0.1:{server.port}", "-m", "1", "-mp", "0",
-                timeout=60)  # fmt: skip
-    assert done.returncode == 0, sipp_errors(folder)
-
-
 def test_frisian_is_offered_and_spoken_once_every_sentence_is_recorded(
     server: Server, tmp_path: Path
 ) -> None:
@@ -105,8 +89,7 @@ def test_frisian_is_offered_and_spoken_once_every_sentence_is_recorded(
             break
         time.sleep(0.1)
     assert httpx.get(health).json()["recordings"] == len(_required())
-    between = '</action></nop><pause milliseconds="4000"/><nop><action>'
-    _call(server, tmp_path, between.join([keypress("8"), keypress("2")]), GOES)
+    keyed_call(server, tmp_path, keys("82", gap_ms=4000), GOES)
     (record,) = server.records(lambda r: r.get("language") == "fy")
     found = record["dialogue"]
     assert isinstance(found, list)
