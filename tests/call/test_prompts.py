@@ -59,3 +59,15 @@ def test_new_recordings_apply_from_the_next_prompt() -> None:
     after = _audio(cache)
     assert after != before and encode(RECORDED + GAP + RECORDED, Law.PCMA) in after
     assert cache.generation == 1
+
+
+def test_the_platforms_recording_is_heard_where_the_area_has_none_of_its_own() -> None:
+    voice = SilentVoice()
+    own = b"\x30\x00" * 400
+    cache = PromptCache(voice, recorded={("", "fy", WHAT.text): RECORDED})
+    assert encode(RECORDED, Law.PCMA) in _audio(cache, area="0511")
+    assert cache.missing("0511", "fy", [WHAT.text]) == []
+    cache.use_recordings({("", "fy", WHAT.text): RECORDED, ("0113", "fy", WHAT.text): own})
+    assert encode(own, Law.PCMA) in _audio(cache) and encode(RECORDED, Law.PCMA) not in _audio(
+        cache
+    )

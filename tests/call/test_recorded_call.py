@@ -1,7 +1,8 @@
 """A language without a voice, spoken from recordings, in a real call over loopback: while a
 required sentence of the area is missing Frisian is not offered; once all are recorded (in the
 database, as the portal keeps them) the caller hears "Foar it Frysk, druk op 8.", presses 8,
-hears the menu from the recordings byte for byte, presses 2 and is sent to Goes."""
+hears the menu from the recordings byte for byte, presses 2 and is sent to Goes. A recorded
+Dutch greeting replaces the voice for that sentence."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from veertien.storage.store import Storage
 from veertien.testcall.caller import CallResult, place_call
 
 GOES = "<sip:+31113000001@127.0.0.1:5080>"
+GREETING = "Welkom bij het telefoonnummer van uw gemeente."
 SETTINGS = {"speech": False, "key_timeout_s": 3, "languages": {"areas": {"0113": {"fy": "8"}}}}
 
 
@@ -42,14 +44,16 @@ def _sentences() -> tuple[str, ...]:
     return area_sentences(decide(facts, ctx), "fy", choose, speech=False, key="8").required
 
 
-def _record(data: Path, sentences: tuple[str, ...]) -> dict[str, bytes]:
+def _record(
+    data: Path, sentences: tuple[str, ...], language: str = "fy", first: int = 0
+) -> dict[str, bytes]:
     storage = Storage.open(DataDir(data))
     try:
-        for n, text in enumerate(sentences):
-            storage.recordings.put("0113", "fy", text, pcm=_tone(n), seconds=0.4, actor="test")
+        for n, text in enumerate(sentences, first):
+            storage.recordings.put("0113", language, text, pcm=_tone(n), seconds=0.4, actor="t")
     finally:
         storage.close()
-    return {text: _tone(n) for n, text in enumerate(sentences)}
+    return {text: _tone(n) for n, text in enumerate(sentences, first)}
 
 
 async def _call(data: Path) -> tuple[CallResult, MemorySink]:
@@ -72,7 +76,9 @@ async def test_frisian_from_recordings_byte_for_byte(tmp_path: Path) -> None:
     (tmp_path / "settings.json").write_text(json.dumps(SETTINGS))
     sentences = _sentences()
     recorded = _record(tmp_path, sentences)
+    greeting = _record(tmp_path, (GREETING,), "nl", first=len(sentences))  # Dutch replaced too
     result, sink = await _call(tmp_path)
+    assert encode(greeting[GREETING], Law.PCMU) in result.heard
     assert result.final is not None and result.final.status == 302
     assert result.final.header("Contact") == GOES
     (record,) = sink.records

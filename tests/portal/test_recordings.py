@@ -114,7 +114,33 @@ def test_only_the_areas_sentences_and_own_areas_may_be_changed(site: Site) -> No
 
 def test_the_script_lists_the_offered_languages_sentences(site: Site) -> None:
     _frisian(site)
-    [frisian] = script(Portal(site.storage, site.storage.routing_context), "0113")
+    dutch, frisian = script(Portal(site.storage, site.storage.routing_context), "0113")
+    assert dutch.language == "nl" and dutch.voiced and not dutch.missing  # a voice says the rest
+    assert dutch.sentences.required[0] == "Welkom bij uw gemeente."  # heard in Dutch: listed
+    assert not any("Frysk" in s for s in dutch.sentences.all)
     assert frisian.language == "fy" and frisian.key == "8"
     assert frisian.sentences.required[0] == "Foar it Frysk, druk op 8."
     assert len(frisian.missing) == len(frisian.sentences.required)
+
+
+@needs_sox
+def test_the_operator_records_a_sentence_for_every_area(site: Site) -> None:
+    _frisian(site)
+    site.login("goes")
+    form = {"csrf": site.csrf("/opnames/alle"), "taal": "fy", "tekst": WHAT, "actie": "opslaan"}
+    wav = {"opname": ("zin.wav", _wav(1.0))}
+    assert site.client.post("/opnames/alle", data=form, files=wav).status_code == 403
+    site.client.post("/uitloggen", data={"csrf": site.csrf("/opnames")})
+    site.login("ops")
+    page = site.client.get("/opnames/alle").text
+    assert WHAT in page and "Welkom bij het telefoonnummer van uw gemeente." in page
+    form["csrf"] = site.csrf("/opnames/alle")
+    done = site.client.post("/opnames/alle", data=form, files=wav)
+    assert "Opname opgeslagen" in done.text
+    assert site.storage.recordings.audio("", "fy", WHAT) is not None
+    area = site.client.get("/opnames/0113").text
+    assert "(voor alle netnummers)" in area  # heard in 0113 too, not removable there
+    heard = site.client.get("/opnames/0113/geluid", params={"taal": "fy", "tekst": WHAT})
+    assert heard.status_code == 200
+    _, frisian = script(Portal(site.storage, site.storage.routing_context), "0113")
+    assert WHAT in frisian.recorded and WHAT not in frisian.missing and WHAT not in frisian.own

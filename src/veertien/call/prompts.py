@@ -3,7 +3,8 @@ memory, or played from the recordings a municipality uploaded (portal: /opnames)
 
 A prompt is a few sentences (`ivr.prompts.Piece`). A sentence with a recording for the call's
 area in the prompt's language is played from it (recordings are per area: what one area's
-municipalities upload is heard only by their callers); the others are synthesised in that
+municipalities upload is heard only by their callers; the operator's for every area, PLATFORM,
+where the area has none of its own); the others are synthesised in that
 language's voice, or, for a language without a voice (Frisian), said in Dutch. A prompt none
 of whose sentences is recorded is synthesised in one go (its intonation whole). New recordings
 (`use_recordings`) apply from the next prompt on: what was made from the old ones is forgotten.
@@ -18,8 +19,10 @@ from veertien.ivr.prompts import DEFAULT_LANGUAGE, Piece
 from veertien.media.g711 import Law, encode, silence
 from veertien.speech.synthesis import Synthesiser
 
-Key = tuple[Law, str, str, str]  # law, area ("" where none of it is recorded), language, text
+Key = tuple[Law, str, str, str]  # law, area (NONE where none of it is recorded), language, text
 Recorded = Mapping[tuple[str, str, str], bytes]  # (area, language, sentence) → 8 kHz PCM
+PLATFORM = ""  # the area of a recording for every area (the operator's), where none has its own
+NONE = "-"  # a Key's area where none of the prompt's sentences is recorded
 GAP = b"\x00\x00" * 800  # 100 ms between sentences played one by one
 AFTER = 1600  # samples of silence after a prompt: 200 ms to breathe
 
@@ -51,13 +54,18 @@ class PromptCache:
         """Whether `language` has a voice (the sentences not recorded are synthesised in it)."""
         return language == DEFAULT_LANGUAGE or language in self.voices
 
+    def recording(self, area: str, language: str, text: str) -> bytes | None:
+        """The area's own recording of a sentence, else the platform's, else None."""
+        found = self.recorded.get((area, language, text))
+        return found if found is not None else self.recorded.get((PLATFORM, language, text))
+
     def missing(self, area: str, language: str, texts: Collection[str]) -> list[str]:
-        """The sentences of `texts` not recorded for `area` in `language`."""
-        return [text for text in texts if (area, language, text) not in self.recorded]
+        """The sentences of `texts` not recorded for `area` (nor for every area) in `language`."""
+        return [text for text in texts if self.recording(area, language, text) is None]
 
     def _key(self, law: Law, area: str, language: str, text: str, pieces: Sequence[Piece]) -> Key:
-        recorded = any((area, language, p.text) in self.recorded for p in pieces or ())
-        return (law, area if recorded else "", language, text)
+        recorded = any(self.recording(area, language, p.text) is not None for p in pieces)
+        return (law, area if recorded else NONE, language, text)
 
     async def audio(
         self,
@@ -96,14 +104,13 @@ class PromptCache:
     def _pcm(self, where: tuple[str, str], text: str, pieces: tuple[Piece, ...]) -> bytes:
         """Blocking: the prompt's PCM, from recordings where there are, else synthesised."""
         area, language = where
-        recorded = self.recorded
         pieces = pieces or (Piece(text, text),)
         voice = self.voices.get(language, self.synthesiser)
-        if self.speaks(language) and not area:
+        if self.speaks(language) and area == NONE:
             return voice.render(text)
         parts = []
         for piece in pieces:
-            found = recorded.get((area, language, piece.text))
+            found = self.recording(area, language, piece.text)
             if found is None:
                 spoken = self.speaks(language)
                 found = (voice if spoken else self.synthesiser).render(

@@ -6,7 +6,8 @@ are all recorded (call.dialogue): the area's dialogue from the question after th
 (`chosen_flow`: an announcement, a transfer's words). The greeting is not in it: it is heard
 in Dutch, before the caller chooses. `optional` are sentences a caller hears only sometimes
 (the two-name question for each pair, a municipality closed or in a calamity): not recorded,
-they are said in Dutch. The portal (/opnames) shows both lists beside the recordings.
+they are said in Dutch. Dutch and English have a voice: a recording there replaces the voice for
+that one sentence. The portal (/opnames) shows both lists beside the recordings.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from itertools import permutations
 
 from veertien.ivr.area import area_flow, chosen_flow
 from veertien.ivr.flow import Announce, Confirm, Flow, Gather, Play, Spoken, Transfer
-from veertien.ivr.prompts import PROMPTS, Prompt, say
+from veertien.ivr.prompts import DEFAULT_LANGUAGE, PROMPTS, Prompt, say
 from veertien.routing import Announcement, RoutingDecision
 
 OPTIONAL_ANNOUNCEMENTS = (Announcement.CLOSED, Announcement.CALAMITY)
@@ -45,11 +46,16 @@ def area_sentences(
     key: str = "9",
 ) -> Sentences:
     """The sentences for `language` in the area of an IVR `decision` (`choose`: a municipality's
-    decision now, as the call would make it; `key`: any key the offer could use)."""
+    decision now, as the call would make it; `key`: any key the offer could use). Dutch is
+    heard from the greeting on; the offers of other languages are said in those."""
     names = [c.name for c in decision.candidates]
-    flows = [area_flow(decision, speech=speech, languages={key: language})]
+    dutch = language == DEFAULT_LANGUAGE
+    languages = {} if dutch else {key: language}
+    flows = [area_flow(decision, speech=speech, languages=languages)]
     flows += [chosen_flow(choose(c.code)) for c in decision.candidates if c.in_menu]
-    required = _unique(s for flow in flows for s in flow_sentences(flow, language, names))
+    required = _unique(
+        s for flow in flows for s in flow_sentences(flow, language, names, greeting=dutch)
+    )
     optional: list[str] = []
     if speech:
         question = (say(Prompt.BETWEEN),)
@@ -63,14 +69,17 @@ def area_sentences(
     )
 
 
-def flow_sentences(flow: Flow, language: str, names: Sequence[str]) -> list[str]:
+def flow_sentences(
+    flow: Flow, language: str, names: Sequence[str], *, greeting: bool = False
+) -> list[str]:
     """What a caller in `language` can hear in `flow` after choosing it: its start greeting
-    and another language's offers left out, a confirmation once for each of `names`, the
-    two-name question left out (`area_sentences` lists it as optional)."""
+    (unless `greeting`: Dutch is heard from the start) and another language's offers left
+    out, a confirmation once for each of `names`, the two-name question left out
+    (`area_sentences` lists it as optional)."""
     found: list[str] = []
     for name, step in flow.steps.items():
         if isinstance(step, Play):
-            if name != flow.start and step.language in (None, language):
+            if (greeting or name != flow.start) and step.language in (None, language):
                 found += _texts(step.text, language, {})
         elif isinstance(step, Gather):
             found += _texts(step.prompt, language, {})
@@ -88,3 +97,14 @@ def _texts(spoken: Spoken, language: str, defaults: dict[str, str]) -> list[str]
 
 def _unique(texts: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(texts))
+
+
+def general_sentences(language: str) -> Sentences:
+    """The catalogue's sentences without a parameter in `language` (the greeting, "Dat heb ik
+    niet goed verstaan.", the national number's questions, ...): what the operator records
+    once for every area."""
+    dutch = PROMPTS.entries[DEFAULT_LANGUAGE]
+    plain = [
+        id for id, template in dutch.items() if isinstance(template, str) and "{" not in template
+    ]
+    return Sentences(language, tuple(_unique(PROMPTS.text(say(id), language) for id in plain)), ())
